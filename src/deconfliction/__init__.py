@@ -1,0 +1,37 @@
+"""deconfliction: advance notice, conflicts and acknowledgments between parties that share airspace.
+
+The library and the CLI are the same functions: `connect()` a store, then file notices, read
+conflicts and acknowledge them. Geometry lives in `deconfliction.geometry`.
+"""
+
+from .agreements import Agreement, Channel, Party, Separation, load_toml
+from .errors import DeconflictionError
+from .geometry import AltitudeBand, Circle, Polygon, TimeWindow, Volume4D, load_volumes
+from .models import Conflict, Event, MinimisedNotice, Notice, NoticePrivate
+from .notices import Filing
+from .service import Deconfliction, connect
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Agreement",
+    "AltitudeBand",
+    "Channel",
+    "Circle",
+    "Conflict",
+    "Deconfliction",
+    "DeconflictionError",
+    "Event",
+    "Filing",
+    "MinimisedNotice",
+    "Notice",
+    "NoticePrivate",
+    "Party",
+    "Polygon",
+    "Separation",
+    "TimeWindow",
+    "Volume4D",
+    "connect",
+    "load_toml",
+    "load_volumes",
+]

@@ -1,0 +1,112 @@
+"""Conflicts: found with the exact geometry among the index's candidates, opened, updated and
+cleared by themselves as notices change, and acknowledged by each side."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from .agreements import Agreement
+from .errors import Forbidden, NotFound
+from .geometry import Minima, Volume4D, VolumeConflict, volume_conflict
+from .models import LIVE_STATES, ChannelRef, Conflict, Notice
+from .store import Transaction
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A live notice of another party that some volumes conflict with, and where they come closest."""
+
+    notice: Notice
+    closest: VolumeConflict
+
+
+def closest_conflict(mine: list[Volume4D], theirs: list[Volume4D], minima: Minima) -> VolumeConflict | None:
+    closest = None
+    for a in mine:
+        for b in theirs:
+            found = volume_conflict(a, b, minima)
+            if found and (closest is None or (found.lateral_m, found.vertical_m) < (closest.lateral_m, closest.vertical_m)):
+                closest = found
+    return closest
+
+
+def find_conflicts(tx: Transaction, agreement: Agreement, party_id: str, volumes: list[Volume4D], exclude: str | None = None) -> list[Finding]:
+    """Live notices of other parties in the agreement that these volumes would conflict with."""
+    minima = agreement.separation.minima()
+    findings = []
+    for other in tx.candidate_notices(agreement.id, volumes, minima, LIVE_STATES):
+        if other.party_id == party_id or other.id == exclude:
+            continue
+        closest = closest_conflict(volumes, other.volumes, minima)
+        if closest is not None:
+            findings.append(Finding(other, closest))
+    return sorted(findings, key=lambda f: (f.closest.lateral_m, f.notice.id))
+
+
+def _shape(agreement: Agreement, notice: Notice, other: Notice, closest: VolumeConflict) -> dict:
+    a, b = sorted((notice, other), key=lambda n: n.id)
+    channel = agreement.channel_at(closest.where[0], closest.where[1], closest.time_start)
+    return dict(
+        agreement_id=agreement.id,
+        notice_a=a.id,
+        notice_b=b.id,
+        party_a=a.party_id,
+        party_b=b.party_id,
+        version_a=a.version,
+        version_b=b.version,
+        lateral_m=closest.lateral_m,
+        vertical_m=closest.vertical_m,
+        time_start=closest.time_start,
+        time_end=closest.time_end,
+        where=closest.where,
+        channel=ChannelRef(name=channel.name, contact=channel.contact) if channel else None,
+    )
+
+
+def _tell_both(tx: Transaction, conflict: Conflict, kind: str, now: datetime) -> None:
+    payload = {"conflict": conflict.model_dump(mode="json")}
+    for party in (conflict.party_a, conflict.party_b):
+        tx.append_event(party, kind, payload, now)
+
+
+def reconcile(tx: Transaction, agreement: Agreement, notice: Notice, findings: list[Finding], now: datetime) -> list[Conflict]:
+    """Bring the stored conflicts of `notice` in line with `findings`: open new ones, update those
+    that continue (each side must acknowledge again what changed), clear the rest. Returns the open ones."""
+    existing = {c.other_notice(notice.id): c for c in tx.conflicts_of_notice(notice.id)}
+    current: list[Conflict] = []
+    for finding in findings if notice.is_live else []:
+        shape = _shape(agreement, notice, finding.notice, finding.closest)
+        previous = existing.pop(finding.notice.id, None)
+        if previous is None:
+            conflict = Conflict(id=str(uuid.uuid4()), opened_at=now, updated_at=now, **shape)
+            kind = "conflict.opened"
+        else:
+            conflict = previous.model_copy(update={**shape, "updated_at": now, "acknowledged_a": None, "acknowledged_b": None})
+            kind = "conflict.updated"
+        tx.put_conflict(conflict)
+        _tell_both(tx, conflict, kind, now)
+        current.append(conflict)
+    for stale in existing.values():
+        cleared = stale.model_copy(update={"state": "cleared", "cleared_at": now, "updated_at": now})
+        tx.put_conflict(cleared)
+        _tell_both(tx, cleared, "conflict.cleared", now)
+    return current
+
+
+def acknowledge(tx: Transaction, conflict_id: str, party_id: str, now: datetime) -> Conflict:
+    """Record that `party_id` has taken note of the conflict. Only a side of the conflict may."""
+    conflict = tx.get_conflict(conflict_id)
+    if conflict is None or not conflict.involves(party_id):
+        raise NotFound(f"no conflict {conflict_id} involving {party_id}", field="conflict_id")
+    field = "acknowledged_a" if party_id == conflict.party_a else "acknowledged_b"
+    if getattr(conflict, field) is not None:
+        return conflict  # acknowledging twice is harmless and changes nothing
+    if conflict.state != "open":
+        raise Forbidden("the conflict has cleared; there is nothing to acknowledge", field="conflict_id", code="invalid_state")
+    acknowledged = conflict.model_copy(update={field: now, "updated_at": now})
+    tx.put_conflict(acknowledged)
+    other = conflict.party_b if party_id == conflict.party_a else conflict.party_a
+    tx.append_event(other, "conflict.acknowledged", {"conflict": acknowledged.model_dump(mode="json"), "by": party_id}, now)
+    return acknowledged

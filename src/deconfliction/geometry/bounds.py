@@ -1,0 +1,101 @@
+"""Boxes in (lon, lat, altitude, time) for the 4-D index: conservative, and split at the antimeridian.
+
+A box only narrows the candidates; the exact check decides. So every box errs outward: it always
+contains the volume (widened by the minima, for a search), never less.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .earth import lon_lat
+from .footprint import prepare
+from .separation import Minima, ellipsoidal_band
+from .volume import Volume4D
+
+# Metres per degree of latitude never fall below this (WGS84, at the equator).
+MIN_METRES_PER_DEGREE_LAT = 110_574.0
+# Geodesics between densified ring points bulge poleward by metres at most; pad generously.
+RING_PAD_M = 200.0
+POLAR_CAP_LAT = 89.5
+
+
+@dataclass(frozen=True)
+class Box:
+    min_lon: float
+    max_lon: float
+    min_lat: float
+    max_lat: float
+    min_alt: float
+    max_alt: float
+    min_t: float
+    max_t: float
+
+    def as_tuple(self) -> tuple[float, ...]:
+        return (self.min_lon, self.max_lon, self.min_lat, self.max_lat, self.min_alt, self.max_alt, self.min_t, self.max_t)
+
+
+def _lon_lat_extent(footprint) -> tuple[float, float, float, float]:
+    """(west, east, south, north) with west/east unwrapped (east may exceed 180, west go below -180)."""
+    prepared = prepare(footprint)
+    if prepared.kind == "circle":
+        lon, lat = float(prepared.lons[0]), float(prepared.lats[0])
+        return lon, lon, lat, lat  # widened by the radius below
+    ring_lon, ring_lat = lon_lat(prepared.ring_xyz)
+    steps = np.diff(np.concatenate([ring_lon, ring_lon[:1]]))
+    steps = (steps + 180.0) % 360.0 - 180.0  # each step the short way round
+    if abs(float(steps.sum())) > 180.0:  # the ring winds around a pole
+        pole = 90.0 if float(prepared.cap_centre[2]) > 0 else -90.0
+        south, north = (float(ring_lat.min()), 90.0) if pole > 0 else (-90.0, float(ring_lat.max()))
+        return -180.0, 180.0, south, north
+    unwrapped = ring_lon[0] + np.concatenate([[0.0], np.cumsum(steps[:-1])])
+    return float(unwrapped.min()), float(unwrapped.max()), float(ring_lat.min()), float(ring_lat.max())
+
+
+def _widen(west: float, east: float, south: float, north: float, metres: float):
+    dlat = metres / MIN_METRES_PER_DEGREE_LAT
+    south, north = south - dlat, north + dlat
+    if south <= -POLAR_CAP_LAT or north >= POLAR_CAP_LAT or east - west >= 360.0:
+        # Near a pole any longitude may be near, and edges bulge poleward between samples.
+        return -180.0, 180.0, max(south, -90.0), min(north, 90.0)
+    # A degree of longitude is shortest at the poleward edge; dividing by it errs outward.
+    poleward = max(abs(south), abs(north))
+    metres_per_degree_lon = MIN_METRES_PER_DEGREE_LAT * math.cos(math.radians(poleward))
+    dlon = metres / metres_per_degree_lon if metres > 0 else 0.0
+    west, east = west - dlon, east + dlon
+    if east - west >= 360.0:
+        return -180.0, 180.0, south, north
+    return west, east, south, north
+
+
+def _split_antimeridian(west: float, east: float) -> list[tuple[float, float]]:
+    if west >= -180.0 and east <= 180.0:
+        return [(west, east)]
+    if west < -180.0:
+        return [(west + 360.0, 180.0), (-180.0, east)]
+    return [(west, 180.0), (-180.0, east - 360.0)]
+
+
+def _boxes(volume: Volume4D, lateral_m: float, vertical_m: float, time_s: float) -> list[Box]:
+    prepared = prepare(volume.footprint)
+    west, east, south, north = _lon_lat_extent(volume.footprint)
+    pad = RING_PAD_M + prepared.radius_m * 1.001
+    west, east, south, north = _widen(west, east, south, north, lateral_m + pad)
+    lower, upper = ellipsoidal_band(volume.altitude)
+    return [
+        Box(w, e, south, north, lower - vertical_m, upper + vertical_m, volume.time.start_s - time_s, volume.time.end_s + time_s)
+        for w, e in _split_antimeridian(west, east)
+    ]
+
+
+def index_boxes(volume: Volume4D) -> list[Box]:
+    """The boxes under which a stored volume is indexed."""
+    return _boxes(volume, 0.0, 0.0, 0.0)
+
+
+def search_boxes(volume: Volume4D, minima: Minima) -> list[Box]:
+    """The boxes to search for volumes that may conflict with this one under the minima."""
+    return _boxes(volume, minima.lateral_m, minima.vertical_m, minima.time_buffer_s)

@@ -1,0 +1,140 @@
+"""Notices and conflicts as records: what is stored and what each party may see of them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .geometry import Volume4D
+
+NoticeState = Literal["planned", "active", "nonconforming", "ended", "cancelled"]
+LIVE_STATES: tuple[str, ...] = ("planned", "active", "nonconforming")
+
+# Which state a notice may move to from which. `nonconforming` is set by the monitor.
+TRANSITIONS: dict[str, set[str]] = {
+    "planned": {"active", "cancelled", "ended"},
+    "active": {"ended", "cancelled", "nonconforming"},
+    "nonconforming": {"active", "ended", "cancelled"},
+    "ended": set(),
+    "cancelled": set(),
+}
+
+
+class NoticePrivate(BaseModel):
+    """The filing party's own fields. Never shown to anyone else (invariant 3)."""
+
+    model_config = ConfigDict(extra="forbid")
+    reference: str | None = Field(default=None, max_length=200)
+    remarks: str | None = Field(default=None, max_length=2000)
+
+
+class MinimisedNotice(BaseModel):
+    """All another party may know of a notice: id, owner, volumes, state, version, filing time, lead time."""
+
+    id: str
+    party_id: str
+    volumes: list[Volume4D]
+    state: NoticeState
+    version: str
+    filed_at: datetime
+    lead_time_s: float
+
+
+class Notice(BaseModel):
+    id: str
+    agreement_id: str
+    party_id: str
+    volumes: list[Volume4D]
+    state: NoticeState
+    version: str
+    filed_at: datetime
+    updated_at: datetime
+    lead_time_s: float
+    late: bool = False
+    private: NoticePrivate = Field(default_factory=NoticePrivate)
+
+    @property
+    def start(self) -> datetime:
+        return min(v.time.start for v in self.volumes)
+
+    @property
+    def end(self) -> datetime:
+        return max(v.time.end for v in self.volumes)
+
+    @property
+    def is_live(self) -> bool:
+        return self.state in LIVE_STATES
+
+    def minimised(self) -> MinimisedNotice:
+        return MinimisedNotice(
+            id=self.id,
+            party_id=self.party_id,
+            volumes=self.volumes,
+            state=self.state,
+            version=self.version,
+            filed_at=self.filed_at,
+            lead_time_s=self.lead_time_s,
+        )
+
+    def seen_by(self, party_id: str) -> dict[str, Any]:
+        """The notice as `party_id` may see it: all of it for its owner, minimised for anyone else."""
+        if party_id == self.party_id:
+            return self.model_dump(mode="json")
+        return self.minimised().model_dump(mode="json")
+
+
+class ChannelRef(BaseModel):
+    name: str
+    contact: str
+
+
+class Conflict(BaseModel):
+    """Two live notices of different parties closer than the agreement's minima.
+
+    Notices are kept in a stable order (`notice_a` < `notice_b`), so the pair has one conflict at a time."""
+
+    id: str
+    agreement_id: str
+    notice_a: str
+    notice_b: str
+    party_a: str
+    party_b: str
+    version_a: str
+    version_b: str
+    state: Literal["open", "cleared"] = "open"
+    opened_at: datetime
+    updated_at: datetime
+    cleared_at: datetime | None = None
+    lateral_m: float
+    vertical_m: float
+    time_start: datetime
+    time_end: datetime
+    where: tuple[float, float]
+    channel: ChannelRef | None = None
+    acknowledged_a: datetime | None = None
+    acknowledged_b: datetime | None = None
+
+    def involves(self, party_id: str) -> bool:
+        return party_id in (self.party_a, self.party_b)
+
+    def acknowledged_by(self, party_id: str) -> datetime | None:
+        if party_id == self.party_a:
+            return self.acknowledged_a
+        if party_id == self.party_b:
+            return self.acknowledged_b
+        return None
+
+    def other_notice(self, notice_id: str) -> str:
+        return self.notice_b if notice_id == self.notice_a else self.notice_a
+
+
+class Event(BaseModel):
+    """An entry in one party's durable feed; `seq` orders a party's events and lets it resume."""
+
+    seq: int
+    party_id: str
+    kind: str
+    payload: dict[str, Any]
+    created_at: datetime

@@ -1,0 +1,312 @@
+"""The embedded store: one SQLite file, WAL, synchronous FULL, a 4-D R*Tree over (lon, lat, altitude, time).
+
+Writers take the database lock at BEGIN (BEGIN IMMEDIATE), so the awareness check and the write it
+guards see the same state: two filings can never both pass on the same stale view. Every thread
+gets its own connection.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from contextlib import contextmanager
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+from ..agreements import Agreement, Party
+from ..errors import DeconflictionError
+from ..geometry import Minima, Volume4D, index_boxes, search_boxes
+from ..models import Conflict, Event, Notice
+
+BOX_ID_STRIDE = 32768  # box ids of a notice: rowid * stride + k
+TRUSTED = {"trusted": True}  # stored geometry was validated when it was written
+
+
+def _migrations() -> list[tuple[int, str]]:
+    folder = resources.files("deconfliction.store") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            found.append((int(entry.name.split("_", 1)[0]), entry.read_text()))
+    return sorted(found)
+
+
+SCHEMA_VERSION = max(number for number, _ in _migrations())
+
+
+class SQLiteStore:
+    def __init__(self, path: str | Path, *, timeout_s: float = 30.0):
+        self.path = str(path)
+        self.timeout_s = timeout_s
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._migrate()
+
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self.path, timeout=self.timeout_s, isolation_level=None, check_same_thread=False)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=FULL")
+            connection.execute("PRAGMA foreign_keys=ON")
+            connection.execute(f"PRAGMA busy_timeout={int(self.timeout_s * 1000)}")
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    def _migrate(self) -> None:
+        connection = self._connection()
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            current = connection.execute("PRAGMA user_version").fetchone()[0]
+            if current > SCHEMA_VERSION:
+                raise DeconflictionError(
+                    f"the store {self.path} has schema version {current}, newer than this program's {SCHEMA_VERSION}",
+                    code="unavailable",
+                )
+            for number, script in _migrations():
+                if number > current:
+                    for statement in script.split(";\n"):
+                        if statement.strip():
+                            connection.execute(statement)
+                    connection.execute(f"PRAGMA user_version={number}")
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+
+    @contextmanager
+    def transaction(self, write: bool = True) -> Iterator["SQLiteTransaction"]:
+        connection = self._connection()
+        connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        try:
+            yield SQLiteTransaction(connection)
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        else:
+            connection.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+class SQLiteTransaction:
+    def __init__(self, connection: sqlite3.Connection):
+        self.db = connection
+
+    # Agreements and parties ---------------------------------------------------------------
+    def get_agreement(self, agreement_id: str) -> Agreement | None:
+        row = self.db.execute("SELECT body FROM agreements WHERE id = ?", (agreement_id,)).fetchone()
+        return Agreement.model_validate_json(row[0], context=TRUSTED) if row else None
+
+    def put_agreement(self, agreement: Agreement, now: datetime) -> None:
+        self.db.execute(
+            "INSERT INTO agreements (id, body, created_at, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+            (agreement.id, agreement.model_dump_json(), _iso(now), _iso(now)),
+        )
+        self.db.execute("DELETE FROM memberships WHERE agreement_id = ?", (agreement.id,))
+        self.db.executemany(
+            "INSERT INTO memberships (agreement_id, party_id) VALUES (?, ?)", [(agreement.id, p) for p in agreement.parties]
+        )
+
+    def list_agreements(self, party_id: str | None = None) -> list[Agreement]:
+        if party_id is None:
+            rows = self.db.execute("SELECT body FROM agreements ORDER BY id").fetchall()
+        else:
+            rows = self.db.execute(
+                "SELECT a.body FROM agreements a JOIN memberships m ON m.agreement_id = a.id WHERE m.party_id = ? ORDER BY a.id",
+                (party_id,),
+            ).fetchall()
+        return [Agreement.model_validate_json(r[0], context=TRUSTED) for r in rows]
+
+    def get_party(self, party_id: str) -> Party | None:
+        row = self.db.execute("SELECT body FROM parties WHERE id = ?", (party_id,)).fetchone()
+        return Party.model_validate_json(row[0]) if row else None
+
+    def put_party(self, party: Party) -> None:
+        self.db.execute(
+            "INSERT INTO parties (id, body) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
+            (party.id, party.model_dump_json()),
+        )
+
+    def list_parties(self) -> list[Party]:
+        return [Party.model_validate_json(r[0]) for r in self.db.execute("SELECT body FROM parties ORDER BY id")]
+
+    # Notices -------------------------------------------------------------------------------
+    def get_notice(self, notice_id: str) -> Notice | None:
+        row = self.db.execute("SELECT body FROM notices WHERE id = ?", (notice_id,)).fetchone()
+        return _notice(row[0]) if row else None
+
+    def put_notice(self, notice: Notice) -> None:
+        existing = self.db.execute("SELECT rowid, box_count FROM notices WHERE id = ?", (notice.id,)).fetchone()
+        values = (
+            notice.agreement_id,
+            notice.party_id,
+            notice.state,
+            notice.version,
+            notice.start.timestamp(),
+            notice.end.timestamp(),
+            notice.model_dump_json(),
+        )
+        if existing:
+            rowid, box_count = existing
+            self.db.executemany("DELETE FROM notice_boxes WHERE id = ?", [(rowid * BOX_ID_STRIDE + k,) for k in range(box_count)])
+            self.db.execute(
+                "UPDATE notices SET agreement_id=?, party_id=?, state=?, version=?, time_start=?, time_end=?, body=? WHERE rowid=?",
+                (*values, rowid),
+            )
+        else:
+            rowid = self.db.execute(
+                "INSERT INTO notices (agreement_id, party_id, state, version, time_start, time_end, body, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (*values, notice.id),
+            ).lastrowid
+        # Only live notices are indexed: the index serves conflict checks, which ignore the rest.
+        boxes = [box for volume in notice.volumes for box in index_boxes(volume)] if notice.is_live else []
+        if len(boxes) > BOX_ID_STRIDE:
+            raise DeconflictionError("too many volumes in one notice", field="volumes", code="payload_too_large")
+        self.db.executemany(
+            "INSERT INTO notice_boxes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(rowid * BOX_ID_STRIDE + k, *box.as_tuple()) for k, box in enumerate(boxes)],
+        )
+        self.db.execute("UPDATE notices SET box_count = ? WHERE rowid = ?", (len(boxes), rowid))
+
+    def candidate_notices(
+        self, agreement_id: str | None, volumes: Sequence[Volume4D], minima: Minima, states: Iterable[str]
+    ) -> list[Notice]:
+        wanted = set(states)
+        seen: dict[int, Notice] = {}
+        query = (
+            "SELECT DISTINCT b.id / ? FROM notice_boxes b WHERE b.max_lon >= ? AND b.min_lon <= ? AND b.max_lat >= ? AND b.min_lat <= ? "
+            "AND b.max_alt >= ? AND b.min_alt <= ? AND b.max_t >= ? AND b.min_t <= ?"
+        )
+        for volume in volumes:
+            for box in search_boxes(volume, minima):
+                rows = self.db.execute(
+                    query,
+                    (BOX_ID_STRIDE, box.min_lon, box.max_lon, box.min_lat, box.max_lat, box.min_alt, box.max_alt, box.min_t, box.max_t),
+                ).fetchall()
+                fresh = [r[0] for r in rows if r[0] not in seen]
+                for start in range(0, len(fresh), 500):
+                    chunk = fresh[start : start + 500]
+                    marks = ",".join("?" * len(chunk))
+                    sql = f"SELECT rowid, body, agreement_id, state FROM notices WHERE rowid IN ({marks})"
+                    for rowid, body, agreement, state in self.db.execute(sql, chunk):
+                        if (agreement_id is None or agreement == agreement_id) and state in wanted:
+                            seen[rowid] = _notice(body)
+                        else:
+                            seen.setdefault(rowid, None)  # type: ignore[arg-type]
+        return [n for n in seen.values() if n is not None]
+
+    def find_notices(
+        self,
+        agreement_id: str | None = None,
+        party_id: str | None = None,
+        states: Iterable[str] | None = None,
+        limit: int = 100,
+        after_id: str | None = None,
+    ) -> list[Notice]:
+        clauses, params = _filters(agreement_id=agreement_id, party_id=party_id, after_id=after_id)
+        if states is not None:
+            states = list(states)
+            clauses.append(f"state IN ({','.join('?' * len(states))})")
+            params.extend(states)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self.db.execute(f"SELECT body FROM notices {where} ORDER BY id LIMIT ?", (*params, limit)).fetchall()
+        return [_notice(r[0]) for r in rows]
+
+    # Conflicts -------------------------------------------------------------------------------
+    def get_conflict(self, conflict_id: str) -> Conflict | None:
+        row = self.db.execute("SELECT body FROM conflicts WHERE id = ?", (conflict_id,)).fetchone()
+        return Conflict.model_validate_json(row[0]) if row else None
+
+    def put_conflict(self, conflict: Conflict) -> None:
+        self.db.execute(
+            "INSERT INTO conflicts (id, agreement_id, notice_a, notice_b, party_a, party_b, state, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET state = excluded.state, body = excluded.body",
+            (
+                conflict.id,
+                conflict.agreement_id,
+                conflict.notice_a,
+                conflict.notice_b,
+                conflict.party_a,
+                conflict.party_b,
+                conflict.state,
+                conflict.model_dump_json(),
+            ),
+        )
+
+    def conflicts_of_notice(self, notice_id: str, open_only: bool = True) -> list[Conflict]:
+        state = "AND state = 'open'" if open_only else ""
+        rows = self.db.execute(
+            f"SELECT body FROM conflicts WHERE notice_a = ? {state} UNION ALL SELECT body FROM conflicts WHERE notice_b = ? {state}",
+            (notice_id, notice_id),
+        ).fetchall()
+        return sorted((Conflict.model_validate_json(r[0]) for r in rows), key=lambda c: c.id)
+
+    def find_conflicts(
+        self,
+        agreement_id: str | None = None,
+        party_id: str | None = None,
+        open_only: bool = True,
+        limit: int = 100,
+        after_id: str | None = None,
+    ) -> list[Conflict]:
+        clauses, params = _filters(agreement_id=agreement_id, after_id=after_id)
+        if party_id is not None:
+            clauses.append("(party_a = ? OR party_b = ?)")
+            params.extend([party_id, party_id])
+        if open_only:
+            clauses.append("state = 'open'")
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self.db.execute(f"SELECT body FROM conflicts {where} ORDER BY id LIMIT ?", (*params, limit)).fetchall()
+        return [Conflict.model_validate_json(r[0]) for r in rows]
+
+    # Outbox ----------------------------------------------------------------------------------
+    def append_event(self, party_id: str, kind: str, payload: dict[str, Any], now: datetime) -> int:
+        cursor = self.db.execute(
+            "INSERT INTO events (party_id, kind, payload, created_at) VALUES (?, ?, ?, ?)",
+            (party_id, kind, json.dumps(payload, default=str, sort_keys=True), _iso(now)),
+        )
+        return int(cursor.lastrowid)
+
+    def events_after(self, party_id: str, after_seq: int = 0, limit: int = 100) -> list[Event]:
+        rows = self.db.execute(
+            "SELECT seq, party_id, kind, payload, created_at FROM events WHERE party_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+            (party_id, after_seq, limit),
+        ).fetchall()
+        return [
+            Event(seq=r[0], party_id=r[1], kind=r[2], payload=json.loads(r[3]), created_at=datetime.fromisoformat(r[4])) for r in rows
+        ]
+
+
+def _notice(body: str) -> Notice:
+    return Notice.model_validate_json(body, context=TRUSTED)
+
+
+def _filters(**wanted: str | None) -> tuple[list[str], list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    for column, value in wanted.items():
+        if value is None:
+            continue
+        if column == "after_id":
+            clauses.append("id > ?")
+        else:
+            clauses.append(f"{column} = ?")
+        params.append(value)
+    return clauses, params
