@@ -1,0 +1,381 @@
+"""The `deconfliction` command: the library's functions, for people (tables) and machines (--json)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+
+from . import render
+from .agreements import Agreement, load_toml
+from .demo import example_agreement_text, seed
+from .errors import DeconflictionError, InvalidInput
+from .geometry import load_volumes
+from .models import NoticePrivate
+from .service import Deconfliction, connect
+
+app = typer.Typer(help="Advance notice, conflicts and acknowledgments between parties that share airspace.", no_args_is_help=True)
+notice_app = typer.Typer(help="File, change and read notices.", no_args_is_help=True)
+conflicts_app = typer.Typer(help="Conflicts between notices, and acknowledging them.", invoke_without_command=True)
+agreement_app = typer.Typer(help="Agreements and their parties.", no_args_is_help=True)
+app.add_typer(notice_app, name="notice")
+app.add_typer(conflicts_app, name="conflicts")
+app.add_typer(agreement_app, name="agreement")
+
+console = Console()
+errors = Console(stderr=True)
+
+Json = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of tables.")]
+Party = Annotated[str, typer.Option("--as", help="The party you act as.", envvar="DECONFLICTION_PARTY")]
+AgreementId = Annotated[Optional[str], typer.Option("--agreement", "-a", help="Agreement id (default: your only one).")]
+Keys = Annotated[Optional[list[str]], typer.Option("--key", "-k", help="Current version of a conflicting notice you have reviewed (repeat).")]
+
+
+class State:
+    database: str = "deconfliction.db"
+
+
+@app.callback()
+def main_options(
+    database: Annotated[str, typer.Option("--db", envvar="DECONFLICTION_DB", help="Store file (SQLite).")] = "deconfliction.db",
+) -> None:
+    State.database = database
+
+
+def _system() -> Deconfliction:
+    return connect(State.database)
+
+
+def _emit(data: Any) -> None:
+    console.print_json(json.dumps(data, default=str))
+
+
+def _fail(exc: DeconflictionError, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"error": exc.to_dict()}, default=str))
+    else:
+        errors.print(f"[bold red]refused[/] [{exc.code}] {exc}")
+        missing = exc.details.get("missing") or exc.details.get("conflicting")
+        if missing:
+            for n in missing:
+                errors.print(f"  notice {n['id']} by {n['party_id']} ({n['state']}), version [bold]{n['version']}[/]")
+            if exc.code == "missing_key":
+                keys = " ".join(f"--key {n['version']}" for n in missing)
+                errors.print(f"Review them (deconfliction notice show ID --as …), then file again with: {keys}")
+    raise typer.Exit(code=2 if exc.status < 500 else 1)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise InvalidInput(f"no such file: {path}", field="file") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"not valid JSON: {exc}", field="file") from None
+
+
+def _agreement_of(system: Deconfliction, party: str, agreement: str | None) -> str:
+    if agreement:
+        return agreement
+    mine = system.agreements(party)
+    if len(mine) != 1:
+        raise InvalidInput(f"{party} is a member of {len(mine)} agreements; name one with --agreement", field="agreement")
+    return mine[0].id
+
+
+def _guarded(as_json: bool):
+    """Run a command body, turning refusals into a clear message and exit code 2."""
+
+    class Guard:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, kind, exc, tb):
+            if isinstance(exc, DeconflictionError):
+                _fail(exc, as_json)
+            return False
+
+    return Guard()
+
+
+# init / agreements -------------------------------------------------------------------------------
+@app.command()
+def init(
+    agreement_file: Annotated[Optional[Path], typer.Option("--agreement", "-a", help="Agreement TOML; default: the built-in example.")] = None,
+    example: Annotated[str, typer.Option(help="Built-in example to use without --agreement: wildfire or memorandum.")] = "wildfire",
+    as_json: Json = False,
+) -> None:
+    """Create the store (if need be) and load an agreement with its parties."""
+    with _guarded(as_json):
+        text = agreement_file.read_text() if agreement_file else example_agreement_text(example)
+        agreement, parties = load_toml(text)
+        system = _system()
+        system.add_agreement(agreement, parties)
+        if as_json:
+            _emit({"database": State.database, "agreement": agreement.model_dump(mode="json")})
+        else:
+            console.print(f"Store [bold]{State.database}[/] has agreement [bold]{agreement.id}[/] with parties {', '.join(agreement.parties)}.")
+
+
+@agreement_app.command("list")
+def agreement_list(as_json: Json = False) -> None:
+    """All agreements in the store."""
+    with _guarded(as_json):
+        agreements = _system().agreements()
+        if as_json:
+            _emit([a.model_dump(mode="json") for a in agreements])
+            return
+        for a in agreements:
+            console.print(f"[bold]{a.id}[/]  {a.name}  parties: {', '.join(a.parties)}")
+
+
+@agreement_app.command("show")
+def agreement_show(agreement_id: str, as_json: Json = False) -> None:
+    """An agreement's rules."""
+    with _guarded(as_json):
+        agreement: Agreement = _system().agreement(agreement_id)
+        if as_json:
+            _emit(agreement.model_dump(mode="json"))
+            return
+        s = agreement.separation
+        console.print(f"[bold]{agreement.id}[/] — {agreement.name}")
+        console.print(f"parties: {', '.join(agreement.parties)}")
+        console.print(f"separation: {render.distance(s.lateral_m)} lateral, {render.height(s.vertical_m)} vertical, {s.time_buffer_s / 60:.0f} min buffer")
+        console.print(f"lead time: {agreement.min_lead_time_s / 60:.0f} min ({agreement.late_notices} late notices); horizon {agreement.planning_horizon_s / 86400:.1f} d")
+        console.print(f"conflict policy: {agreement.conflict_policy}; acknowledge notices within {agreement.notice_ack_deadline_s / 60:.0f} min")
+        for channel in agreement.channels:
+            console.print(f"channel: {channel.name} {channel.contact}{' (area)' if channel.area else ''}")
+
+
+# notices -----------------------------------------------------------------------------------------
+def _private(reference: str | None, remarks: str | None) -> NoticePrivate | None:
+    if reference is None and remarks is None:
+        return None
+    return NoticePrivate(reference=reference, remarks=remarks)
+
+
+@notice_app.command("file")
+def notice_file(
+    file: Annotated[Path, typer.Argument(help="Volumes: F3548 Volume4D(s), GeoJSON, or {\"volumes\": [...]}.")],
+    party: Party,
+    agreement: AgreementId = None,
+    key: Keys = None,
+    reference: Annotated[Optional[str], typer.Option(help="Your own reference (never shown to others).")] = None,
+    remarks: Annotated[Optional[str], typer.Option(help="Your own remarks (never shown to others).")] = None,
+    notice_id: Annotated[Optional[str], typer.Option("--id", help="Choose the notice id (default: a new UUID).")] = None,
+    as_json: Json = False,
+) -> None:
+    """File a notice. Refused unless --key holds the current version of every notice it conflicts with."""
+    with _guarded(as_json):
+        system = _system()
+        volumes = load_volumes(_read_json(file))
+        filing = system.file_notice(
+            party, _agreement_of(system, party, agreement), volumes, key=key or [], private=_private(reference, remarks), notice_id=notice_id
+        )
+        _show_filing(filing, party, as_json, "filed")
+
+
+def _show_filing(filing, party: str, as_json: bool, verb: str) -> None:
+    if as_json:
+        _emit({"notice": filing.notice.model_dump(mode="json"), "conflicts": [c.model_dump(mode="json") for c in filing.conflicts], "late": filing.late})
+        return
+    notice = filing.notice
+    console.print(f"Notice [bold]{notice.id}[/] {verb}: {notice.state}, version [bold]{notice.version}[/]" + (" [yellow](late)[/]" if filing.late else ""))
+    if filing.conflicts:
+        console.print(render.conflicts_table(filing.conflicts, title="Conflicts to acknowledge"))
+
+
+@notice_app.command("change")
+def notice_change(
+    notice_id: str,
+    party: Party,
+    version: Annotated[str, typer.Option(help="The version you are changing (optimistic concurrency).")],
+    file: Annotated[Optional[Path], typer.Argument(help="New volumes (omit to change only the state).")] = None,
+    state: Annotated[Optional[str], typer.Option(help="New state: active, ended, cancelled.")] = None,
+    key: Keys = None,
+    as_json: Json = False,
+) -> None:
+    """Change a notice's volumes or state."""
+    with _guarded(as_json):
+        volumes = load_volumes(_read_json(file)) if file else None
+        filing = _system().change_notice(party, notice_id, version=version, volumes=volumes, state=state, key=key or [])
+        _show_filing(filing, party, as_json, "changed")
+
+
+def _state_command(name: str, state: str, help_text: str):
+    def command(notice_id: str, party: Party, version: Annotated[Optional[str], typer.Option()] = None, as_json: Json = False) -> None:
+        with _guarded(as_json):
+            filing = _system().change_notice(party, notice_id, version=version, state=state)
+            _show_filing(filing, party, as_json, state)
+
+    command.__doc__ = help_text
+    notice_app.command(name)(command)
+
+
+_state_command("activate", "active", "Mark a notice active (its operation has started).")
+_state_command("end", "ended", "End a notice (its operation is over).")
+_state_command("cancel", "cancelled", "Cancel a notice.")
+
+
+@notice_app.command("list")
+def notice_list(
+    party: Party,
+    agreement: AgreementId = None,
+    owner: Annotated[Optional[str], typer.Option("--party", help="Only this party's notices.")] = None,
+    area: Annotated[Optional[Path], typer.Option(help="Only notices reaching into these volumes (file).")] = None,
+    live: Annotated[bool, typer.Option(help="Only planned, active and nonconforming notices.")] = False,
+    limit: int = 100,
+    as_json: Json = False,
+) -> None:
+    """Notices you may see: yours in full, others' minimised."""
+    with _guarded(as_json):
+        system = _system()
+        areas = load_volumes(_read_json(area)) if area else [None]
+        found = {}
+        for volume in areas:
+            for n in system.notices(party, agreement_id=agreement, party_id=owner, area=volume, live_only=live, limit=limit):
+                found[n.id] = n
+        notices = sorted(found.values(), key=lambda n: n.start)
+        if as_json:
+            _emit([n.seen_by(party) for n in notices])
+        else:
+            console.print(render.notices_table(notices, viewer=party))
+
+
+@notice_app.command("show")
+def notice_show(notice_id: str, party: Party, as_json: Json = False) -> None:
+    """One notice: all of it if it is yours, minimised otherwise."""
+    with _guarded(as_json):
+        notice = _system().notice(party, notice_id)
+        if as_json:
+            _emit(notice.seen_by(party))
+        else:
+            console.print(render.notices_table([notice], viewer=party, title=f"Notice {notice.id}"))
+            for i, v in enumerate(notice.volumes):
+                fp = v.footprint
+                shape = f"circle r={render.distance(fp.radius_m)} at {fp.lat:.5f},{fp.lon:.5f}" if fp.kind == "circle" else f"polygon of {len(fp.vertices)} vertices"
+                console.print(
+                    f"  volume {i}: {shape}; {render.height(v.altitude.lower_m)}–{render.height(v.altitude.upper_m)} {v.altitude.datum}; "
+                    f"{render.when(v.time.start)} → {render.when(v.time.end)}"
+                )
+
+
+@app.command()
+def check(
+    file: Annotated[Path, typer.Argument(help="Volumes to check (F3548 or GeoJSON).")],
+    party: Party,
+    agreement: AgreementId = None,
+    as_json: Json = False,
+) -> None:
+    """Which notices these volumes would conflict with, without filing anything."""
+    with _guarded(as_json):
+        system = _system()
+        findings = system.check(party, _agreement_of(system, party, agreement), load_volumes(_read_json(file)))
+        if as_json:
+            _emit([{"notice": f.notice.minimised().model_dump(mode="json"), "lateral_m": f.closest.lateral_m, "vertical_m": f.closest.vertical_m} for f in findings])
+            return
+        if not findings:
+            console.print("No conflicts.")
+            return
+        for f in findings:
+            console.print(
+                f"conflicts with {f.notice.id} by {f.notice.party_id}: {render.distance(f.closest.lateral_m)} apart, "
+                f"vertical gap {render.height(f.closest.vertical_m)}; version [bold]{f.notice.version}[/]"
+            )
+        console.print("File with: " + " ".join(f"--key {f.notice.version}" for f in findings))
+
+
+# conflicts ---------------------------------------------------------------------------------------
+@conflicts_app.callback()
+def conflicts_list(
+    ctx: typer.Context,
+    party: Annotated[Optional[str], typer.Option("--as", help="Only your conflicts (default: all, as administrator).", envvar="DECONFLICTION_PARTY")] = None,
+    notice: Annotated[Optional[str], typer.Option(help="Only the conflicts of this notice.")] = None,
+    include_cleared: Annotated[bool, typer.Option("--all", help="Include cleared conflicts.")] = False,
+    as_json: Json = False,
+) -> None:
+    """List conflicts (or: conflicts ack ID --as PARTY)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with _guarded(as_json):
+        found = _system().conflicts(party, notice_id=notice, open_only=not include_cleared, limit=1000)
+        if as_json:
+            _emit([c.model_dump(mode="json") for c in found])
+        else:
+            console.print(render.conflicts_table(found))
+
+
+@conflicts_app.command("ack")
+def conflicts_ack(conflict_id: str, party: Party, as_json: Json = False) -> None:
+    """Acknowledge a conflict on your side."""
+    with _guarded(as_json):
+        system = _system()
+        matches = [c.id for c in system.conflicts(party, open_only=False, limit=100000) if c.id.startswith(conflict_id)]
+        conflict = system.acknowledge_conflict(party, matches[0] if len(matches) == 1 else conflict_id)
+        if as_json:
+            _emit(conflict.model_dump(mode="json"))
+        else:
+            console.print(render.conflicts_table([conflict], title="Acknowledged"))
+
+
+@app.command()
+def events(party: Party, after: Annotated[int, typer.Option(help="Resume after this sequence number.")] = 0, limit: int = 100, as_json: Json = False) -> None:
+    """Your event feed, in order, resumable with --after."""
+    with _guarded(as_json):
+        found = _system().events(party, after, limit)
+        if as_json:
+            _emit([e.model_dump(mode="json") for e in found])
+            return
+        for e in found:
+            console.print(f"{e.seq:>6}  {render.when(e.created_at)}  {e.kind}")
+
+
+@app.command()
+def demo(
+    database: Annotated[Path, typer.Option("--db", help="Where to write the demo store (replaced).")] = Path("deconfliction-demo.db"),
+    as_json: Json = False,
+) -> None:
+    """Seed an example agreement with three parties and realistic notices, and show the conflicts."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    with _guarded(as_json):
+        system = connect(database)
+        story = seed(system)
+        found = system.conflicts(None, limit=1000)
+        if as_json:
+            _emit({"database": str(database), "story": story.lines, "conflicts": [c.model_dump(mode="json") for c in found]})
+            return
+        for line in story.lines:
+            console.print(f"• {line}")
+        console.print(render.conflicts_table(found, title="Open conflicts"))
+        console.print(f"\nExplore: deconfliction --db {database} notice list --as sheriff   |   deconfliction --db {database} conflicts --as skyview")
+
+
+def _register_monitor() -> None:
+    try:
+        from .monitor.cli import register
+    except ImportError:  # the tactical monitor is optional while it is being built
+        return
+    register(app)
+
+
+_register_monitor()
+
+
+def main() -> None:
+    if os.environ.get("DECONFLICTION_DEBUG"):
+        app()
+        return
+    try:
+        app()
+    except BrokenPipeError:
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""Tables for people: aviation units appear here, at the edge, next to SI."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Iterable
+
+from rich.table import Table
+
+from .models import Conflict, Notice
+from .units import metres_to_feet, metres_to_nautical_miles
+
+
+def when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%MZ") if moment else "—"
+
+
+def distance(metres: float) -> str:
+    return f"{metres:,.0f} m ({metres_to_nautical_miles(metres):.2f} NM)"
+
+
+def height(metres: float) -> str:
+    return f"{metres:,.0f} m ({metres_to_feet(metres):,.0f} ft)"
+
+
+def short(identifier: str) -> str:
+    return identifier[:8]
+
+
+def notices_table(notices: Iterable[Notice], viewer: str | None = None, title: str = "Notices") -> Table:
+    table = Table(title=title)
+    for column in ("id", "party", "state", "volumes", "from", "to", "lead time", "version", "reference"):
+        table.add_column(column)
+    for notice in notices:
+        own = viewer is None or notice.party_id == viewer
+        lead = f"{notice.lead_time_s / 60:,.0f} min" + (" LATE" if own and notice.late else "")
+        table.add_row(
+            short(notice.id), notice.party_id, notice.state, str(len(notice.volumes)), when(notice.start), when(notice.end),
+            lead, notice.version, (notice.private.reference or "") if own else "",
+        )
+    return table
+
+
+def conflicts_table(conflicts: Iterable[Conflict], title: str = "Conflicts") -> Table:
+    table = Table(title=title)
+    for column in ("id", "between", "lateral", "vertical gap", "time", "channel", "acknowledged", "state"):
+        table.add_column(column)
+    for c in conflicts:
+        acks = ", ".join(f"{p} {'✓' if t else '✗'}" for p, t in ((c.party_a, c.acknowledged_a), (c.party_b, c.acknowledged_b)))
+        table.add_row(
+            short(c.id),
+            f"{c.party_a} {short(c.notice_a)} ↔ {c.party_b} {short(c.notice_b)}",
+            distance(c.lateral_m),
+            height(c.vertical_m),
+            f"{when(c.time_start)} → {c.time_end.strftime('%H:%MZ')}",
+            f"{c.channel.name} {c.channel.contact}" if c.channel else "—",
+            acks,
+            c.state,
+        )
+    return table
