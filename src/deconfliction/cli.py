@@ -10,6 +10,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from . import render
 from .agreements import Agreement, load_toml
@@ -59,7 +60,7 @@ def _fail(exc: DeconflictionError, as_json: bool) -> None:
     if as_json:
         print(json.dumps({"error": exc.to_dict()}, default=str))
     else:
-        errors.print(f"[bold red]refused[/] [{exc.code}] {exc}")
+        errors.print(f"[bold red]refused[/] {escape(f'[{exc.code}]')} {escape(str(exc))}")
         missing = exc.details.get("missing") or exc.details.get("conflicting")
         if missing:
             for n in missing:
@@ -173,7 +174,7 @@ def notice_file(
     """File a notice. Refused unless --key holds the current version of every notice it conflicts with."""
     with _guarded(as_json):
         system = _system()
-        volumes = load_volumes(_read_json(file))
+        volumes = load_volumes(_read_json(file), now=system.clock())
         filing = system.file_notice(
             party, _agreement_of(system, party, agreement), volumes, key=key or [], private=_private(reference, remarks), notice_id=notice_id
         )
@@ -202,8 +203,9 @@ def notice_change(
 ) -> None:
     """Change a notice's volumes or state."""
     with _guarded(as_json):
-        volumes = load_volumes(_read_json(file)) if file else None
-        filing = _system().change_notice(party, notice_id, version=version, volumes=volumes, state=state, key=key or [])
+        system = _system()
+        volumes = load_volumes(_read_json(file), now=system.clock()) if file else None
+        filing = system.change_notice(party, notice_id, version=version, volumes=volumes, state=state, key=key or [])
         _show_filing(filing, party, as_json, "changed")
 
 
@@ -235,7 +237,7 @@ def notice_list(
     """Notices you may see: yours in full, others' minimised."""
     with _guarded(as_json):
         system = _system()
-        areas = load_volumes(_read_json(area)) if area else [None]
+        areas = load_volumes(_read_json(area), now=system.clock()) if area else [None]
         found = {}
         for volume in areas:
             for n in system.notices(party, agreement_id=agreement, party_id=owner, area=volume, live_only=live, limit=limit):
@@ -275,7 +277,7 @@ def check(
     """Which notices these volumes would conflict with, without filing anything."""
     with _guarded(as_json):
         system = _system()
-        findings = system.check(party, _agreement_of(system, party, agreement), load_volumes(_read_json(file)))
+        findings = system.check(party, _agreement_of(system, party, agreement), load_volumes(_read_json(file), now=system.clock()))
         if as_json:
             _emit([{"notice": f.notice.minimised().model_dump(mode="json"), "lateral_m": f.closest.lateral_m, "vertical_m": f.closest.vertical_m} for f in findings])
             return

@@ -30,7 +30,7 @@ def short(identifier: str) -> str:
 def notices_table(notices: Iterable[Notice], viewer: str | None = None, title: str = "Notices") -> Table:
     table = Table(title=title)
     for column in ("id", "party", "state", "volumes", "from", "to", "lead time", "version", "reference"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold", no_wrap=column in ("from", "to", "version"))
     for notice in notices:
         own = viewer is None or notice.party_id == viewer
         lead = f"{notice.lead_time_s / 60:,.0f} min" + (" LATE" if own and notice.late else "")

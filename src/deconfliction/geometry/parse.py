@@ -6,13 +6,14 @@ the field it is about, as a dotted path into the input.
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
 from ..errors import InvalidInput
-from ..units import FOOT_M, flight_level_to_metres, parse_length
+from ..units import FOOT_M, flight_level_to_metres, parse_duration, parse_length
 from .volume import AltitudeBand, Circle, Polygon, TimeWindow, Volume4D
 
 _F3548_DATUMS = {"W84": "W84", "AMSL": "AMSL", "MSL": "AMSL"}
@@ -68,7 +69,7 @@ def _lat_lng(obj: Any, field: str) -> tuple[float, float]:
     return lng, lat
 
 
-def volume_from_f3548(obj: Any, field: str = "") -> Volume4D:
+def volume_from_f3548(obj: Any, field: str = "", now: datetime | None = None) -> Volume4D:
     """A Volume4D from the F3548 shape: {volume: {outline_polygon | outline_circle, altitude_lower,
     altitude_upper}, time_start, time_end}."""
     volume = _require(obj, "volume", field)
@@ -106,11 +107,33 @@ def volume_from_f3548(obj: Any, field: str = "") -> Volume4D:
         _f3548_time(_require(obj, "time_end", field), f"{field}.time_end"),
         field,
         altitude_field=vfield,
+        now=now,
     )
 
 
-def _assemble(footprint, lower, upper, datum, start, end, field: str, altitude_field: str | None = None) -> Volume4D:
+_RELATIVE = re.compile(r"^now\s*(?:([+-])\s*(.+))?$", re.IGNORECASE)
+
+
+def resolve_time(value: Any, now: datetime | None, field: str) -> Any:
+    """'now', 'now+90 min', 'now + 2 h' relative to `now`; anything else is left for the model to parse."""
+    if not isinstance(value, str):
+        return value
+    match = _RELATIVE.match(value.strip())
+    if not match:
+        return value
+    if now is None:
+        raise InvalidInput("relative times ('now+1 h') need a clock; give an RFC 3339 time", field=field)
+    try:
+        offset = parse_duration(match.group(2), field) if match.group(2) else 0.0
+    except ValueError as exc:
+        raise InvalidInput(str(exc).split(": ", 1)[-1], field=field) from None
+    return now + timedelta(seconds=-offset if match.group(1) == "-" else offset)
+
+
+def _assemble(footprint, lower, upper, datum, start, end, field: str, altitude_field: str | None = None, now: datetime | None = None) -> Volume4D:
     prefix = f"{field}." if field else ""
+    start = resolve_time(start, now, f"{prefix}time_start")
+    end = resolve_time(end, now, f"{prefix}time_end")
     try:
         band = AltitudeBand(lower_m=lower, upper_m=upper, datum=datum)
     except ValidationError as exc:
@@ -156,7 +179,7 @@ def _geojson_altitude(value: Any, field: str) -> float:
         raise InvalidInput(str(exc).split(": ", 1)[-1], field=field) from None
 
 
-def volumes_from_geojson(obj: Any, defaults: dict[str, Any] | None = None, field: str = "") -> list[Volume4D]:
+def volumes_from_geojson(obj: Any, defaults: dict[str, Any] | None = None, field: str = "", now: datetime | None = None) -> list[Volume4D]:
     """Volumes from a GeoJSON Feature, FeatureCollection or geometry.
 
     Each feature's properties (or `defaults`) give `altitude_lower`, `altitude_upper` (metres, or
@@ -171,15 +194,15 @@ def volumes_from_geojson(obj: Any, defaults: dict[str, Any] | None = None, field
         features = _require(obj, "features", field)
         volumes: list[Volume4D] = []
         for i, feature in enumerate(features):
-            volumes.extend(volumes_from_geojson(feature, defaults, f"{field}.features.{i}".strip(".")))
+            volumes.extend(volumes_from_geojson(feature, defaults, f"{field}.features.{i}".strip("."), now))
         return volumes
     if kind == "Feature":
         properties = {**defaults, **(obj.get("properties") or {})}
-        return _geojson_geometry(_require(obj, "geometry", field), properties, f"{field}.geometry".strip("."), field)
-    return _geojson_geometry(obj, defaults, field, field)
+        return _geojson_geometry(_require(obj, "geometry", field), properties, f"{field}.geometry".strip("."), field, now)
+    return _geojson_geometry(obj, defaults, field, field, now)
 
 
-def _geojson_geometry(geometry: Any, props: dict[str, Any], gfield: str, pfield: str) -> list[Volume4D]:
+def _geojson_geometry(geometry: Any, props: dict[str, Any], gfield: str, pfield: str, now: datetime | None = None) -> list[Volume4D]:
     kind = _require(geometry, "type", gfield)
     coords = _require(geometry, "coordinates", gfield)
     pprefix = f"{pfield}.properties" if pfield else "properties"
@@ -207,7 +230,7 @@ def _geojson_geometry(geometry: Any, props: dict[str, Any], gfield: str, pfield:
     datum = str(props.get("altitude_datum", "AMSL" if flight_levels else "")).upper()
     if datum not in _F3548_DATUMS:
         raise InvalidInput("is required: W84 (ellipsoid) or AMSL (mean sea level)", field=f"{pprefix}.altitude_datum")
-    return [_assemble(f, lower, upper, _F3548_DATUMS[datum], props["time_start"], props["time_end"], pprefix) for f in footprints]
+    return [_assemble(f, lower, upper, _F3548_DATUMS[datum], props["time_start"], props["time_end"], pprefix, now=now) for f in footprints]
 
 
 def _position(coords: Any, field: str) -> tuple[float, float]:
@@ -233,24 +256,25 @@ def _geojson_polygon(rings: Any, field: str) -> Polygon:
         raise invalid_from_validation(exc, field) from None
 
 
-def load_volumes(obj: Any, defaults: dict[str, Any] | None = None) -> list[Volume4D]:
+def load_volumes(obj: Any, defaults: dict[str, Any] | None = None, now: datetime | None = None) -> list[Volume4D]:
     """Volumes from any accepted shape: an F3548 Volume4D or a list of them, GeoJSON, our own
-    serialisation, or an object with a `volumes` list of any of these."""
+    serialisation, or an object with a `volumes` list of any of these. With `now`, times may be
+    given relative to it ('now+1 h')."""
     if isinstance(obj, list):
         out: list[Volume4D] = []
         for i, item in enumerate(obj):
-            out.extend(_load_one(item, defaults, f"volumes.{i}"))
+            out.extend(_load_one(item, defaults, f"volumes.{i}", now))
         return out
     if isinstance(obj, dict) and "volumes" in obj and "type" not in obj:
-        return load_volumes(obj["volumes"], defaults)
-    return _load_one(obj, defaults, "")
+        return load_volumes(obj["volumes"], defaults, now)
+    return _load_one(obj, defaults, "", now)
 
 
-def _load_one(obj: Any, defaults, field: str) -> list[Volume4D]:
+def _load_one(obj: Any, defaults, field: str, now: datetime | None) -> list[Volume4D]:
     if isinstance(obj, dict) and "type" in obj:
-        return volumes_from_geojson(obj, defaults, field)
+        return volumes_from_geojson(obj, defaults, field, now)
     if isinstance(obj, dict) and "volume" in obj:
-        return [volume_from_f3548(obj, field)]
+        return [volume_from_f3548(obj, field, now)]
     if isinstance(obj, dict) and "footprint" in obj:
         try:
             return [Volume4D.model_validate(obj)]
