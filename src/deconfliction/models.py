@@ -138,3 +138,82 @@ class Event(BaseModel):
     kind: str
     payload: dict[str, Any]
     created_at: datetime
+
+
+class Credential(BaseModel):
+    """A party's API token, stored only as its SHA-256 hash. `party_id` None is an operator (admin) token."""
+
+    id: str
+    party_id: str | None
+    token_hash: str
+    scopes: list[str]
+    label: str = ""
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class Subscription(BaseModel):
+    """A party's area of interest in an agreement and the event kinds it wants to hear about there."""
+
+    id: str
+    party_id: str
+    agreement_id: str
+    volumes: list[Volume4D]
+    kinds: list[str] = Field(default_factory=lambda: ["notice."])  # prefixes of event kinds
+    created_at: datetime
+
+
+class Endpoint(BaseModel):
+    """A webhook: events for the party are POSTed here, signed with HMAC-SHA256 of the secret."""
+
+    id: str
+    party_id: str
+    url: str
+    secret: str
+    kinds: list[str] = Field(default_factory=list)  # prefixes; empty: every event
+    created_at: datetime
+    active: bool = True
+
+
+class Delivery(BaseModel):
+    """One event on its way to one webhook: retried with back-off, dead after too many failures."""
+
+    id: str
+    event_seq: int
+    endpoint_id: str
+    party_id: str
+    state: Literal["pending", "delivered", "dead"] = "pending"
+    attempts: int = 0
+    next_attempt_at: datetime
+    last_error: str | None = None
+    delivered_at: datetime | None = None
+
+
+class Deadline(BaseModel):
+    """Someone owes an acknowledgment: of a notice, a conflict or a hotline message, by `due_at`."""
+
+    id: str
+    kind: Literal["notice", "conflict", "hotline"]
+    subject_id: str
+    subject_version: str | None = None
+    agreement_id: str
+    party_id: str  # who must acknowledge
+    owner_id: str | None = None  # who waits for it (the sender), if anyone
+    created_at: datetime
+    due_at: datetime
+    state: Literal["pending", "acknowledged", "overdue"] = "pending"
+    acknowledged_at: datetime | None = None
+    escalations: int = 0
+
+
+class AuditEntry(BaseModel):
+    """One link of the hash chain: hash = SHA-256(prev_hash + canonical JSON of the rest)."""
+
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    payload: dict[str, Any]
+    prev_hash: str
+    hash: str
