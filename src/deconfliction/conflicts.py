@@ -7,8 +7,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from . import acknowledgments, audit
 from .agreements import Agreement
 from .errors import Forbidden, NotFound
+from .events import publish
 from .geometry import Minima, Volume4D, VolumeConflict, volume_conflict
 from .models import LIVE_STATES, ChannelRef, Conflict, Notice
 from .store import Transaction
@@ -65,10 +67,19 @@ def _shape(agreement: Agreement, notice: Notice, other: Notice, closest: VolumeC
     )
 
 
-def _tell_both(tx: Transaction, conflict: Conflict, kind: str, now: datetime) -> None:
+def _tell_both(tx: Transaction, agreement: Agreement, conflict: Conflict, kind: str, now: datetime) -> None:
+    """Both sides hear of it; while it is open, each owes an acknowledgment by the agreement's deadline."""
     payload = {"conflict": conflict.model_dump(mode="json")}
     for party in (conflict.party_a, conflict.party_b):
-        tx.append_event(party, kind, payload, now)
+        publish(tx, party, kind, payload, now)
+        if conflict.state == "open":
+            acknowledgments.expect(
+                tx, kind="conflict", subject_id=conflict.id, version=f"{conflict.version_a}/{conflict.version_b}",
+                agreement=agreement, party_id=party, owner_id=None, within_s=agreement.notice_ack_deadline_s, now=now,
+            )
+    if conflict.state != "open":
+        acknowledgments.withdraw(tx, conflict.id, now)
+    audit.record(tx, "system", kind, conflict.id, conflict.model_dump(mode="json"), now)
 
 
 def reconcile(tx: Transaction, agreement: Agreement, notice: Notice, findings: list[Finding], now: datetime) -> list[Conflict]:
@@ -86,12 +97,12 @@ def reconcile(tx: Transaction, agreement: Agreement, notice: Notice, findings: l
             conflict = previous.model_copy(update={**shape, "updated_at": now, "acknowledged_a": None, "acknowledged_b": None})
             kind = "conflict.updated"
         tx.put_conflict(conflict)
-        _tell_both(tx, conflict, kind, now)
+        _tell_both(tx, agreement, conflict, kind, now)
         current.append(conflict)
     for stale in existing.values():
         cleared = stale.model_copy(update={"state": "cleared", "cleared_at": now, "updated_at": now})
         tx.put_conflict(cleared)
-        _tell_both(tx, cleared, "conflict.cleared", now)
+        _tell_both(tx, agreement, cleared, "conflict.cleared", now)
     return current
 
 
@@ -107,6 +118,8 @@ def acknowledge(tx: Transaction, conflict_id: str, party_id: str, now: datetime)
         raise Forbidden("the conflict has cleared; there is nothing to acknowledge", field="conflict_id", code="invalid_state")
     acknowledged = conflict.model_copy(update={field: now, "updated_at": now})
     tx.put_conflict(acknowledged)
+    acknowledgments.fulfil(tx, "conflict", conflict.id, party_id, now)
     other = conflict.party_b if party_id == conflict.party_a else conflict.party_a
-    tx.append_event(other, "conflict.acknowledged", {"conflict": acknowledged.model_dump(mode="json"), "by": party_id}, now)
+    publish(tx, other, "conflict.acknowledged", {"conflict": acknowledged.model_dump(mode="json"), "by": party_id}, now)
+    audit.record(tx, party_id, "conflict.acknowledged", conflict.id, {"versions": [conflict.version_a, conflict.version_b]}, now)
     return acknowledged

@@ -52,6 +52,10 @@ class DeconflictionError(Exception):
         return f"{self.field}: {self.message}" if self.field else self.message
 
 
+class Unauthenticated(DeconflictionError):
+    code = "unauthenticated"
+
+
 class InvalidInput(DeconflictionError):
     code = "invalid_input"
 

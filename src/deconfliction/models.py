@@ -201,7 +201,8 @@ class Deadline(BaseModel):
     owner_id: str | None = None  # who waits for it (the sender), if anyone
     created_at: datetime
     due_at: datetime
-    state: Literal["pending", "acknowledged", "overdue"] = "pending"
+    # withdrawn: nothing is owed any more (the conflict cleared, the notice was cancelled)
+    state: Literal["pending", "acknowledged", "overdue", "withdrawn"] = "pending"
     acknowledged_at: datetime | None = None
     escalations: int = 0
 

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable
 
+from . import acknowledgments, audit
 from .agreements import Agreement
 from .conflicts import Finding, find_conflicts, reconcile
+from .events import notice_audience, publish
 from .errors import BeyondHorizon, ConflictRefused, Forbidden, InvalidInput, InvalidState, MissingKey, NotFound, TooLate, VersionMismatch
 from .geometry import Volume4D, area_m2, volume_covers
 from .models import TRANSITIONS, Conflict, Notice, NoticePrivate
@@ -101,11 +103,23 @@ def _apply_policy(agreement: Agreement, findings: list[Finding]) -> None:
         )
 
 
-def _tell_members(tx: Transaction, agreement: Agreement, notice: Notice, kind: str, now: datetime) -> None:
+def _tell_members(
+    tx: Transaction, agreement: Agreement, notice: Notice, kind: str, now: datetime, findings: list[Finding] = (), owe_ack: bool = False
+) -> None:
+    """Publish the notice to the parties that should hear of it; with `owe_ack`, each owes an acknowledgment."""
     payload = {"notice": notice.minimised().model_dump(mode="json")}
-    for party in agreement.parties:
-        if party != notice.party_id:
-            tx.append_event(party, kind, payload, now)
+    for party in notice_audience(tx, agreement.parties, notice, kind, always={f.notice.party_id for f in findings}):
+        publish(tx, party, kind, payload, now)
+        if owe_ack:
+            acknowledgments.expect(
+                tx, kind="notice", subject_id=notice.id, version=notice.version, agreement=agreement,
+                party_id=party, owner_id=notice.party_id, within_s=agreement.notice_ack_deadline_s, now=now,
+            )
+
+
+def _record(tx: Transaction, actor: str, action: str, notice: Notice, now: datetime) -> None:
+    # The audit keeps what others were told (the minimised notice), not the party's private fields.
+    audit.record(tx, actor, action, notice.id, {"agreement_id": notice.agreement_id, "late": notice.late, **notice.minimised().model_dump(mode="json")}, now)
 
 
 def file_notice(
@@ -142,7 +156,8 @@ def file_notice(
         private=private or NoticePrivate(),
     )
     tx.put_notice(notice)
-    _tell_members(tx, agreement, notice, "notice.filed", now)
+    _record(tx, party_id, "notice.filed", notice, now)
+    _tell_members(tx, agreement, notice, "notice.filed", now, findings, owe_ack=True)
     return Filing(notice, reconcile(tx, agreement, notice, findings, now), late)
 
 
@@ -211,7 +226,10 @@ def change_notice(
     changed = notice.model_copy(update=updates)
     tx.put_notice(changed)
     kind = {"cancelled": "notice.cancelled", "ended": "notice.ended"}.get(changed.state, "notice.changed")
-    _tell_members(tx, agreement, changed, kind, now)
+    _record(tx, party_id, kind, changed, now)
+    _tell_members(tx, agreement, changed, kind, now, findings or [], owe_ack=volumes is not None)
+    if not changed.is_live:
+        acknowledgments.withdraw(tx, changed.id, now)
     if findings is not None or not changed.is_live:
         conflicts = reconcile(tx, agreement, changed, findings or [], now)
     else:
@@ -244,9 +262,24 @@ def set_conformance(tx: Transaction, *, notice_id: str, conforming: bool, now: d
     tx.put_notice(changed)
     agreement = tx.get_agreement(notice.agreement_id)
     assert agreement is not None
+    _record(tx, "monitor", "notice.changed", changed, now)
     _tell_members(tx, agreement, changed, "notice.changed", now)
-    tx.append_event(changed.party_id, "notice.changed", {"notice": changed.model_dump(mode="json")}, now)
+    publish(tx, changed.party_id, "notice.changed", {"notice": changed.model_dump(mode="json")}, now)
     return changed
+
+
+def expire_notice(tx: Transaction, notice: Notice, now: datetime) -> Notice:
+    """A live notice whose every volume has ended becomes `ended`, by the system; its conflicts clear."""
+    agreement = tx.get_agreement(notice.agreement_id)
+    assert agreement is not None
+    ended = notice.model_copy(update={"state": "ended", "version": new_version(), "updated_at": now})
+    tx.put_notice(ended)
+    _record(tx, "system", "notice.ended", ended, now)
+    _tell_members(tx, agreement, ended, "notice.ended", now)
+    publish(tx, ended.party_id, "notice.ended", {"notice": ended.model_dump(mode="json")}, now)
+    acknowledgments.withdraw(tx, ended.id, now)
+    reconcile(tx, agreement, ended, [], now)
+    return ended
 
 
 def visible_notice(tx: Transaction, notice_id: str, viewer: str) -> Notice:

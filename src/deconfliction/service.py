@@ -9,17 +9,22 @@ The CLI and the HTTP API call these same methods.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
+from . import acknowledgments, audit, credentials
+from . import compliance as compliance_rules
 from . import conflicts as conflict_rules
 from . import notices as notice_rules
+from . import subscriptions as subscription_rules
+from .compliance import ComplianceReport
 from .agreements import Agreement, Party
 from .conflicts import Finding, find_conflicts
 from .errors import NotFound
 from .geometry import Minima, Volume4D, volume_conflict
-from .models import LIVE_STATES, Conflict, Event, Notice, NoticePrivate
+from .models import LIVE_STATES, AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, Notice, NoticePrivate, Subscription
 from .notices import Filing
 from .store import Store, open_store
 
@@ -37,16 +42,33 @@ class Deconfliction:
         self.store.close()
 
     # Agreements and parties -------------------------------------------------------------------
-    def add_agreement(self, agreement: Agreement, parties: Iterable[Party] = ()) -> Agreement:
+    def add_agreement(self, agreement: Agreement, parties: Iterable[Party] = (), actor: str = "admin") -> Agreement:
         """Create or replace an agreement, with any parties not yet known."""
+        now = self.clock()
         with self.store.transaction() as tx:
             for party in parties:
                 tx.put_party(party)
+                audit.record(tx, actor, "party.saved", party.id, party.model_dump(mode="json"), now)
             for party_id in agreement.parties:
                 if tx.get_party(party_id) is None:
                     tx.put_party(Party(id=party_id, name=party_id))
-            tx.put_agreement(agreement, self.clock())
+                    audit.record(tx, actor, "party.saved", party_id, {"id": party_id, "name": party_id}, now)
+            tx.put_agreement(agreement, now)
+            audit.record(tx, actor, "agreement.saved", agreement.id, agreement.model_dump(mode="json"), now)
         return agreement
+
+    def add_party(self, party: Party, actor: str = "admin") -> Party:
+        with self.store.transaction() as tx:
+            tx.put_party(party)
+            audit.record(tx, actor, "party.saved", party.id, party.model_dump(mode="json"), self.clock())
+        return party
+
+    def party(self, party_id: str) -> Party:
+        with self.store.transaction(write=False) as tx:
+            found = tx.get_party(party_id)
+        if found is None:
+            raise NotFound(f"no party {party_id!r}", field="party_id")
+        return found
 
     def agreement(self, agreement_id: str) -> Agreement:
         with self.store.transaction(write=False) as tx:
@@ -176,10 +198,116 @@ class Deconfliction:
         with self.store.transaction() as tx:
             return conflict_rules.acknowledge(tx, conflict_id, party_id, self.clock())
 
-    # Events --------------------------------------------------------------------------------------
+    def acknowledge_notice(self, party_id: str, notice_id: str) -> Deadline:
+        with self.store.transaction() as tx:
+            return acknowledgments.acknowledge_notice(tx, notice_id=notice_id, party_id=party_id, now=self.clock())
+
+    def deadlines(self, party_id: str, subject_id: str | None = None, state: str | None = None) -> list[Deadline]:
+        """What a party owes (or owed): acknowledgments of notices, conflicts and hotline messages."""
+        with self.store.transaction(write=False) as tx:
+            if subject_id is not None:
+                return tx.deadlines_of(subject_id, party_id=party_id, state=state)
+            return [d for d in tx.find_deadlines(party_id=party_id) if state is None or d.state == state]
+
+    # Events, subscriptions, webhooks ---------------------------------------------------------------
     def events(self, party_id: str, after_seq: int = 0, limit: int = 100) -> list[Event]:
         with self.store.transaction(write=False) as tx:
             return tx.events_after(party_id, after_seq, limit)
+
+    def last_event_seq(self) -> int:
+        with self.store.transaction(write=False) as tx:
+            return tx.last_event_seq()
+
+    def record_delivery(self, party_id: str, channel: str, first_seq: int, last_seq: int) -> None:
+        """Audit that events first_seq..last_seq reached the party (pull feed, SSE or webhook)."""
+        with self.store.transaction() as tx:
+            audit.record(tx, "system", "events.delivered", party_id, {"channel": channel, "first_seq": first_seq, "last_seq": last_seq}, self.clock())
+
+    def subscribe(self, party_id: str, agreement_id: str, volumes: list[Volume4D], kinds: list[str] | None = None) -> Subscription:
+        with self.store.transaction() as tx:
+            return subscription_rules.subscribe(
+                tx, party_id=party_id, agreement_id=agreement_id, volumes=list(volumes), kinds=list(kinds or []), now=self.clock()
+            )
+
+    def unsubscribe(self, party_id: str, subscription_id: str) -> None:
+        with self.store.transaction() as tx:
+            subscription_rules.unsubscribe(tx, party_id=party_id, subscription_id=subscription_id, now=self.clock())
+
+    def subscriptions(self, party_id: str) -> list[Subscription]:
+        with self.store.transaction(write=False) as tx:
+            return tx.list_subscriptions(party_id=party_id)
+
+    def add_endpoint(self, party_id: str, url: str, secret: str | None = None, kinds: list[str] | None = None) -> Endpoint:
+        """A webhook for the party's events; the returned endpoint carries the signing secret (keep it)."""
+        with self.store.transaction() as tx:
+            return subscription_rules.add_endpoint(tx, party_id=party_id, url=url, secret=secret, kinds=list(kinds or []), now=self.clock())
+
+    def remove_endpoint(self, party_id: str, endpoint_id: str) -> None:
+        with self.store.transaction() as tx:
+            subscription_rules.remove_endpoint(tx, party_id=party_id, endpoint_id=endpoint_id, now=self.clock())
+
+    def endpoints(self, party_id: str | None = None) -> list[Endpoint]:
+        with self.store.transaction(write=False) as tx:
+            return tx.list_endpoints(party_id)
+
+    def deliveries(self, party_id: str | None = None, state: str | None = None, limit: int = 100, after_id: str | None = None) -> list[Delivery]:
+        """Webhook deliveries; state='dead' is the dead-letter view."""
+        with self.store.transaction(write=False) as tx:
+            return tx.list_deliveries(party_id, state, limit, after_id)
+
+    # Credentials ------------------------------------------------------------------------------------
+    def issue_token(self, party_id: str | None, scopes: list[str] | None = None, label: str = "", actor: str = "admin") -> tuple[Credential, str]:
+        """A new API token; the second value is the token itself, shown this once and never stored."""
+        now = self.clock()
+        with self.store.transaction() as tx:
+            credential, token = credentials.issue_token(tx, party_id=party_id, scopes=scopes, now=now, label=label)
+            audit.record(tx, actor, "token.issued", credential.id, {"party_id": party_id, "scopes": credential.scopes, "label": label}, now)
+        return credential, token
+
+    def authenticate(self, token: str) -> Credential:
+        with self.store.transaction(write=False) as tx:
+            return credentials.authenticate(tx, token)
+
+    def revoke_token(self, credential_id: str, actor: str = "admin") -> Credential:
+        now = self.clock()
+        with self.store.transaction() as tx:
+            credential = credentials.revoke_token(tx, credential_id, now)
+            audit.record(tx, actor, "token.revoked", credential_id, {}, now)
+        return credential
+
+    def tokens(self, party_id: str | None = None) -> list[Credential]:
+        with self.store.transaction(write=False) as tx:
+            return tx.list_credentials(party_id)
+
+    # Time passing ----------------------------------------------------------------------------------
+    def tick(self, limit: int = 100) -> "Tick":
+        """Run what time makes due: overdue acknowledgments, notices past their end. Call it often
+        (the server does, every second); each call is one short transaction per kind of work."""
+        now = self.clock()
+        with self.store.transaction() as tx:
+            overdue = acknowledgments.run_due(tx, now, limit)
+        with self.store.transaction() as tx:
+            ended = [notice_rules.expire_notice(tx, n, now) for n in tx.expired_notices(now, limit)]
+        return Tick(overdue=overdue, ended=ended)
+
+    # Audit and compliance --------------------------------------------------------------------------
+    def audit_entries(self, after_seq: int = 0, limit: int = 1000) -> list[AuditEntry]:
+        with self.store.transaction(write=False) as tx:
+            return tx.audit_entries(after_seq, limit)
+
+    def verify_audit(self) -> audit.Verdict:
+        with self.store.transaction(write=False) as tx:
+            return audit.verify(audit.read_all(tx))
+
+    def compliance(self, agreement_id: str, start: datetime, end: datetime) -> ComplianceReport:
+        with self.store.transaction(write=False) as tx:
+            return compliance_rules.report(tx, agreement_id, start, end)
+
+
+@dataclass
+class Tick:
+    overdue: list[Deadline]
+    ended: list[Notice]
 
 
 def connect(database: str | Path = "deconfliction.db", clock: Callable[[], datetime] = utc_now) -> Deconfliction:

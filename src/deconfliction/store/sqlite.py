@@ -11,7 +11,7 @@ import json
 import sqlite3
 import threading
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
@@ -19,7 +19,7 @@ from typing import Any, Iterable, Iterator, Sequence
 from ..agreements import Agreement, Party
 from ..errors import DeconflictionError
 from ..geometry import Minima, Volume4D, index_boxes, search_boxes
-from ..models import Conflict, Event, Notice
+from ..models import AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, Notice, Subscription
 
 BOX_ID_STRIDE = 32768  # box ids of a notice: rowid * stride + k
 TRUSTED = {"trusted": True}  # stored geometry was validated when it was written
@@ -101,7 +101,7 @@ class SQLiteStore:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.isoformat()
+    return moment.astimezone(timezone.utc).isoformat()
 
 
 class SQLiteTransaction:
@@ -161,18 +161,19 @@ class SQLiteTransaction:
             notice.version,
             notice.start.timestamp(),
             notice.end.timestamp(),
+            _iso(notice.filed_at),
             notice.model_dump_json(),
         )
         if existing:
             rowid, box_count = existing
             self.db.executemany("DELETE FROM notice_boxes WHERE id = ?", [(rowid * BOX_ID_STRIDE + k,) for k in range(box_count)])
             self.db.execute(
-                "UPDATE notices SET agreement_id=?, party_id=?, state=?, version=?, time_start=?, time_end=?, body=? WHERE rowid=?",
+                "UPDATE notices SET agreement_id=?, party_id=?, state=?, version=?, time_start=?, time_end=?, filed_at=?, body=? WHERE rowid=?",
                 (*values, rowid),
             )
         else:
             rowid = self.db.execute(
-                "INSERT INTO notices (agreement_id, party_id, state, version, time_start, time_end, body, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO notices (agreement_id, party_id, state, version, time_start, time_end, filed_at, body, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (*values, notice.id),
             ).lastrowid
         # Only live notices are indexed: the index serves conflict checks, which ignore the rest.
@@ -219,8 +220,17 @@ class SQLiteTransaction:
         states: Iterable[str] | None = None,
         limit: int = 100,
         after_id: str | None = None,
+        filed_from: datetime | None = None,
+        filed_to: datetime | None = None,
     ) -> list[Notice]:
         clauses, params = _filters(agreement_id=agreement_id, party_id=party_id, after_id=after_id)
+        # ISO strings in UTC compare in time order.
+        if filed_from is not None:
+            clauses.append("filed_at >= ?")
+            params.append(_iso(filed_from))
+        if filed_to is not None:
+            clauses.append("filed_at < ?")
+            params.append(_iso(filed_to))
         if states is not None:
             states = list(states)
             clauses.append(f"state IN ({','.join('?' * len(states))})")
@@ -289,9 +299,172 @@ class SQLiteTransaction:
             "SELECT seq, party_id, kind, payload, created_at FROM events WHERE party_id = ? AND seq > ? ORDER BY seq LIMIT ?",
             (party_id, after_seq, limit),
         ).fetchall()
-        return [
-            Event(seq=r[0], party_id=r[1], kind=r[2], payload=json.loads(r[3]), created_at=datetime.fromisoformat(r[4])) for r in rows
-        ]
+        return [_event(r) for r in rows]
+
+    def get_event(self, seq: int) -> Event | None:
+        row = self.db.execute("SELECT seq, party_id, kind, payload, created_at FROM events WHERE seq = ?", (seq,)).fetchone()
+        return _event(row) if row else None
+
+    def last_event_seq(self) -> int:
+        return int(self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0])
+
+    def expired_notices(self, now: datetime, limit: int = 100) -> list[Notice]:
+        rows = self.db.execute(
+            "SELECT body FROM notices WHERE state IN ('planned', 'active', 'nonconforming') AND time_end <= ? ORDER BY time_end LIMIT ?",
+            (now.timestamp(), limit),
+        ).fetchall()
+        return [_notice(r[0]) for r in rows]
+
+    # Credentials -------------------------------------------------------------------------------
+    def put_credential(self, credential: Credential) -> None:
+        self.db.execute(
+            "INSERT INTO credentials (id, party_id, token_hash, body) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET body = excluded.body",
+            (credential.id, credential.party_id, credential.token_hash, credential.model_dump_json()),
+        )
+
+    def credential_by_hash(self, token_hash: str) -> Credential | None:
+        row = self.db.execute("SELECT body FROM credentials WHERE token_hash = ?", (token_hash,)).fetchone()
+        return Credential.model_validate_json(row[0]) if row else None
+
+    def list_credentials(self, party_id: str | None = None) -> list[Credential]:
+        if party_id is None:
+            rows = self.db.execute("SELECT body FROM credentials ORDER BY id").fetchall()
+        else:
+            rows = self.db.execute("SELECT body FROM credentials WHERE party_id = ? ORDER BY id", (party_id,)).fetchall()
+        return [Credential.model_validate_json(r[0]) for r in rows]
+
+    # Subscriptions -----------------------------------------------------------------------------
+    def put_subscription(self, subscription: Subscription) -> None:
+        self.db.execute(
+            "INSERT INTO subscriptions (id, party_id, agreement_id, body) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET body = excluded.body",
+            (subscription.id, subscription.party_id, subscription.agreement_id, subscription.model_dump_json()),
+        )
+
+    def get_subscription(self, subscription_id: str) -> Subscription | None:
+        row = self.db.execute("SELECT body FROM subscriptions WHERE id = ?", (subscription_id,)).fetchone()
+        return Subscription.model_validate_json(row[0], context=TRUSTED) if row else None
+
+    def delete_subscription(self, subscription_id: str) -> None:
+        self.db.execute("DELETE FROM subscriptions WHERE id = ?", (subscription_id,))
+
+    def list_subscriptions(self, party_id: str | None = None, agreement_id: str | None = None) -> list[Subscription]:
+        clauses, params = _filters(party_id=party_id, agreement_id=agreement_id)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self.db.execute(f"SELECT body FROM subscriptions {where} ORDER BY id", params).fetchall()
+        return [Subscription.model_validate_json(r[0], context=TRUSTED) for r in rows]
+
+    # Webhooks ------------------------------------------------------------------------------------
+    def put_endpoint(self, endpoint: Endpoint) -> None:
+        self.db.execute(
+            "INSERT INTO endpoints (id, party_id, body) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
+            (endpoint.id, endpoint.party_id, endpoint.model_dump_json()),
+        )
+
+    def get_endpoint(self, endpoint_id: str) -> Endpoint | None:
+        row = self.db.execute("SELECT body FROM endpoints WHERE id = ?", (endpoint_id,)).fetchone()
+        return Endpoint.model_validate_json(row[0]) if row else None
+
+    def delete_endpoint(self, endpoint_id: str) -> None:
+        self.db.execute("DELETE FROM endpoints WHERE id = ?", (endpoint_id,))
+
+    def list_endpoints(self, party_id: str | None = None) -> list[Endpoint]:
+        clauses, params = _filters(party_id=party_id)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        return [Endpoint.model_validate_json(r[0]) for r in self.db.execute(f"SELECT body FROM endpoints {where} ORDER BY id", params)]
+
+    def put_delivery(self, delivery: Delivery) -> None:
+        self.db.execute(
+            "INSERT INTO deliveries (id, party_id, state, next_attempt_at, body) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET state = excluded.state, next_attempt_at = excluded.next_attempt_at, body = excluded.body",
+            (delivery.id, delivery.party_id, delivery.state, delivery.next_attempt_at.timestamp(), delivery.model_dump_json()),
+        )
+
+    def due_deliveries(self, now: datetime, limit: int = 100) -> list[Delivery]:
+        rows = self.db.execute(
+            "SELECT body FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+            (now.timestamp(), limit),
+        ).fetchall()
+        return [Delivery.model_validate_json(r[0]) for r in rows]
+
+    def list_deliveries(
+        self, party_id: str | None = None, state: str | None = None, limit: int = 100, after_id: str | None = None
+    ) -> list[Delivery]:
+        clauses, params = _filters(party_id=party_id, state=state, after_id=after_id)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self.db.execute(f"SELECT body FROM deliveries {where} ORDER BY id LIMIT ?", (*params, limit)).fetchall()
+        return [Delivery.model_validate_json(r[0]) for r in rows]
+
+    # Deadlines -----------------------------------------------------------------------------------
+    def put_deadline(self, deadline: Deadline) -> None:
+        self.db.execute(
+            "INSERT INTO deadlines (id, kind, subject_id, agreement_id, party_id, state, due_at, created_at, body) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET state = excluded.state, due_at = excluded.due_at, body = excluded.body",
+            (
+                deadline.id, deadline.kind, deadline.subject_id, deadline.agreement_id, deadline.party_id, deadline.state,
+                deadline.due_at.timestamp(), deadline.created_at.timestamp(), deadline.model_dump_json(),
+            ),
+        )
+
+    def deadlines_of(self, subject_id: str, party_id: str | None = None, state: str | None = None) -> list[Deadline]:
+        clauses, params = _filters(subject_id=subject_id, party_id=party_id, state=state)
+        rows = self.db.execute(f"SELECT body FROM deadlines WHERE {' AND '.join(clauses)} ORDER BY created_at, id", params).fetchall()
+        return [Deadline.model_validate_json(r[0]) for r in rows]
+
+    def due_deadlines(self, now: datetime, limit: int = 100) -> list[Deadline]:
+        rows = self.db.execute(
+            "SELECT body FROM deadlines WHERE state = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?", (now.timestamp(), limit)
+        ).fetchall()
+        return [Deadline.model_validate_json(r[0]) for r in rows]
+
+    def find_deadlines(
+        self,
+        agreement_id: str | None = None,
+        party_id: str | None = None,
+        kind: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[Deadline]:
+        clauses, params = _filters(agreement_id=agreement_id, party_id=party_id, kind=kind)
+        if since is not None:
+            clauses.append("created_at >= ?")
+            params.append(since.timestamp())
+        if until is not None:
+            clauses.append("created_at < ?")
+            params.append(until.timestamp())
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self.db.execute(f"SELECT body FROM deadlines {where} ORDER BY created_at, id", params).fetchall()
+        return [Deadline.model_validate_json(r[0]) for r in rows]
+
+    # Audit ---------------------------------------------------------------------------------------
+    def last_audit(self) -> AuditEntry | None:
+        row = self.db.execute("SELECT seq, at, actor, action, subject, payload, prev_hash, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        return _audit(row) if row else None
+
+    def append_audit(self, entry: AuditEntry) -> None:
+        self.db.execute(
+            "INSERT INTO audit (seq, at, actor, action, subject, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (entry.seq, _iso(entry.at), entry.actor, entry.action, entry.subject, json.dumps(entry.payload, sort_keys=True), entry.prev_hash, entry.hash),
+        )
+
+    def audit_entries(self, after_seq: int = 0, limit: int = 1000) -> list[AuditEntry]:
+        rows = self.db.execute(
+            "SELECT seq, at, actor, action, subject, payload, prev_hash, hash FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", (after_seq, limit)
+        ).fetchall()
+        return [_audit(r) for r in rows]
+
+
+def _event(row) -> Event:
+    return Event(seq=row[0], party_id=row[1], kind=row[2], payload=json.loads(row[3]), created_at=datetime.fromisoformat(row[4]))
+
+
+def _audit(row) -> AuditEntry:
+    return AuditEntry(
+        seq=row[0], at=datetime.fromisoformat(row[1]), actor=row[2], action=row[3], subject=row[4],
+        payload=json.loads(row[5]), prev_hash=row[6], hash=row[7],
+    )
 
 
 def _notice(body: str) -> Notice:
