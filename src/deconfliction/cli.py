@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -24,7 +25,11 @@ app = typer.Typer(help="Advance notice, conflicts and acknowledgments between pa
 notice_app = typer.Typer(help="File, change and read notices.", no_args_is_help=True)
 conflicts_app = typer.Typer(help="Conflicts between notices, and acknowledging them.", invoke_without_command=True)
 agreement_app = typer.Typer(help="Agreements and their parties.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident record: verify and export.", no_args_is_help=True)
+report_app = typer.Typer(help="Reports.", no_args_is_help=True)
 app.add_typer(notice_app, name="notice")
+app.add_typer(audit_app, name="audit")
+app.add_typer(report_app, name="report")
 app.add_typer(conflicts_app, name="conflicts")
 app.add_typer(agreement_app, name="agreement")
 
@@ -323,6 +328,78 @@ def conflicts_ack(conflict_id: str, party: Party, as_json: Json = False) -> None
             _emit(conflict.model_dump(mode="json"))
         else:
             console.print(render.conflicts_table([conflict], title="Acknowledged"))
+
+
+@notice_app.command("ack")
+def notice_ack(notice_id: str, party: Party, as_json: Json = False) -> None:
+    """Acknowledge another party's notice (its current version)."""
+    with _guarded(as_json):
+        deadline = _system().acknowledge_notice(party, notice_id)
+        if as_json:
+            _emit(deadline.model_dump(mode="json"))
+        else:
+            late = deadline.acknowledged_at and deadline.acknowledged_at > deadline.due_at
+            console.print(f"Acknowledged notice {notice_id} (version {deadline.subject_version})" + (" [yellow]after the deadline[/]" if late else ""))
+
+
+@audit_app.command("verify")
+def audit_verify(
+    file: Annotated[Optional[Path], typer.Option("--file", help="An exported log (JSON Lines) instead of the store.")] = None,
+    as_json: Json = False,
+) -> None:
+    """Recompute the hash chain; name the first entry that was edited, removed or reordered."""
+    from . import audit
+
+    with _guarded(as_json):
+        try:
+            verdict = audit.verify(audit.read_export(file)) if file else _system().verify_audit()
+        except (OSError, ValueError) as exc:
+            raise InvalidInput(f"cannot read the log: {exc}", field="file") from None
+        if as_json:
+            _emit({"ok": verdict.ok, "entries": verdict.entries, "first_bad_seq": verdict.first_bad_seq, "reason": verdict.reason})
+        elif verdict.ok:
+            console.print(f"[green]OK[/]: {verdict.entries} entries, chain intact.")
+        else:
+            errors.print(f"[bold red]BROKEN[/] at entry {verdict.first_bad_seq}: {verdict.reason}")
+        if not verdict.ok:
+            raise typer.Exit(code=1)
+
+
+@audit_app.command("export")
+def audit_export(out: Annotated[Optional[Path], typer.Option("--out", help="File to write (default: standard output).")] = None) -> None:
+    """Write the whole log as JSON Lines; anyone holding it can run `audit verify --file`."""
+    from . import audit
+
+    with _guarded(False):
+        system = _system()
+        with system.store.transaction(write=False) as tx:
+            lines = audit.export_lines(audit.read_all(tx))
+            if out:
+                with open(out, "w") as sink:
+                    sink.writelines(lines)
+            else:
+                sys.stdout.writelines(lines)
+
+
+@report_app.command("compliance")
+def report_compliance(
+    agreement: Annotated[str, typer.Option("--agreement", "-a", help="Agreement id.")],
+    start: Annotated[datetime, typer.Option("--from", help="Start (UTC).", formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"])],
+    end: Annotated[datetime, typer.Option("--to", help="End, exclusive (UTC).", formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"])],
+    output: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """Per party: notices, lead times given, late notices, acknowledgments and their delays, overdue ones."""
+    with _guarded(output == "json"):
+        if output not in ("table", "csv", "json"):
+            raise InvalidInput("use table, csv or json", field="format")
+        utc = lambda moment: moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # noqa: E731
+        report = _system().compliance(agreement, utc(start), utc(end))
+        if output == "json":
+            _emit(report.model_dump(mode="json"))
+        elif output == "csv":
+            sys.stdout.write(report.to_csv())
+        else:
+            console.print(render.compliance_table(report))
 
 
 @app.command()
