@@ -158,8 +158,9 @@ class Deconfliction:
                 if area is None:
                     found.extend(tx.find_notices(agreement_id=agreement, party_id=party_id, states=states, limit=limit, after_id=after_id))
                 else:
+                    # Only live notices are indexed, so an area search sees live notices only.
                     touching = Minima(lateral_m=1e-3, vertical_m=0.0, time_buffer_s=0.0)
-                    candidates = tx.candidate_notices(agreement, [area], touching, states or ("planned", "active", "nonconforming", "ended", "cancelled"))
+                    candidates = tx.candidate_notices(agreement, [area], touching, LIVE_STATES)
                     found.extend(
                         n for n in candidates
                         if (party_id is None or n.party_id == party_id)
