@@ -14,6 +14,7 @@ up to that instant and runs one detection cycle at that instant.
 from __future__ import annotations
 
 import gzip
+import json
 import math
 import time
 from dataclasses import dataclass
@@ -48,7 +49,10 @@ def read_table(path: str | Path, limit_rows: int | None = None):
     if name.endswith((".parquet", ".pq")):
         frame = pd.read_parquet(path)
     elif name.endswith((".json", ".json.gz")):
-        frame = pd.read_json(path, dtype=text_types, convert_dates=False)
+        # json + from_records rather than read_json, which guesses types (an icao24 of digits
+        # would become a number) and dates.
+        with (gzip.open(path, "rt") if name.endswith(".gz") else open(path)) as stream:
+            frame = pd.DataFrame.from_records(json.load(stream))
     elif name.endswith((".csv", ".csv.gz")):
         frame = pd.read_csv(path, dtype=text_types)
     else:

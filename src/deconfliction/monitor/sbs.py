@@ -109,6 +109,7 @@ class SbsDecoder:
     callsign_wait_s: float = 15.0
     callsigns: dict[str, str] = field(default_factory=dict)
     first_heard: dict[str, float] = field(default_factory=dict)
+    on_ground: dict[str, bool] = field(default_factory=dict)
     skipped: Counter = field(default_factory=Counter)
 
     def decode(self, line: str) -> PositionReport | None:
@@ -122,9 +123,12 @@ class SbsDecoder:
             self.callsigns[message.icao24] = message.callsign
         callsign = self.callsigns.get(message.icao24)
         if message.kind in (2, 3) and message.lat is not None and message.lon is not None:
+            self.on_ground[message.icao24] = message.on_ground
             kwargs = dict(lat=message.lat, lon=message.lon, altitude_m=message.altitude_m, on_ground=message.on_ground)
         elif message.kind == 4 and message.ground_speed_ms is not None and message.track_deg is not None:
-            kwargs = dict(ground_speed_ms=message.ground_speed_ms, track_deg=message.track_deg, vertical_rate_ms=message.vertical_rate_ms)
+            # A velocity message has no ground flag of its own: it shares the last position's.
+            kwargs = dict(ground_speed_ms=message.ground_speed_ms, track_deg=message.track_deg,
+                          vertical_rate_ms=message.vertical_rate_ms, on_ground=self.on_ground.get(message.icao24, False))
         else:
             self.skipped[f"MSG,{message.kind} without position or velocity"] += 1
             return None

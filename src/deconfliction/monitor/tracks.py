@@ -134,8 +134,9 @@ class TrackTable:
                 if report.altitude_m is not None:
                     self.altitude[slot] = report.altitude_m
                     self.datum[slot] = report.datum
-                if report.geometric_altitude_m is not None:
-                    self.geo_altitude[slot] = report.geometric_altitude_m
+                # A geometric height belongs to the position it came with; an older one is not kept.
+                geometric = report.geometric_altitude_m
+                self.geo_altitude[slot] = math.nan if geometric is None else geometric
             else:
                 older = older or report.time < known
         if report.has_velocity:
