@@ -75,7 +75,7 @@ ChannelFor = Callable[[float, float, float, datetime], "str | None"]
 
 @dataclass(frozen=True)
 class Hysteresis:
-    close_after_cycles: int = 5
+    close_after_cycles: int = 10
     min_update_interval_s: float = 30.0
     update_if_cpa_moves_s: float = 30.0
     update_if_dcpa_moves_m: float = 926.0  # a tenth of 5 NM
