@@ -215,7 +215,9 @@ def listen_command(
 ) -> None:
     """Accept SBS lines pushed to a TCP port (any number of senders) and print alerts as they happen."""
     config = _config(lateral, vertical, lookahead, same_party)
-    _run_live(lambda feed, stop: listen_sbs(port, feed, stop, host=host), config, party_by, duration, as_json)
+    console = Console(stderr=True)
+    ready = lambda actual: console.print(f"listening for SBS lines on {host}:{actual}", highlight=False)  # noqa: E731
+    _run_live(lambda feed, stop: listen_sbs(port, feed, stop, host=host, on_ready=ready), config, party_by, duration, as_json)
 
 
 def register(app: typer.Typer) -> None:
