@@ -6,7 +6,6 @@ import json
 import random
 import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -24,6 +23,7 @@ from deconfliction.delivery import (
 from deconfliction.errors import DeconflictionError
 
 from builders import circle, make_system
+from hookserver import HookServer
 
 NO_JITTER = Backoff(base_s=1, factor=2, cap_s=60, jitter=0)
 
@@ -265,49 +265,6 @@ def test_endpoints_only_get_the_kinds_they_asked_for(tmp_path):
 
 
 # A real HTTP receiver on loopback -----------------------------------------------------------------------
-class HookServer:
-    """A tiny webhook receiver: verifies each signature, de-duplicates by event id, answers from a script."""
-
-    def __init__(self, secret: str = "", script=()):
-        self.secret = secret
-        self.script = list(script)
-        self.received: list[dict] = []
-        self.seen_ids: set[str] = set()
-        self.bad_signatures = 0
-        self.lock = threading.Lock()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                with outer.lock:
-                    status = outer.script.pop(0) if outer.script else 204
-                    if not verify_signature(body, self.headers.get(SIGNATURE_HEADER), outer.secret):
-                        outer.bad_signatures += 1
-                        status = 401
-                    elif 200 <= status < 300 and self.headers[EVENT_ID_HEADER] not in outer.seen_ids:
-                        outer.seen_ids.add(self.headers[EVENT_ID_HEADER])
-                        outer.received.append(json.loads(body))
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/deconfliction"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def test_signed_webhooks_end_to_end_over_loopback_http(tmp_path):
     system, clock = make_system(tmp_path)
     with HookServer(script=[500]) as hook:
