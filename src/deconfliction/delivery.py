@@ -329,6 +329,9 @@ class Dispatcher:
     def _claim(self, now: datetime, report: DispatchReport) -> list[_Claim]:
         lease_until = now + self.lease
         claims: list[_Claim] = []
+        with self.system.store.transaction(write=False) as tx:
+            if not tx.due_deliveries(now, 1):
+                return claims  # the usual case: no write lock taken from API writers
         with self.system.store.transaction() as tx:
             due = tx.due_deliveries(now, self.batch)
             by_endpoint: dict[str, list[Delivery]] = {}
