@@ -82,8 +82,11 @@ def _lower_bound(estimate):
 
 
 def _refine(points: Prepared, polygon: Prepared, estimate: np.ndarray, ceiling: float):
-    """Exact (metres, point, closest point on polygon) over the (vertex, edge) pairs that may beat `ceiling`."""
+    """Exact (metres, point, closest point on polygon) over the (vertex, edge) pairs that may beat `ceiling`,
+    or None when no pair may."""
     pi, ei = np.nonzero(_lower_bound(estimate) <= ceiling)
+    if len(pi) == 0:
+        return None
     a_lon, a_lat, b_lon, b_lat, *_ = polygon.edge_arrays
     d, xlon, xlat = point_to_geodesic(points.lons[pi], points.lats[pi], a_lon[ei], a_lat[ei], b_lon[ei], b_lat[ei])
     k = int(np.argmin(d))
@@ -115,12 +118,18 @@ def _core_distance(a: Prepared, b: Prepared, limit_m: float | None):
         if shared is not None:
             return 0.0, shared, shared
     ceiling = lowest * (1 + SPHERE_RELATIVE_ERROR) + SPHERE_ABSOLUTE_ERROR_M
+    # The pair with the lowest estimate always qualifies, so at least one direction has candidates;
+    # the other may have none (e.g. a small polygon beside the middle of a long edge).
     candidates = []
     if ab is not None:
-        candidates.append(_refine(a, b, ab, ceiling))
+        found = _refine(a, b, ab, ceiling)
+        if found is not None:
+            candidates.append(found)
     if ba is not None:
-        d, on_b, on_a = _refine(b, a, ba, ceiling)
-        candidates.append((d, on_a, on_b))
+        found = _refine(b, a, ba, ceiling)
+        if found is not None:
+            d, on_b, on_a = found
+            candidates.append((d, on_a, on_b))
     return min(candidates, key=lambda found: found[0])
 
 
