@@ -307,3 +307,37 @@ def test_an_unreachable_receiver_is_a_failed_attempt_not_a_crash(tmp_path):
     with Dispatcher(system, backoff=NO_JITTER, timeout_s=2) as dispatcher:
         report = dispatcher.run_once()
     assert report.outcomes[0].state == "pending" and "Connect" in report.outcomes[0].error
+
+
+# Claims and leases ---------------------------------------------------------------------------------------
+def test_a_claim_lost_in_a_crash_is_due_again_after_its_lease(tmp_path):
+    from deconfliction.delivery import DispatchReport
+
+    system, clock = make_system(tmp_path)
+    system.add_endpoint("red", "http://127.0.0.1:9/hook")
+    file_far_apart(system, clock, 2)
+    crashed = Dispatcher(system, Receiver(), timeout_s=10)
+    assert len(crashed._claim(clock.now, DispatchReport())) == 1  # claimed, then the process "dies"
+    receiver = Receiver()
+    survivor = Dispatcher(system, receiver, timeout_s=10)
+    assert survivor.run_once().claimed == 0  # leased to the dead one
+    clock.advance(seconds=15)  # the lease: timeout + 5 s
+    assert survivor.run_once().delivered == 2
+    assert receiver.seqs() == [e.seq for e in system.events("red")]
+
+
+def test_the_lease_is_renewed_while_a_slow_receiver_works_through_a_claim(tmp_path):
+    system, clock = make_system(tmp_path)
+    system.add_endpoint("red", "http://127.0.0.1:9/hook")
+    file_far_apart(system, clock, 5)
+    rival_saw = []
+
+    def slow(url, body, headers, timeout):
+        clock.advance(seconds=9)  # each POST takes almost the whole timeout
+        rival_saw.append(rival.run_once().claimed)  # another dispatcher tries meanwhile
+        return 200
+
+    rival = Dispatcher(system, Receiver(), timeout_s=10)
+    report = Dispatcher(system, slow, timeout_s=10).run_once()
+    assert report.delivered == 5 and rival_saw == [0] * 5
+    assert [d.attempts for d in system.deliveries("red")] == [1] * 5

@@ -44,9 +44,12 @@ After failed attempt k the next one is ``min(cap, base * factor**(k-1))`` second
 Claiming
 --------
 A dispatcher claims due deliveries in one write transaction by moving their ``next_attempt_at`` a
-lease ahead (default 60 s); POSTs happen outside any transaction; each outcome is written in its own
-short transaction together with its audit entry (``events.delivered`` with channel ``webhook``,
-``webhook.dead``). If the process dies mid-POST, the lease runs out and the delivery is due again.
+lease ahead (the POST timeout + 5 s, renewed as the claim is worked through); POSTs happen outside any
+transaction; each outcome is written in its own short transaction together with its audit entry
+(``events.delivered`` with channel ``webhook``, ``webhook.dead``). If the process dies mid-POST, the
+lease runs out (15 s by default) and the delivery is due again. On SQLite (one writer at a time) several
+dispatchers over one store never claim the same delivery; on a store whose transactions are weaker than
+serialisable they may, which costs a duplicate (de-duplicated by the receiver), never a loss.
 """
 
 from __future__ import annotations
@@ -192,6 +195,18 @@ def pending_of_endpoint(tx: Transaction, party_id: str, endpoint_id: str, page: 
         after = batch[-1].id
 
 
+def current_delivery(tx: Transaction, delivery: Delivery) -> Delivery | None:
+    """The delivery as stored now (ids start with the zero-padded seq, so this reads a handful of rows)."""
+    prefix = f"{delivery.event_seq:012d}"
+    if delivery.id.startswith(prefix):
+        for found in tx.list_deliveries(delivery.party_id, None, 50, prefix):
+            if found.id == delivery.id:
+                return found
+            if not found.id.startswith(prefix):
+                return None
+    return find_delivery(tx, delivery.id)
+
+
 def find_delivery(tx: Transaction, delivery_id: str) -> Delivery | None:
     seq_text = delivery_id.split("-", 1)[0]
     if seq_text.isdigit():
@@ -262,7 +277,7 @@ class Dispatcher:
         max_attempts: int = 10,
         backoff: Backoff = Backoff(),
         timeout_s: float = 10.0,
-        lease_s: float = 60.0,
+        lease_s: float | None = None,
         batch: int = 200,
         workers: int = 4,
         clock: Callable[[], datetime] | None = None,
@@ -277,7 +292,8 @@ class Dispatcher:
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.timeout_s = timeout_s
-        self.lease = timedelta(seconds=lease_s)
+        # Long enough for one POST; renewed while a claim is worked through.
+        self.lease = timedelta(seconds=lease_s if lease_s is not None else timeout_s + 5)
         self.batch = batch
         self.clock = clock or system.clock
         self.wall_clock = wall_clock  # signature timestamps: what the receiver's clock compares with
@@ -340,7 +356,7 @@ class Dispatcher:
             for endpoint_id, group in by_endpoint.items():
                 group.sort(key=lambda d: (d.event_seq, d.id))
                 endpoint = tx.get_endpoint(endpoint_id)
-                head = next(pending_of_endpoint(tx, group[0].party_id, endpoint_id), None)
+                head = next(pending_of_endpoint(tx, group[0].party_id, endpoint_id, page=50), None)
                 if head is not None and head.id != group[0].id:
                     # An earlier event of this endpoint is in back-off or in flight: wait behind it.
                     held_until = max(head.next_attempt_at, now + timedelta(seconds=self.backoff.base_s))
@@ -358,7 +374,15 @@ class Dispatcher:
 
     def _send_all(self, claim: _Claim, now: datetime) -> list[Outcome]:
         outcomes: list[Outcome] = []
+        lease_until = claim.deliveries[0].next_attempt_at if claim.deliveries else now
         for index, delivery in enumerate(claim.deliveries):
+            rest = claim.deliveries[index + 1 :]
+            # Renew the lease on what is left of the claim before it could run out during this POST.
+            current_time = max(now, self.clock())
+            if (lease_until - current_time).total_seconds() < self.timeout_s + 2:
+                lease_until = current_time + self.lease
+                if not self._renew(claim.deliveries[index:], lease_until):
+                    return outcomes  # taken over meanwhile: leave the rest to whoever has it
             try:
                 outcome = self._send(claim.endpoint, delivery, now)
             except Exception as error:  # a store error: leave the lease to run out, retry later
@@ -368,7 +392,7 @@ class Dispatcher:
             outcomes.append(outcome)
             if outcome.state == "pending":
                 # Keep the order: the rest of this endpoint's events wait behind the failed one.
-                self._hold(claim.deliveries[index + 1 :], outcome, now)
+                self._hold(rest, outcome, now)
                 break
         return outcomes
 
@@ -389,12 +413,22 @@ class Dispatcher:
             error = f"{type(failure).__name__}: {failure}"[:500]
         return self._finish(delivery, now, error=error)
 
+    def _renew(self, deliveries: list[Delivery], until: datetime) -> bool:
+        with self.system.store.transaction() as tx:
+            head = current_delivery(tx, deliveries[0])
+            if head is None or head.state != "pending" or head.next_attempt_at != deliveries[0].next_attempt_at:
+                return False
+            for delivery in deliveries:
+                delivery.next_attempt_at = until
+                tx.put_delivery(delivery)
+        return True
+
     def _finish(self, delivery: Delivery, now: datetime, *, error: str | None, final: bool = False) -> Outcome:
         now = max(now, self.clock())  # a POST may have taken a while
         with self.system.store.transaction() as tx:
-            current = next((d for d in pending_of_endpoint(tx, delivery.party_id, delivery.endpoint_id) if d.id == delivery.id), None)
-            if current is None:
-                # Someone else finished or requeued it meanwhile; leave their outcome alone.
+            current = current_delivery(tx, delivery)
+            if current is None or current.state != "pending":
+                # Someone else finished it meanwhile; leave their outcome alone.
                 return Outcome(delivery.id, delivery.event_seq, delivery.endpoint_id, "skipped", delivery.attempts, "finished elsewhere")
             delivery = current
             attempts = delivery.attempts + 1
