@@ -6,13 +6,17 @@ A store narrows candidates with its own index; the exact geometry is always deci
 
 from __future__ import annotations
 
+import random
+import time
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any, Iterable, Protocol, Sequence
+from typing import Any, Callable, Iterable, Protocol, Sequence, TypeVar
 
 from ..agreements import Agreement, Party
 from ..geometry import Minima, Volume4D
 from ..models import AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, Notice, Subscription
+
+T = TypeVar("T")
 
 
 class Transaction(Protocol):
@@ -107,3 +111,28 @@ class Transaction(Protocol):
 class Store(Protocol):
     def transaction(self, write: bool = True) -> AbstractContextManager[Transaction]: ...
     def close(self) -> None: ...
+
+
+# SQLSTATEs after which a whole transaction may simply be run again: serialization failure, deadlock.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def is_retryable(error: BaseException) -> bool:
+    """Did the store abort the transaction only because of a concurrent one (so running it again is right)?"""
+    return getattr(error, "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
+def run_in_transaction(store: Store, fn: Callable[..., T], *args: Any, write: bool = True, attempts: int = 10, **kwargs: Any) -> T:
+    """`fn(tx, *args, **kwargs)` in one transaction, run again from the start when the store aborts it
+    for a concurrent transaction (PostgreSQL SERIALIZABLE: 40001, deadlock: 40P01). `fn` must do nothing
+    outside the transaction that it would regret doing twice. SQLite never asks for a retry: its writers
+    take the lock at BEGIN IMMEDIATE."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with store.transaction(write=write) as tx:
+                return fn(tx, *args, **kwargs)
+        except Exception as error:
+            if attempt == attempts or not is_retryable(error):
+                raise
+            time.sleep(random.uniform(0, min(0.2, 0.002 * 2**attempt)))  # jittered back-off
+    raise AssertionError("unreachable")
