@@ -69,6 +69,7 @@ from . import audit
 from .errors import InvalidState, NotFound
 from .models import Delivery, Endpoint, Event
 from .store import Transaction
+from .store.base import run_in_transaction
 
 if TYPE_CHECKING:
     from .service import Deconfliction
@@ -348,28 +349,32 @@ class Dispatcher:
         with self.system.store.transaction(write=False) as tx:
             if not tx.due_deliveries(now, 1):
                 return claims  # the usual case: no write lock taken from API writers
-        with self.system.store.transaction() as tx:
-            due = tx.due_deliveries(now, self.batch)
-            by_endpoint: dict[str, list[Delivery]] = {}
-            for delivery in due:
-                by_endpoint.setdefault(delivery.endpoint_id, []).append(delivery)
-            for endpoint_id, group in by_endpoint.items():
-                group.sort(key=lambda d: (d.event_seq, d.id))
-                endpoint = tx.get_endpoint(endpoint_id)
-                head = next(pending_of_endpoint(tx, group[0].party_id, endpoint_id, page=50), None)
-                if head is not None and head.id != group[0].id:
-                    # An earlier event of this endpoint is in back-off or in flight: wait behind it.
-                    held_until = max(head.next_attempt_at, now + timedelta(seconds=self.backoff.base_s))
-                    for delivery in group:
-                        if delivery.event_seq > head.event_seq:
-                            tx.put_delivery(delivery.model_copy(update={"next_attempt_at": held_until}))
-                            report.deferred += 1
-                    continue
-                leased = [d.model_copy(update={"next_attempt_at": lease_until}) for d in group]
-                for delivery in leased:
-                    tx.put_delivery(delivery)
-                claims.append(_Claim(endpoint, leased))
-                report.claimed += len(leased)
+        return run_in_transaction(self.system.store, self._claim_in, now, lease_until, report)
+
+    def _claim_in(self, tx: Transaction, now: datetime, lease_until: datetime, report: DispatchReport) -> list[_Claim]:
+        claims: list[_Claim] = []
+        report.claimed = report.deferred = 0  # this may be a rerun after a serialization failure
+        due = tx.due_deliveries(now, self.batch)
+        by_endpoint: dict[str, list[Delivery]] = {}
+        for delivery in due:
+            by_endpoint.setdefault(delivery.endpoint_id, []).append(delivery)
+        for endpoint_id, group in by_endpoint.items():
+            group.sort(key=lambda d: (d.event_seq, d.id))
+            endpoint = tx.get_endpoint(endpoint_id)
+            head = next(pending_of_endpoint(tx, group[0].party_id, endpoint_id, page=50), None)
+            if head is not None and head.id != group[0].id:
+                # An earlier event of this endpoint is in back-off or in flight: wait behind it.
+                held_until = max(head.next_attempt_at, now + timedelta(seconds=self.backoff.base_s))
+                for delivery in group:
+                    if delivery.event_seq > head.event_seq:
+                        tx.put_delivery(delivery.model_copy(update={"next_attempt_at": held_until}))
+                        report.deferred += 1
+                continue
+            leased = [d.model_copy(update={"next_attempt_at": lease_until}) for d in group]
+            for delivery in leased:
+                tx.put_delivery(delivery)
+            claims.append(_Claim(endpoint, leased))
+            report.claimed += len(leased)
         return claims
 
     def _send_all(self, claim: _Claim, now: datetime) -> list[Outcome]:
@@ -414,58 +419,68 @@ class Dispatcher:
         return self._finish(delivery, now, error=error)
 
     def _renew(self, deliveries: list[Delivery], until: datetime) -> bool:
-        with self.system.store.transaction() as tx:
+        def renew(tx: Transaction) -> bool:
             head = current_delivery(tx, deliveries[0])
             if head is None or head.state != "pending" or head.next_attempt_at != deliveries[0].next_attempt_at:
                 return False
             for delivery in deliveries:
-                delivery.next_attempt_at = until
-                tx.put_delivery(delivery)
+                tx.put_delivery(delivery.model_copy(update={"next_attempt_at": until}))
+            return True
+
+        if not run_in_transaction(self.system.store, renew):
+            return False
+        for delivery in deliveries:
+            delivery.next_attempt_at = until
         return True
 
     def _finish(self, delivery: Delivery, now: datetime, *, error: str | None, final: bool = False) -> Outcome:
         now = max(now, self.clock())  # a POST may have taken a while
-        with self.system.store.transaction() as tx:
-            current = current_delivery(tx, delivery)
-            if current is None or current.state != "pending":
-                # Someone else finished it meanwhile; leave their outcome alone.
-                return Outcome(delivery.id, delivery.event_seq, delivery.endpoint_id, "skipped", delivery.attempts, "finished elsewhere")
-            delivery = current
-            attempts = delivery.attempts + 1
-            if error is None:
-                done = delivery.model_copy(update={"state": "delivered", "attempts": attempts, "delivered_at": now, "last_error": None})
-                tx.put_delivery(done)
-                audit.record(
-                    tx, "system", "events.delivered", delivery.party_id,
-                    {"channel": "webhook", "endpoint_id": delivery.endpoint_id, "delivery_id": delivery.id,
-                     "first_seq": delivery.event_seq, "last_seq": delivery.event_seq, "attempts": attempts},
-                    now,
-                )
-                return Outcome(delivery.id, delivery.event_seq, delivery.endpoint_id, "delivered", attempts)
-            if final or attempts >= self.max_attempts:
-                dead = delivery.model_copy(update={"state": "dead", "attempts": attempts, "last_error": error})
-                tx.put_delivery(dead)
-                audit.record(
-                    tx, "system", "webhook.dead", delivery.party_id,
-                    {"endpoint_id": delivery.endpoint_id, "delivery_id": delivery.id, "seq": delivery.event_seq,
-                     "attempts": attempts, "error": error},
-                    now,
-                )
-                # The endpoint's later events no longer wait for this one.
-                self._release(tx, delivery, now)
-                return Outcome(delivery.id, delivery.event_seq, delivery.endpoint_id, "dead", attempts, error)
-            retry_at = now + timedelta(seconds=self.backoff.delay(attempts, self.rng))
-            tx.put_delivery(delivery.model_copy(update={"attempts": attempts, "last_error": error, "next_attempt_at": retry_at}))
-            return Outcome(delivery.id, delivery.event_seq, delivery.endpoint_id, "pending", attempts, error)
+        return run_in_transaction(self.system.store, self._finish_in, delivery, now, error, final)
+
+    def _finish_in(self, tx: Transaction, delivery: Delivery, now: datetime, error: str | None, final: bool) -> Outcome:
+        current = current_delivery(tx, delivery)
+        if current is None or current.state != "pending":
+            # Someone else finished it meanwhile; leave their outcome alone.
+            return Outcome(delivery.id, delivery.event_seq, delivery.endpoint_id, "skipped", delivery.attempts, "finished elsewhere")
+        delivery = current
+        attempts = delivery.attempts + 1
+        if error is None:
+            done = delivery.model_copy(update={"state": "delivered", "attempts": attempts, "delivered_at": now, "last_error": None})
+            tx.put_delivery(done)
+            audit.record(
+                tx, "system", "events.delivered", delivery.party_id,
+                {"channel": "webhook", "endpoint_id": delivery.endpoint_id, "delivery_id": delivery.id,
+                 "first_seq": delivery.event_seq, "last_seq": delivery.event_seq, "attempts": attempts},
+                now,
+            )
+            return Outcome(delivery.id, delivery.event_seq, delivery.endpoint_id, "delivered", attempts)
+        if final or attempts >= self.max_attempts:
+            dead = delivery.model_copy(update={"state": "dead", "attempts": attempts, "last_error": error})
+            tx.put_delivery(dead)
+            audit.record(
+                tx, "system", "webhook.dead", delivery.party_id,
+                {"endpoint_id": delivery.endpoint_id, "delivery_id": delivery.id, "seq": delivery.event_seq,
+                 "attempts": attempts, "error": error},
+                now,
+            )
+            # The endpoint's later events no longer wait for this one.
+            self._release(tx, delivery, now)
+            return Outcome(delivery.id, delivery.event_seq, delivery.endpoint_id, "dead", attempts, error)
+        retry_at = now + timedelta(seconds=self.backoff.delay(attempts, self.rng))
+        tx.put_delivery(delivery.model_copy(update={"attempts": attempts, "last_error": error, "next_attempt_at": retry_at}))
+        return Outcome(delivery.id, delivery.event_seq, delivery.endpoint_id, "pending", attempts, error)
 
     def _hold(self, rest: list[Delivery], failed: Outcome, now: datetime) -> None:
         if not rest:
             return
-        with self.system.store.transaction() as tx:
-            head = next(pending_of_endpoint(tx, rest[0].party_id, rest[0].endpoint_id), None)
+
+        def hold(tx: Transaction) -> None:
+            head = next(pending_of_endpoint(tx, rest[0].party_id, rest[0].endpoint_id, page=50), None)
             until = head.next_attempt_at if head is not None else now
             for delivery in rest:
                 tx.put_delivery(delivery.model_copy(update={"next_attempt_at": until}))
+
+        run_in_transaction(self.system.store, hold)
 
     @staticmethod
     def _release(tx: Transaction, delivery: Delivery, now: datetime) -> None:
@@ -479,7 +494,8 @@ def retry_dead(system: "Deconfliction", delivery_id: str, actor: str = "admin", 
     """Requeue a dead delivery: pending again, attempts from zero, due now. `party_id`, when given,
     must own it (a party may requeue only its own dead letters). Recorded in the audit chain."""
     now = system.clock()
-    with system.store.transaction() as tx:
+
+    def requeue(tx: Transaction) -> Delivery:
         delivery = find_delivery(tx, delivery_id)
         if delivery is None or (party_id is not None and delivery.party_id != party_id):
             raise NotFound(f"no delivery {delivery_id}", field="delivery_id")
@@ -492,7 +508,9 @@ def retry_dead(system: "Deconfliction", delivery_id: str, actor: str = "admin", 
             {"delivery_id": delivery.id, "endpoint_id": delivery.endpoint_id, "seq": delivery.event_seq, "last_error": delivery.last_error},
             now,
         )
-    return requeued
+        return requeued
+
+    return run_in_transaction(system.store, requeue)
 
 
 def dead_letters(system: "Deconfliction", party_id: str | None = None, limit: int = 100, after_id: str | None = None) -> list[Delivery]:
