@@ -1,17 +1,16 @@
 """Stores: the protocol every backend implements, and the embedded SQLite default."""
 
-from ..errors import DeconflictionError
-from .base import Store, Transaction
+from .base import Store, Transaction, is_retryable, run_in_transaction
 from .sqlite import SQLiteStore
 
 
 def open_store(url: str) -> Store:
     """A store from a path or URL: `sqlite:///path.db`, a plain path (SQLite), or `postgresql://…`."""
     if url.startswith(("postgresql://", "postgres://")):
-        raise DeconflictionError(
-            "this version has only the embedded SQLite store; give a file path", field="database", code="invalid_input"
-        )
+        from .postgres import PostgresStore  # needs the `postgres` extra (psycopg, psycopg-pool)
+
+        return PostgresStore(url)
     return SQLiteStore(url.removeprefix("sqlite:///").removeprefix("sqlite://"))
 
 
-__all__ = ["SQLiteStore", "Store", "Transaction", "open_store"]
+__all__ = ["SQLiteStore", "Store", "Transaction", "is_retryable", "open_store", "run_in_transaction"]
