@@ -56,16 +56,17 @@ NOTIFY_CHANNEL = "deconfliction_events"
 MIGRATION_LOCK = 0x6465636F6E66_01
 EVENTS_LOCK = 0x6465636F6E66_02
 
-# Why a margin on the lateral search distance. Our distances are on the WGS84 ellipsoid with
-# geodesic edges (Karney); PostGIS geography finds the closest pair of points on a sphere (edges are
-# great-circle arcs through the geodetic coordinates, radius 6371 km) and measures that pair on the
-# spheroid. The sphere's scale differs from the ellipsoid's by -0.56 % .. +0.45 % (radii of curvature
-# 6335-6400 km), so PostGIS may report up to ~1.02 % more than the true closest distance (the
-# sphere-closest pair need not be the ellipsoid-closest one). 2 % covers that with room. Edges:
-# rings are stored densified every 10 km along the true geodesic, so a great-circle arc between two
-# stored points strays from the geodesic by millimetres; circles are stored as polygons that
-# circumscribe the geodesic disc. The 100 m absolute margin covers those and the exact check's own
-# 1 m tolerance. A wider search only costs a few more exact checks; a narrower one could miss a conflict.
+# Why a margin on the lateral search distance. Our distances are on the WGS84 ellipsoid along
+# ellipsoidal geodesics (Karney); PostGIS geography draws edges as great-circle arcs through the
+# geodetic coordinates, and parts of it (index box expansion, closest-pair search on the sphere before
+# the spheroid measurement) reason on a sphere of radius 6371 km. A sphere's scale differs from the
+# ellipsoid's by -0.56 % .. +0.45 % (radii of curvature 6335-6400 km), so a purely spherical step could
+# overstate a distance by up to ~1 %; 2 % covers that with room. Measured with PostGIS 3.3
+# (tests/store/test_postgres.py), ST_DWithin agrees with our exact distance to 1e-6: the margin is
+# insurance, not a correction. Edges: rings are stored densified every 10 km along the true geodesic,
+# so an arc between two stored points strays from it by millimetres; circles are stored as polygons
+# that circumscribe the geodesic disc. The 100 m absolute margin covers those and the exact check's
+# 1 m tolerance. A wider search costs a few more exact checks; a narrower one could miss a conflict.
 LATERAL_RELATIVE_MARGIN = 0.02
 LATERAL_ABSOLUTE_MARGIN_M = 100.0
 CIRCLE_SIDES = 64  # sides of the polygon stored for a circle
@@ -443,7 +444,7 @@ _SEARCH = """
 SELECT DISTINCT v.notice_id FROM notice_volumes v
 WHERE ST_DWithin(v.footprint, ST_GeogFromText(%(footprint)s), %(distance)s)
   AND v.during && tstzrange(%(t0)s, %(t1)s, '[]')
-  AND v.altitude && numrange(%(a0)s, %(a1)s, '[]')
+  AND v.altitude && numrange(%(a0)s::numeric, %(a1)s::numeric, '[]')
 """
 
 
@@ -527,7 +528,7 @@ class PostgresTransaction:
         with self.db.cursor() as cursor:
             cursor.executemany(
                 "INSERT INTO notice_volumes (notice_id, k, agreement_id, footprint, altitude, during) "
-                "VALUES (%s, %s, %s, ST_GeogFromText(%s), numrange(%s, %s, '[]'), tstzrange(%s, %s, '[]'))",
+                "VALUES (%s, %s, %s, ST_GeogFromText(%s), numrange(%s::numeric, %s::numeric, '[]'), tstzrange(%s, %s, '[]'))",
                 rows,
             )
 

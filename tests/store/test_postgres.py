@@ -1,0 +1,211 @@
+"""What only the PostgreSQL store does: isolation, retries, event order under concurrency, NOTIFY wake-ups,
+its margin against PostGIS's distances, the append-only audit table, the schema version."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+
+import pytest
+from pyproj import Geod
+
+psycopg = pytest.importorskip("psycopg")  # in the test extra
+
+from deconfliction.errors import DeconflictionError
+from deconfliction.geometry import Circle, Polygon, lateral_distance
+from deconfliction.store import is_retryable, open_store, run_in_transaction
+from deconfliction.agreements import Party
+from deconfliction.store.postgres import PostgresStore, cover_wkt, search_distance_m
+
+from .test_store_contract import T0, audit, circle_volume, make_notice, setup
+
+GEOD = Geod(ellps="WGS84")
+
+
+def test_open_store_gives_postgres(pg_store):
+    store = open_store(pg_store.url)
+    try:
+        assert isinstance(store, PostgresStore)
+        with store.transaction(write=False) as tx:
+            assert tx.last_event_seq() == 0
+    finally:
+        store.close()
+
+
+def test_isolation_and_durability_settings(pg_store):
+    with pg_store.transaction() as tx:
+        assert tx.db.execute("SHOW transaction_isolation").fetchone()[0] == "serializable"
+        assert tx.db.execute("SHOW synchronous_commit").fetchone()[0] == "on"
+        assert tx.db.execute("SHOW TimeZone").fetchone()[0] == "UTC"
+    with pg_store.transaction(write=False) as tx:
+        assert tx.db.execute("SHOW transaction_isolation").fetchone()[0] == "repeatable read"
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            tx.put_party(Party(id="x", name="x"))
+
+
+def test_write_skew_is_refused_and_retried(pg_store):
+    """Two writers that each read what the other writes: SERIALIZABLE aborts one (40001), and
+    run_in_transaction runs it again on the new state."""
+    setup(pg_store)
+    barrier = threading.Barrier(2)
+    attempts = [0, 0]
+    errors = []
+
+    def claim(tx, i):
+        attempts[i] += 1
+        taken = tx.find_notices(states=["planned"])
+        if attempts[i] == 1:
+            try:
+                barrier.wait(10)
+            except threading.BrokenBarrierError:
+                pass
+        if not taken:  # "file only if nobody has": a write skew without SERIALIZABLE
+            tx.put_notice(make_notice([circle_volume()], notice_id=f"n{i}"))
+
+    def worker(i):
+        try:
+            run_in_transaction(pg_store, claim, i)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert sum(attempts) == 3
+    with pg_store.transaction(write=False) as tx:
+        assert len(tx.find_notices()) == 1
+
+
+def test_retry_gives_up_after_attempts(pg_store):
+    calls = []
+
+    def always_conflicts(tx):
+        calls.append(1)
+        raise psycopg.errors.SerializationFailure("simulated")
+
+    with pytest.raises(psycopg.errors.SerializationFailure) as caught:
+        run_in_transaction(pg_store, always_conflicts, attempts=3)
+    assert len(calls) == 3 and is_retryable(caught.value)
+    assert not is_retryable(ValueError())
+
+
+def test_events_never_skipped_by_a_reader_under_concurrency(pg_store):
+    """Writers commit events in an order that may differ from when they began; a reader that resumes
+    from the last seq it saw must still see every event (no smaller seq commits after a larger one)."""
+    stop = threading.Event()
+    seen: list[int] = []
+
+    def write(tx, i, k):
+        tx.append_event("blue", "e", {"i": i, "k": k}, T0)
+        time.sleep(random.uniform(0, 0.003))
+
+    def writer(i):
+        for k in range(25):
+            run_in_transaction(pg_store, write, i, k)
+
+    def reader():
+        last = 0
+        while not stop.is_set():
+            with pg_store.transaction(write=False) as tx:
+                for event in tx.events_after("blue", last):
+                    seen.append(event.seq)
+                    last = event.seq
+
+    r = threading.Thread(target=reader)
+    r.start()
+    writers = [threading.Thread(target=writer, args=(i,)) for i in range(4)]
+    for t in writers:
+        t.start()
+    for t in writers:
+        t.join(60)
+    time.sleep(0.1)
+    stop.set()
+    r.join(10)
+    with pg_store.transaction(write=False) as tx:
+        everything = [e.seq for e in tx.events_after("blue", 0, limit=1000)]
+    assert len(everything) == 100
+    assert seen == everything
+
+
+def test_notify_wakes_waiters_and_listeners(pg_store):
+    received: list[tuple[str, int]] = []
+    stop_listening = pg_store.listen(lambda party, seq: received.append((party, seq)))
+    assert pg_store.wait_for_events(0.05) == 0  # nothing yet: times out
+
+    woke: list[int] = []
+    waiter = threading.Thread(target=lambda: woke.append(pg_store.wait_for_events(10, after_seq=0)))
+    waiter.start()
+    time.sleep(0.1)
+    other = PostgresStore(pg_store.url, max_size=2)  # another worker, another pool
+    try:
+        with other.transaction() as tx:
+            seq = tx.append_event("red", "notice.filed", {}, T0)
+        waiter.join(10)
+        assert woke == [seq]
+        # Rolled back: no wake-up.
+        with pytest.raises(RuntimeError):
+            with other.transaction() as tx:
+                tx.append_event("red", "never", {}, T0)
+                raise RuntimeError
+        assert pg_store.wait_for_events(0.3, after_seq=seq) == seq
+        with other.transaction() as tx:
+            second = tx.append_event("blue", "x", {}, T0)
+        assert pg_store.wait_for_events(10, after_seq=seq) == second
+    finally:
+        other.close()
+    deadline = time.time() + 5
+    while ("blue", second) not in received and time.time() < deadline:
+        time.sleep(0.01)
+    assert ("red", seq) in received and ("blue", second) in received
+    assert all(party != "red" or s != seq + 1 for party, s in received if party)  # the rolled-back one
+    stop_listening()
+
+
+def test_audit_table_is_append_only(pg_store):
+    with pg_store.transaction() as tx:
+        audit.record(tx, "admin", "x", "y", {}, T0)
+    with pytest.raises(psycopg.errors.RaiseException):
+        with pg_store.transaction() as tx:
+            tx.db.execute("UPDATE audit SET actor = 'someone else'")
+    with pytest.raises(psycopg.errors.RaiseException):
+        with pg_store.transaction() as tx:
+            tx.db.execute("DELETE FROM audit")
+
+
+def test_newer_schema_is_refused(pg_store):
+    with psycopg.connect(pg_store.url, autocommit=True) as connection:
+        connection.execute("UPDATE deconfliction_schema SET version = 99")
+    with pytest.raises(DeconflictionError, match="newer"):
+        PostgresStore(pg_store.url)
+
+
+def test_postgis_distance_stays_within_the_margin(pg_store):
+    """The margin's premise, measured: PostGIS finds every pair within our exact distance plus the margin
+    (points, long polygon edges, circles' covers), everywhere on Earth."""
+    rng = random.Random(11)
+    checked = 0
+    with pg_store.transaction(write=False) as tx:
+        for _ in range(150):
+            lon, lat = rng.uniform(-180, 180), rng.uniform(-89.9, 89.9)
+            distance = 10 ** rng.uniform(1, 6.2)
+            lon2, lat2, _ = GEOD.fwd(lon, lat, rng.uniform(0, 360), distance)
+            _, back, _ = GEOD.inv(lon2, lat2, lon, lat)
+            edge = 10 ** rng.uniform(3, 6.2)
+            ends = [GEOD.fwd(lon2, lat2, back + turn, length)[:2] for turn, length in ((90, edge / 2), (180, edge / 4), (-90, edge / 2))]
+            try:
+                polygon = Polygon(vertices=tuple(((x + 540) % 360 - 180, y) for x, y in ends))
+            except ValueError:
+                continue
+            disc = Circle(lon=lon, lat=lat, radius_m=rng.choice([1.0, 500.0, 20_000.0]))
+            exact = lateral_distance(polygon, disc).metres
+            within = tx.db.execute(
+                "SELECT ST_DWithin(ST_GeogFromText(%s), ST_GeogFromText(%s), %s)",
+                (cover_wkt(polygon), cover_wkt(disc), search_distance_m(exact + 0.001)),
+            ).fetchone()[0]
+            assert within, (polygon, disc, exact)
+            checked += 1
+    assert checked > 100
