@@ -18,9 +18,11 @@ from .volume import Volume4D
 
 # Metres per degree of latitude never fall below this (WGS84, at the equator).
 MIN_METRES_PER_DEGREE_LAT = 110_574.0
-# Geodesics between densified ring points bulge poleward by metres at most; pad generously.
+# Geodesics between densified ring points bulge poleward of their ends by c²/(8ρ) for a chord c at
+# distance ρ from the pole: under 115 m for 10 km chords outside the polar cap; pad generously.
 RING_PAD_M = 200.0
-POLAR_CAP_LAT = 89.5
+# Within this latitude of a pole the bulge may exceed the pad, so boxes reach the pole itself.
+POLAR_CAP_LAT = 89.0
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,11 @@ def _widen(west: float, east: float, south: float, north: float, metres: float):
     dlat = metres / MIN_METRES_PER_DEGREE_LAT
     south, north = south - dlat, north + dlat
     if south <= -POLAR_CAP_LAT or north >= POLAR_CAP_LAT or east - west >= 360.0:
-        # Near a pole any longitude may be near, and edges bulge poleward between samples.
-        return -180.0, 180.0, max(south, -90.0), min(north, 90.0)
+        # Near a pole any longitude may be near, and edges bulge poleward between samples (by up
+        # to a kilometre within the cap), so the box runs all the way to the pole.
+        south = -90.0 if south <= -POLAR_CAP_LAT else max(south, -90.0)
+        north = 90.0 if north >= POLAR_CAP_LAT else min(north, 90.0)
+        return -180.0, 180.0, south, north
     # A degree of longitude is shortest at the poleward edge; dividing by it errs outward.
     poleward = max(abs(south), abs(north))
     metres_per_degree_lon = MIN_METRES_PER_DEGREE_LAT * math.cos(math.radians(poleward))
