@@ -74,7 +74,7 @@ def _along_track(distance_m, angle_rad):
 def _estimates(points: Prepared, polygon: Prepared) -> np.ndarray:
     """Spherical distance estimates (metres) from each vertex/centre of `points` to each edge of `polygon`."""
     _, _, _, _, start, end, normal = polygon.edge_arrays
-    return sphere_point_to_arc(points.vertex_xyz, start, end, normal) * MEAN_RADIUS_M
+    return sphere_point_to_arc(points.vertex_xyz, start, end, normal, planes=polygon.planes) * MEAN_RADIUS_M
 
 
 def _lower_bound(estimate):

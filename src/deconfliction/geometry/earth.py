@@ -7,6 +7,8 @@ work; those bounds carry explicit margins so that they never decide an exact ans
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from pyproj import Geod
 
@@ -46,8 +48,18 @@ def cross(u: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 def angle_between(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Angle in radians between unit vectors, accurate for tiny and near-antipodal angles."""
+    if np.ndim(u) == 1 and np.ndim(v) == 1:
+        return angle_between_3(u, v)  # two single vectors: numpy's per-call overhead dwarfs the arithmetic
     c = cross(u, v)
     return np.arctan2(np.sqrt(np.sum(c * c, axis=-1)), np.sum(u * v, axis=-1))
+
+
+def angle_between_3(u, v) -> float:
+    """angle_between for two single 3-vectors, in plain floats."""
+    u0, u1, u2 = float(u[0]), float(u[1]), float(u[2])
+    v0, v1, v2 = float(v[0]), float(v[1]), float(v[2])
+    c0, c1, c2 = u1 * v2 - u2 * v1, u2 * v0 - u0 * v2, u0 * v1 - u1 * v0
+    return math.atan2(math.sqrt(c0 * c0 + c1 * c1 + c2 * c2), u0 * v0 + u1 * v1 + u2 * v2)
 
 
 def normalise(v: np.ndarray) -> np.ndarray:
@@ -56,16 +68,22 @@ def normalise(v: np.ndarray) -> np.ndarray:
 
 def tangent_basis(centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Two unit vectors spanning the plane tangent to the sphere at `centre` (any orientation)."""
-    helper = np.array([0.0, 0.0, 1.0]) if abs(centre[2]) < 0.9 else np.array([1.0, 0.0, 0.0])
-    east = normalise(np.cross(helper, centre))
-    north = np.cross(centre, east)
+    # helper × centre with helper = z (or x near the poles), in plain floats: np.cross on two
+    # 3-vectors costs tens of microseconds of bookkeeping.
+    c0, c1, c2 = float(centre[0]), float(centre[1]), float(centre[2])
+    e0, e1, e2 = (-c1, c0, 0.0) if abs(c2) < 0.9 else (0.0, -c2, c1)
+    norm = math.sqrt(e0 * e0 + e1 * e1 + e2 * e2)
+    e0, e1, e2 = e0 / norm, e1 / norm, e2 / norm
+    east = np.array([e0, e1, e2])
+    north = np.array([c1 * e2 - c2 * e1, c2 * e0 - c0 * e2, c0 * e1 - c1 * e0])
     return east, north
 
 
-def gnomonic(xyz: np.ndarray, centre: np.ndarray) -> np.ndarray:
+def gnomonic(xyz: np.ndarray, centre: np.ndarray, basis: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Project onto the plane tangent at `centre`. Great circles become straight lines, so a ring
-    of densely sampled geodesic edges keeps its topology; points must lie within 90° of the centre."""
-    east, north = tangent_basis(centre)
+    of densely sampled geodesic edges keeps its topology; points must lie within 90° of the centre.
+    `basis` is tangent_basis(centre), if the caller keeps it."""
+    east, north = basis if basis is not None else tangent_basis(centre)
     scale = xyz @ centre
     if np.any(scale <= 1e-9):
         raise ValueError("point too far from the projection centre for a gnomonic projection")
@@ -73,8 +91,8 @@ def gnomonic(xyz: np.ndarray, centre: np.ndarray) -> np.ndarray:
     return np.stack([projected @ east, projected @ north], axis=-1)
 
 
-def inverse_gnomonic(xy: np.ndarray, centre: np.ndarray) -> np.ndarray:
-    east, north = tangent_basis(centre)
+def inverse_gnomonic(xy: np.ndarray, centre: np.ndarray, basis: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    east, north = basis if basis is not None else tangent_basis(centre)
     xy = np.asarray(xy, dtype=float)
     return normalise(centre + xy[..., 0:1] * east + xy[..., 1:2] * north)
 
@@ -86,17 +104,28 @@ def arc_normals(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return normal / np.where(norm > 0, norm, 1.0)[:, None]
 
 
-def sphere_point_to_arc(p: np.ndarray, a: np.ndarray, b: np.ndarray, normal: np.ndarray | None = None) -> np.ndarray:
-    """Angle (radians) from each point p (n,3) to each great-circle arc a→b (m,3): an (n, m) matrix."""
+def arc_planes(a: np.ndarray, b: np.ndarray, normal: np.ndarray | None = None) -> np.ndarray:
+    """What sphere_point_to_arc needs of arcs a→b, computed once per polygon: the columns of
+    [normal | normal × a | b × normal | a | b] as one (3, 5m) matrix."""
     if normal is None:
         normal = arc_normals(a, b)
-    p_ = p[:, None, :]
-    # Foot of the perpendicular from p onto the great circle, and whether it lies inside the arc.
-    off_plane = np.sum(p_ * normal[None], axis=-1)
-    foot = p_ - off_plane[..., None] * normal[None]
-    within = (np.sum(cross(a[None], foot) * normal[None], axis=-1) >= 0) & (
-        np.sum(cross(foot, b[None]) * normal[None], axis=-1) >= 0
-    )
+    return np.ascontiguousarray(np.concatenate([normal, cross(normal, a), cross(b, normal), a, b]).T)
+
+
+def sphere_point_to_arc(p: np.ndarray, a: np.ndarray, b: np.ndarray, normal: np.ndarray | None = None, planes=None) -> np.ndarray:
+    """Angle (radians) from each point p (n,3) to each great-circle arc a→b (m,3): an (n, m) matrix.
+
+    `planes` is arc_planes(a, b, normal), if the caller keeps it. Every term is a dot product
+    with p, so one matrix product does the work (numpy's per-call overhead dominates these sizes)."""
+    m = len(a)
+    dots = p @ (planes if planes is not None else arc_planes(a, b, normal))
+    off_plane, inside_a, inside_b = dots[:, :m], dots[:, m : 2 * m], dots[:, 2 * m : 3 * m]
+    # The foot of the perpendicular from p onto the great circle, p - off·normal, lies within the
+    # arc when it is on the inner side of the planes through (normal, a) and (normal, b); the
+    # normal part of the foot drops out of both tests, so p itself decides.
+    within = (inside_a >= 0) & (inside_b >= 0)
     to_circle = np.abs(np.arcsin(np.clip(off_plane, -1.0, 1.0)))
-    to_ends = np.minimum(angle_between(p_, a[None]), angle_between(p_, b[None]))
+    # To the nearer end; arccos loses ~1e-8 rad (centimetres) at tiny angles: fine for estimates,
+    # which carry kilometre margins.
+    to_ends = np.arccos(np.clip(np.maximum(dots[:, 3 * m : 4 * m], dots[:, 4 * m :]), -1.0, 1.0))
     return np.where(within, to_circle, to_ends)

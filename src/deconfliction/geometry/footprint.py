@@ -15,7 +15,20 @@ import shapely
 from shapely.geometry import Point as PlanarPoint
 from shapely.geometry import Polygon as PlanarPolygon
 
-from .earth import GEOD, arc_normals, MIN_RADIUS_M, angle_between, gnomonic, inverse_gnomonic, lon_lat, normalise, unit_vectors
+from .earth import (
+    GEOD,
+    MIN_RADIUS_M,
+    angle_between,
+    angle_between_3,
+    arc_normals,
+    arc_planes,
+    gnomonic,
+    inverse_gnomonic,
+    lon_lat,
+    normalise,
+    tangent_basis,
+    unit_vectors,
+)
 
 # Geodesic edges are sampled at least this densely for topology; between samples the true edge
 # strays from the sampled chord by millimetres, far below the 1 m we promise.
@@ -37,9 +50,14 @@ class Prepared:
         return self.kind == "circle"
 
     @cached_property
+    def basis(self) -> tuple[np.ndarray, np.ndarray]:
+        """tangent_basis(cap_centre): the axes of the footprint's own gnomonic plane."""
+        return tangent_basis(self.cap_centre)
+
+    @cached_property
     def own_planar(self):
         """The polygon in the gnomonic plane at its own cap centre, prepared for repeated tests."""
-        shape = self.planar(self.cap_centre)
+        shape = self.planar(self.cap_centre, self.basis)
         shapely.prepare(shape)
         return shape
 
@@ -54,9 +72,15 @@ class Prepared:
         end = np.roll(start, -1, axis=0)
         return (self.lons, self.lats, np.roll(self.lons, -1), np.roll(self.lats, -1), start, end, arc_normals(start, end))
 
-    def planar(self, centre: np.ndarray):
-        """The footprint's core as a shapely geometry in the gnomonic plane at `centre`."""
-        xy = gnomonic(self.ring_xyz, centre)
+    @cached_property
+    def planes(self) -> np.ndarray:
+        """earth.arc_planes of the edges, for distance estimates to them."""
+        _, _, _, _, start, end, normal = self.edge_arrays
+        return arc_planes(start, end, normal)
+
+    def planar(self, centre: np.ndarray, basis: tuple[np.ndarray, np.ndarray] | None = None):
+        """The footprint's core as a shapely geometry in the gnomonic plane at `centre` (basis: tangent_basis(centre))."""
+        xy = gnomonic(self.ring_xyz, centre, basis)
         if self.kind == "circle":
             return PlanarPoint(xy[0])
         return PlanarPolygon(xy)
@@ -153,7 +177,24 @@ def area_m2(footprint) -> float:
 
 def caps_apart(a: Prepared, b: Prepared) -> float:
     """Angle between the caps' edges (negative when the caps overlap)."""
-    return float(angle_between(a.cap_centre, b.cap_centre)) - a.cap_radius - b.cap_radius
+    return angle_between_3(a.cap_centre, b.cap_centre) - a.cap_radius - b.cap_radius
+
+
+def _unit_vector(lon: float, lat: float) -> tuple[float, float, float]:
+    lam, phi = math.radians(lon), math.radians(lat)
+    return math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi)
+
+
+def _own_plane_point(polygon: Prepared, point: tuple[float, float, float]) -> tuple[float, float] | None:
+    """A unit vector in the polygon's own gnomonic plane, or None when it is outside the polygon's cap
+    (then it is certainly outside the polygon). Plain floats: one point is too small for numpy."""
+    c = polygon.cap_centre
+    if angle_between_3(point, c) > polygon.cap_radius:
+        return None
+    p0, p1, p2 = point
+    scale = p0 * float(c[0]) + p1 * float(c[1]) + p2 * float(c[2])
+    (e0, e1, e2), (n0, n1, n2) = (map(float, axis) for axis in polygon.basis)
+    return (p0 * e0 + p1 * e1 + p2 * e2) / scale, (p0 * n0 + p1 * n1 + p2 * n2) / scale
 
 
 def cores_intersect(a: Prepared, b: Prepared):
@@ -164,19 +205,22 @@ def cores_intersect(a: Prepared, b: Prepared):
         return None  # two centres: distance decides, not topology
     if a.is_point_core:
         a, b = b, a
+    if b.is_point_core:
+        # A polygon and a centre share the centre itself, if anything.
+        lon, lat = float(b.lons[0]), float(b.lats[0])
+        return (lon, lat) if contains_point_core(a, lon, lat) else None
     # Work in a's own plane, where its polygon is already built and prepared.
-    other = b.planar(a.cap_centre)
+    other = b.planar(a.cap_centre, a.basis)
     if not a.own_planar.intersects(other):
         return None
     shared = a.own_planar.intersection(other)
     point = shared.representative_point() if not shared.is_empty else other.representative_point()
-    lon, lat = lon_lat(inverse_gnomonic(np.array([point.x, point.y]), a.cap_centre))
+    lon, lat = lon_lat(inverse_gnomonic(np.array([point.x, point.y]), a.cap_centre, a.basis))
     return float(lon), float(lat)
 
 
 def contains_point_core(polygon: Prepared, lon: float, lat: float) -> bool:
     """Is (lon, lat) inside the polygon (boundary included)?"""
-    point = unit_vectors([lon], [lat])
-    if float(angle_between(point[0], polygon.cap_centre)) > polygon.cap_radius:
-        return False
-    return polygon.own_planar.covers(PlanarPoint(gnomonic(point, polygon.cap_centre)[0]))
+    xy = _own_plane_point(polygon, _unit_vector(lon, lat))
+    # For a point, intersecting the polygon is being covered by it (boundary included).
+    return xy is not None and bool(shapely.intersects_xy(polygon.own_planar, xy[0], xy[1]))
