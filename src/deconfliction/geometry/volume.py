@@ -63,7 +63,9 @@ class Polygon(_Frozen):
 
     @field_validator("vertices")
     @classmethod
-    def _ring(cls, vertices: tuple[tuple[float, float], ...]) -> tuple[tuple[float, float], ...]:
+    def _ring(cls, vertices: tuple[tuple[float, float], ...], info: ValidationInfo) -> tuple[tuple[float, float], ...]:
+        if info.context and info.context.get("trusted"):
+            return vertices  # read back from a store: this ring already came out of this validator
         for index, (lon, lat) in enumerate(vertices):
             try:
                 _check_lon_lat(lon, lat)
