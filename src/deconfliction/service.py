@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, TypeVar
 
 from . import acknowledgments, audit, credentials
 from . import compliance as compliance_rules
@@ -26,7 +26,10 @@ from .errors import NotFound
 from .geometry import Minima, Volume4D, volume_conflict
 from .models import LIVE_STATES, AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, Notice, NoticePrivate, Subscription
 from .notices import Filing
-from .store import Store, open_store
+from .store import Store, Transaction, open_store, run_in_transaction
+
+
+T = TypeVar("T")
 
 
 def utc_now() -> datetime:
@@ -41,11 +44,17 @@ class Deconfliction:
     def close(self) -> None:
         self.store.close()
 
+    def _write(self, work: Callable[[Transaction], T]) -> T:
+        """One write transaction, rerun from the start if the store aborts it for a concurrent one."""
+        return run_in_transaction(self.store, work)
+
     # Agreements and parties -------------------------------------------------------------------
     def add_agreement(self, agreement: Agreement, parties: Iterable[Party] = (), actor: str = "admin") -> Agreement:
         """Create or replace an agreement, with any parties not yet known."""
         now = self.clock()
-        with self.store.transaction() as tx:
+        parties = list(parties)  # a retried transaction must see them again
+
+        def work(tx):
             for party in parties:
                 tx.put_party(party)
                 audit.record(tx, actor, "party.saved", party.id, party.model_dump(mode="json"), now)
@@ -55,12 +64,16 @@ class Deconfliction:
                     audit.record(tx, actor, "party.saved", party_id, {"id": party_id, "name": party_id}, now)
             tx.put_agreement(agreement, now)
             audit.record(tx, actor, "agreement.saved", agreement.id, agreement.model_dump(mode="json"), now)
+
+        self._write(work)
         return agreement
 
     def add_party(self, party: Party, actor: str = "admin") -> Party:
-        with self.store.transaction() as tx:
+        def work(tx):
             tx.put_party(party)
             audit.record(tx, actor, "party.saved", party.id, party.model_dump(mode="json"), self.clock())
+
+        self._write(work)
         return party
 
     def party(self, party_id: str) -> Party:
@@ -96,11 +109,15 @@ class Deconfliction:
         private: NoticePrivate | None = None,
         notice_id: str | None = None,
     ) -> Filing:
-        with self.store.transaction() as tx:
+        volumes, key = list(volumes), list(key)  # a retried transaction must see them again
+
+        def work(tx):
             return notice_rules.file_notice(
-                tx, agreement_id=agreement_id, party_id=party_id, volumes=list(volumes), now=self.clock(),
+                tx, agreement_id=agreement_id, party_id=party_id, volumes=volumes, now=self.clock(),
                 key=key, private=private, notice_id=notice_id,
             )
+
+        return self._write(work)
 
     def change_notice(
         self,
@@ -113,11 +130,15 @@ class Deconfliction:
         key: Iterable[str] = (),
         private: NoticePrivate | None = None,
     ) -> Filing:
-        with self.store.transaction() as tx:
+        key = list(key)
+
+        def work(tx):
             return notice_rules.change_notice(
                 tx, notice_id=notice_id, party_id=party_id, now=self.clock(), version=version,
                 volumes=list(volumes) if volumes is not None else None, state=state, key=key, private=private,
             )
+
+        return self._write(work)
 
     def cancel_notice(self, party_id: str, notice_id: str, version: str | None = None) -> Filing:
         return self.change_notice(party_id, notice_id, version=version, state="cancelled")
@@ -129,8 +150,10 @@ class Deconfliction:
         return self.change_notice(party_id, notice_id, version=version, state="active")
 
     def set_conformance(self, notice_id: str, conforming: bool) -> Notice | None:
-        with self.store.transaction() as tx:
+        def work(tx):
             return notice_rules.set_conformance(tx, notice_id=notice_id, conforming=conforming, now=self.clock())
+
+        return self._write(work)
 
     def notice(self, viewer: str, notice_id: str) -> Notice:
         with self.store.transaction(write=False) as tx:
@@ -196,12 +219,16 @@ class Deconfliction:
             return tx.find_conflicts(agreement_id=agreement_id, party_id=viewer, open_only=open_only, limit=limit, after_id=after_id)
 
     def acknowledge_conflict(self, party_id: str, conflict_id: str) -> Conflict:
-        with self.store.transaction() as tx:
+        def work(tx):
             return conflict_rules.acknowledge(tx, conflict_id, party_id, self.clock())
 
+        return self._write(work)
+
     def acknowledge_notice(self, party_id: str, notice_id: str) -> Deadline:
-        with self.store.transaction() as tx:
+        def work(tx):
             return acknowledgments.acknowledge_notice(tx, notice_id=notice_id, party_id=party_id, now=self.clock())
+
+        return self._write(work)
 
     def deadlines(self, party_id: str, subject_id: str | None = None, state: str | None = None) -> list[Deadline]:
         """What a party owes (or owed): acknowledgments of notices, conflicts and hotline messages."""
@@ -221,18 +248,24 @@ class Deconfliction:
 
     def record_delivery(self, party_id: str, channel: str, first_seq: int, last_seq: int) -> None:
         """Audit that events first_seq..last_seq reached the party (pull feed, SSE or webhook)."""
-        with self.store.transaction() as tx:
+        def work(tx):
             audit.record(tx, "system", "events.delivered", party_id, {"channel": channel, "first_seq": first_seq, "last_seq": last_seq}, self.clock())
 
+        self._write(work)
+
     def subscribe(self, party_id: str, agreement_id: str, volumes: list[Volume4D], kinds: list[str] | None = None) -> Subscription:
-        with self.store.transaction() as tx:
+        def work(tx):
             return subscription_rules.subscribe(
                 tx, party_id=party_id, agreement_id=agreement_id, volumes=list(volumes), kinds=list(kinds or []), now=self.clock()
             )
 
+        return self._write(work)
+
     def unsubscribe(self, party_id: str, subscription_id: str) -> None:
-        with self.store.transaction() as tx:
+        def work(tx):
             subscription_rules.unsubscribe(tx, party_id=party_id, subscription_id=subscription_id, now=self.clock())
+
+        self._write(work)
 
     def subscriptions(self, party_id: str) -> list[Subscription]:
         with self.store.transaction(write=False) as tx:
@@ -240,12 +273,16 @@ class Deconfliction:
 
     def add_endpoint(self, party_id: str, url: str, secret: str | None = None, kinds: list[str] | None = None) -> Endpoint:
         """A webhook for the party's events; the returned endpoint carries the signing secret (keep it)."""
-        with self.store.transaction() as tx:
+        def work(tx):
             return subscription_rules.add_endpoint(tx, party_id=party_id, url=url, secret=secret, kinds=list(kinds or []), now=self.clock())
 
+        return self._write(work)
+
     def remove_endpoint(self, party_id: str, endpoint_id: str) -> None:
-        with self.store.transaction() as tx:
+        def work(tx):
             subscription_rules.remove_endpoint(tx, party_id=party_id, endpoint_id=endpoint_id, now=self.clock())
+
+        self._write(work)
 
     def endpoints(self, party_id: str | None = None) -> list[Endpoint]:
         with self.store.transaction(write=False) as tx:
@@ -260,10 +297,14 @@ class Deconfliction:
     def issue_token(self, party_id: str | None, scopes: list[str] | None = None, label: str = "", actor: str = "admin") -> tuple[Credential, str]:
         """A new API token; the second value is the token itself, shown this once and never stored."""
         now = self.clock()
-        with self.store.transaction() as tx:
+
+        def work(tx):
             credential, token = credentials.issue_token(tx, party_id=party_id, scopes=scopes, now=now, label=label)
             audit.record(tx, actor, "token.issued", credential.id, {"party_id": party_id, "scopes": credential.scopes, "label": label}, now)
-        return credential, token
+            return credential, token
+
+
+        return self._write(work)
 
     def authenticate(self, token: str) -> Credential:
         with self.store.transaction(write=False) as tx:
@@ -271,10 +312,14 @@ class Deconfliction:
 
     def revoke_token(self, credential_id: str, actor: str = "admin") -> Credential:
         now = self.clock()
-        with self.store.transaction() as tx:
+
+        def work(tx):
             credential = credentials.revoke_token(tx, credential_id, now)
             audit.record(tx, actor, "token.revoked", credential_id, {}, now)
-        return credential
+            return credential
+
+
+        return self._write(work)
 
     def tokens(self, party_id: str | None = None) -> list[Credential]:
         with self.store.transaction(write=False) as tx:
@@ -285,10 +330,8 @@ class Deconfliction:
         """Run what time makes due: overdue acknowledgments, notices past their end. Call it often
         (the server does, every second); each call is one short transaction per kind of work."""
         now = self.clock()
-        with self.store.transaction() as tx:
-            overdue = acknowledgments.run_due(tx, now, limit)
-        with self.store.transaction() as tx:
-            ended = [notice_rules.expire_notice(tx, n, now) for n in tx.expired_notices(now, limit)]
+        overdue = self._write(lambda tx: acknowledgments.run_due(tx, now, limit))
+        ended = self._write(lambda tx: [notice_rules.expire_notice(tx, n, now) for n in tx.expired_notices(now, limit)])
         return Tick(overdue=overdue, ended=ended)
 
     # Audit and compliance --------------------------------------------------------------------------
