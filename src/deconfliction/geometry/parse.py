@@ -36,6 +36,15 @@ def _require(obj: Any, key: str, field: str) -> Any:
     return obj[key]
 
 
+def _known(obj: Any, allowed: tuple[str, ...], field: str) -> None:
+    """F3548 objects are closed: an unknown key is most likely a misspelt optional one ('unit' for
+    'units'), which would otherwise silently take its default, so it is refused."""
+    if isinstance(obj, dict):
+        for key in obj:
+            if key not in allowed:
+                raise InvalidInput(f"unknown field {key!r} (expected {', '.join(allowed)})", field=f"{field}.{key}" if field else str(key))
+
+
 def _number(value: Any, field: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidInput(f"expected a number, got {value!r}", field=field)
@@ -43,6 +52,7 @@ def _number(value: Any, field: str) -> float:
 
 
 def _f3548_altitude(obj: Any, field: str) -> tuple[float, str]:
+    _known(obj, ("value", "reference", "units"), field)
     value = _number(_require(obj, "value", field), f"{field}.value")
     units = str(obj.get("units", "M")).upper()
     reference = str(obj.get("reference", "W84")).upper()
@@ -59,11 +69,13 @@ def _f3548_altitude(obj: Any, field: str) -> tuple[float, str]:
 
 def _f3548_time(obj: Any, field: str) -> Any:
     if isinstance(obj, dict):
+        _known(obj, ("value", "format"), field)
         return _require(obj, "value", field)
     return obj
 
 
 def _lat_lng(obj: Any, field: str) -> tuple[float, float]:
+    _known(obj, ("lat", "lng"), field)
     lat = _number(_require(obj, "lat", field), f"{field}.lat")
     lng = _number(_require(obj, "lng", field), f"{field}.lng")
     return lng, lat
@@ -74,19 +86,24 @@ def volume_from_f3548(obj: Any, field: str = "", now: datetime | None = None) ->
     altitude_upper}, time_start, time_end}."""
     volume = _require(obj, "volume", field)
     vfield = f"{field}.volume" if field else "volume"
+    _known(obj, ("volume", "time_start", "time_end"), field)
+    _known(volume, ("outline_polygon", "outline_circle", "altitude_lower", "altitude_upper"), vfield)
     polygon, circle = volume.get("outline_polygon"), volume.get("outline_circle")
     if (polygon is None) == (circle is None):
         raise InvalidInput("give exactly one of outline_polygon and outline_circle", field=vfield)
     try:
         if polygon is not None:
+            _known(polygon, ("vertices",), f"{vfield}.outline_polygon")
             vertices = _require(polygon, "vertices", f"{vfield}.outline_polygon")
             if not isinstance(vertices, list):
                 raise InvalidInput("expected a list of {lat, lng}", field=f"{vfield}.outline_polygon.vertices")
             points = tuple(_lat_lng(v, f"{vfield}.outline_polygon.vertices.{i}") for i, v in enumerate(vertices))
             footprint: Polygon | Circle = Polygon(vertices=points)
         else:
+            _known(circle, ("center", "radius"), f"{vfield}.outline_circle")
             lng, lat = _lat_lng(_require(circle, "center", f"{vfield}.outline_circle"), f"{vfield}.outline_circle.center")
             radius = _require(circle, "radius", f"{vfield}.outline_circle")
+            _known(radius, ("value", "units"), f"{vfield}.outline_circle.radius")
             units = str(radius.get("units", "M")).upper() if isinstance(radius, dict) else "M"
             value = _number(radius.get("value") if isinstance(radius, dict) else radius, f"{vfield}.outline_circle.radius.value")
             if units not in ("M", "FT", "NM"):
@@ -103,8 +120,8 @@ def volume_from_f3548(obj: Any, field: str = "", now: datetime | None = None) ->
         lower,
         upper,
         lower_datum,
-        _f3548_time(_require(obj, "time_start", field), f"{field}.time_start"),
-        _f3548_time(_require(obj, "time_end", field), f"{field}.time_end"),
+        _f3548_time(_require(obj, "time_start", field), f"{field}.time_start" if field else "time_start"),
+        _f3548_time(_require(obj, "time_end", field), f"{field}.time_end" if field else "time_end"),
         field,
         altitude_field=vfield,
         now=now,
