@@ -20,6 +20,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "too_late": 422,  # lead time shorter than the agreement requires
     "beyond_horizon": 422,  # ends past the agreement's planning horizon
     "payload_too_large": 413,
+    "method_not_allowed": 405,  # HTTP only: no such method on that path
+    "unsupported_media_type": 415,  # HTTP only: a body that is not JSON
+    "internal": 500,  # a bug: never raised on purpose
     "unavailable": 503,
 }
 

@@ -1,0 +1,49 @@
+"""The ASGI application: `create_app(system, settings)`, or `app_from_env()` for worker processes."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from .. import __version__
+from ..service import Deconfliction, connect
+from . import problems
+from .auth import JwtVerifier
+from .middleware import Guard
+from .routes import ROUTERS
+from .routes.events import Waker
+from .settings import ApiSettings
+
+DESCRIPTION = """Advance notice of air operations between parties that share airspace but not plans:
+file exact 4-D notices, learn at once what they conflict with, acknowledge, and keep a tamper-evident record.
+
+Authenticate with `Authorization: Bearer <token>` (a party API token `dcf_…`, or an RS256 JWT from the
+configured issuer). Errors are RFC 9457 `application/problem+json` with a stable `code` and the `field` at fault.
+Lists answer `{"items": [...], "next": cursor|null}`; pass `next` back as `after`."""
+
+
+def create_app(system: Deconfliction, settings: ApiSettings | None = None) -> FastAPI:
+    settings = settings or ApiSettings()
+    app = FastAPI(
+        title="deconfliction",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.system = system
+    app.state.settings = settings
+    app.state.waker = Waker()
+    key = settings.jwt_public_key()
+    app.state.jwt = JwtVerifier(key, settings.jwt_audience, settings.jwt_issuer) if key else None
+    problems.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes, after_write=app.state.waker.notify)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """For `uvicorn --factory deconfliction.api.app:app_from_env` (each worker of `serve --workers N`)."""
+    settings = ApiSettings.from_env()
+    return create_app(connect(settings.database), settings)

@@ -1,0 +1,154 @@
+"""Who is calling, and what they may do.
+
+`Authorization: Bearer <token>` carries either
+  (a) a party's API token (`dcf_…`), looked up by its hash in the store (`system.authenticate`), or
+  (b) an RS256 JWT from an external issuer, when the server has its public key: `sub` names the
+      party, `scope` holds space-separated scopes, `aud` must match, `iss` too when configured,
+      `exp` is required. Operator (`admin`) rights come only from local tokens, never from a JWT.
+
+Roles, by scope (see docs/api.md for the matrix):
+  notices:read   read what the token's party may see (its agreements; others' notices minimised)
+  notices:write  file/change its own notices, acknowledge on its own behalf, manage its
+                 subscriptions and webhooks (the services enforce ownership)
+  observer       read like notices:read, and never write, whatever else the token holds
+  admin          operator token (no party): agreements, parties, tokens, audit, all conflicts and
+                 webhook deliveries; it cannot act as a party
+  hotline        reserved for the hotline
+Missing or bad credentials: 401. Authenticated but not allowed: 403.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from ..credentials import SCOPES, TOKEN_PREFIX
+from ..errors import Forbidden, NotFound, Unauthenticated
+from ..service import Deconfliction
+
+bearer = HTTPBearer(auto_error=False, description="A party API token (dcf_…) or an RS256 JWT from the configured issuer.")
+
+READ = "notices:read"
+WRITE = "notices:write"
+OBSERVER = "observer"
+ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Principal:
+    party_id: str | None
+    scopes: frozenset[str]
+    credential_id: str  # the token id, or "jwt:<jti or sub>"
+    via: str = "token"  # "token" | "jwt"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.party_id is None and ADMIN in self.scopes
+
+    @property
+    def is_observer(self) -> bool:
+        return OBSERVER in self.scopes
+
+    @property
+    def can_read(self) -> bool:
+        return self.party_id is not None and bool({READ, OBSERVER} & self.scopes)
+
+    @property
+    def can_write(self) -> bool:
+        return self.party_id is not None and WRITE in self.scopes and not self.is_observer
+
+    @property
+    def actor(self) -> str:
+        """Who the audit chain names for this caller's changes."""
+        return self.party_id if self.party_id is not None else f"admin:{self.credential_id}"
+
+
+def system_of(request: Request) -> Deconfliction:
+    return request.app.state.system
+
+
+class JwtVerifier:
+    def __init__(self, public_key: str, audience: str | None, issuer: str | None):
+        self.public_key, self.audience, self.issuer = public_key, audience, issuer
+
+    def verify(self, token: str, system: Deconfliction) -> Principal:
+        try:
+            claims = jwt.decode(
+                token,
+                self.public_key,
+                algorithms=["RS256"],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": ["exp", "sub"], "verify_aud": self.audience is not None},
+                leeway=30,
+            )
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated(f"invalid token: {exc}", field="authorization") from None
+        party_id = claims.get("sub")
+        if not isinstance(party_id, str):
+            raise Unauthenticated("invalid token: 'sub' must name a party", field="authorization")
+        try:
+            system.party(party_id)
+        except NotFound:
+            raise Unauthenticated(f"invalid token: no party {party_id!r}", field="authorization") from None
+        raw = claims.get("scope", "")
+        scopes = raw.split() if isinstance(raw, str) else [s for s in raw if isinstance(s, str)] if isinstance(raw, list) else []
+        granted = frozenset(s for s in scopes if s in SCOPES and s != ADMIN)
+        return Principal(party_id=party_id, scopes=granted, credential_id=f"jwt:{claims.get('jti') or party_id}", via="jwt")
+
+
+def principal(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Principal:
+    """The authenticated caller; 401 when there is no usable bearer token."""
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise Unauthenticated("send 'Authorization: Bearer <token>'", field="authorization")
+    token = credentials.credentials
+    system = system_of(request)
+    if token.startswith(TOKEN_PREFIX):
+        credential = system.authenticate(token)
+        return Principal(party_id=credential.party_id, scopes=frozenset(credential.scopes), credential_id=credential.id)
+    verifier: JwtVerifier | None = request.app.state.jwt
+    if verifier is not None and token.count(".") == 2:
+        return verifier.verify(token, system)
+    raise Unauthenticated("unknown or revoked token", field="authorization")
+
+
+def reader(who: Principal = Depends(principal)) -> Principal:
+    """A party's token with notices:read or observer."""
+    if who.party_id is None:
+        raise Forbidden("this operation is a party's; an operator (admin) token acts for no party", field="authorization")
+    if not who.can_read:
+        raise Forbidden("needs the 'notices:read' or 'observer' scope", field="authorization")
+    return who
+
+
+def writer(who: Principal = Depends(principal)) -> Principal:
+    """A party's token with notices:write and without observer."""
+    if who.party_id is None:
+        raise Forbidden("this operation is a party's; an operator (admin) token acts for no party", field="authorization")
+    if who.is_observer:
+        raise Forbidden("an observer token never writes", field="authorization")
+    if WRITE not in who.scopes:
+        raise Forbidden("needs the 'notices:write' scope", field="authorization")
+    return who
+
+
+def admin(who: Principal = Depends(principal)) -> Principal:
+    if not who.is_admin:
+        raise Forbidden("needs an operator token (the 'admin' scope)", field="authorization")
+    return who
+
+
+def reader_or_admin(who: Principal = Depends(principal)) -> Principal:
+    """Admin (sees everything of this kind) or a party reader (sees its own)."""
+    if who.is_admin:
+        return who
+    return reader(who)
+
+
+def observer_or_admin(who: Principal = Depends(principal)) -> Principal:
+    if who.is_admin or (who.party_id is not None and who.is_observer):
+        return who
+    raise Forbidden("needs an operator token or the 'observer' scope", field="authorization")

@@ -1,0 +1,167 @@
+"""`deconfliction serve` and `deconfliction token …`: registered on the main CLI by `register(app)`."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from ..errors import DeconflictionError, InvalidInput
+from ..service import Deconfliction, connect
+from .settings import ApiSettings
+
+console = Console()
+errors = Console(stderr=True)
+
+token_app = typer.Typer(help="API tokens in the local store (operator): issue, revoke, list.", no_args_is_help=True)
+
+DatabaseOption = Annotated[
+    Optional[str], typer.Option("--database", help="Store: a SQLite path or postgresql://… (default: the global --db).")
+]
+
+
+def _database(database: str | None) -> str:
+    if database:
+        return database
+    try:
+        from ..cli import State
+
+        return State.database
+    except ImportError:  # pragma: no cover - the main CLI is always there
+        return os.environ.get("DECONFLICTION_DB", "deconfliction.db")
+
+
+def _fail(exc: DeconflictionError) -> None:
+    errors.print(f"[bold red]refused[/] [{exc.code}] {exc}")
+    raise typer.Exit(code=2 if exc.status < 500 else 1)
+
+
+def _has_admin_token(system: Deconfliction) -> bool:
+    return any(c.party_id is None and c.revoked_at is None for c in system.tokens())
+
+
+def _start_scheduler(system: Deconfliction):
+    """The background work of a server: `system.tick()` every second and webhook dispatch."""
+    from ..delivery import Dispatcher
+    from ..scheduler import Scheduler
+
+    return Scheduler(system, Dispatcher(system), interval_s=1.0).start()
+
+
+def serve(
+    database: DatabaseOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (over one store; PostgreSQL for real concurrency).")] = 1,
+    jwt_public_key: Annotated[Optional[Path], typer.Option(help="PEM public key of an external issuer of RS256 JWTs.")] = None,
+    jwt_audience: Annotated[Optional[str], typer.Option(help="The `aud` those JWTs must carry (required with --jwt-public-key).")] = None,
+    jwt_issuer: Annotated[Optional[str], typer.Option(help="The `iss` those JWTs must carry (optional).")] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+) -> None:
+    """Run the HTTP API (/v1, OpenAPI at /openapi.json) with its background scheduler."""
+    import uvicorn
+
+    from .app import create_app
+
+    url = _database(database)
+    if jwt_public_key is not None and not jwt_audience:
+        _fail(InvalidInput("give --jwt-audience with --jwt-public-key", field="jwt_audience"))
+    if jwt_public_key is not None and not jwt_public_key.is_file():
+        _fail(InvalidInput(f"no such file: {jwt_public_key}", field="jwt_public_key"))
+    settings = ApiSettings(jwt_public_key_file=jwt_public_key, jwt_audience=jwt_audience, jwt_issuer=jwt_issuer, database=url)
+    try:
+        system = connect(url)
+    except DeconflictionError as exc:
+        _fail(exc)
+    if not _has_admin_token(system):
+        console.print(
+            "No operator token yet. Create one (shown once) with:\n"
+            f"  deconfliction --db {url} token issue --admin\n"
+            "then manage agreements, parties and tokens over the API with it (see docs/api.md)."
+        )
+    console.print(f"deconfliction API on http://{host}:{port}/v1 (OpenAPI: /openapi.json), store {url}, {workers} worker(s)")
+    scheduler = _start_scheduler(system)
+    try:
+        if workers > 1:
+            # Each worker builds its own app from the environment; the scheduler runs once, here.
+            os.environ.update(settings.to_env())
+            uvicorn.run("deconfliction.api.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level=log_level)
+        else:
+            uvicorn.run(create_app(system, settings), host=host, port=port, log_level=log_level)
+    finally:
+        scheduler.stop()
+        system.close()
+
+
+@token_app.command("issue")
+def token_issue(
+    party: Annotated[Optional[str], typer.Option("--party", help="The party the token acts for.")] = None,
+    scope: Annotated[Optional[list[str]], typer.Option("--scope", help="A scope (repeat); default: notices:write notices:read hotline.")] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="An operator token (no party, scope admin).")] = False,
+    label: Annotated[str, typer.Option(help="A note to recognise the token by.")] = "",
+    database: DatabaseOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Issue a token; it is printed this once and never stored (only its hash is)."""
+    if admin == (party is not None):
+        _fail(InvalidInput("give exactly one of --party P and --admin", field="party"))
+    try:
+        credential, token = connect(_database(database)).issue_token(None if admin else party, ["admin"] if admin else scope, label=label, actor="cli")
+    except DeconflictionError as exc:
+        _fail(exc)
+    if as_json:
+        print(json.dumps({"token": token, "credential": credential.model_dump(mode="json", exclude={"token_hash"})}))
+        return
+    who = "operator (admin)" if admin else f"party {party}"
+    console.print(f"Token [bold]{credential.id}[/] for {who}, scopes {' '.join(credential.scopes)}. It is shown this once:")
+    print(token)
+
+
+@token_app.command("revoke")
+def token_revoke(credential_id: str, database: DatabaseOption = None) -> None:
+    """Revoke a token by its id (tok_…); effective at once."""
+    try:
+        credential = connect(_database(database)).revoke_token(credential_id, actor="cli")
+    except DeconflictionError as exc:
+        _fail(exc)
+    console.print(f"Revoked {credential.id} ({credential.party_id or 'admin'}).")
+
+
+@token_app.command("list")
+def token_list(
+    party: Annotated[Optional[str], typer.Option("--party", help="Only this party's tokens.")] = None,
+    database: DatabaseOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Tokens: ids, parties, scopes, when issued and revoked (never the tokens themselves)."""
+    found = connect(_database(database)).tokens(party)
+    if as_json:
+        print(json.dumps([c.model_dump(mode="json", exclude={"token_hash"}) for c in found]))
+        return
+    for c in found:
+        state = f"revoked {c.revoked_at:%Y-%m-%d %H:%M}" if c.revoked_at else "active"
+        console.print(f"{c.id}  {c.party_id or '(admin)':<16} {' '.join(c.scopes):<40} {state}  {c.label}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `serve` and `token` to the main `deconfliction` command (once, however often it is called)."""
+    if not any(c.name == "serve" for c in app.registered_commands):
+        app.command("serve")(serve)
+    if not any(g.name == "token" for g in app.registered_groups):
+        app.add_typer(token_app, name="token")
+
+
+def main() -> None:
+    """`python -m deconfliction.api.cli …`: the main CLI with serve and token registered."""
+    from ..cli import app, main as cli_main
+
+    register(app)
+    cli_main()
+
+
+if __name__ == "__main__":
+    main()

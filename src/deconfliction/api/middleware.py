@@ -1,0 +1,96 @@
+"""ASGI middleware: the request size limit, last-resort error problems, and waking event streams after writes."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from typing import Any, Awaitable, Callable
+
+from ..store import is_retryable
+from .problems import problem
+
+log = logging.getLogger(__name__)
+
+BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class Guard:
+    """Bodies over `max_body_bytes` get a 413 problem before any route sees them (by Content-Length, or
+    while reading a chunked body); an exception no handler took becomes a 500 (or 503 for a busy store)
+    problem instead of a bare error page; after each write request, `after_write()` wakes the streams."""
+
+    def __init__(self, app: Any, max_body_bytes: int, after_write: Callable[[], None] | None = None):
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.after_write = after_write
+
+    async def __call__(self, scope: dict, receive: Callable[[], Awaitable[dict]], send: Callable[[dict], Awaitable[None]]) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method = scope.get("method", "GET")
+        if method in BODY_METHODS:
+            try:
+                receive = await self._buffered(scope, receive)
+            except _TooLarge:
+                await problem("payload_too_large", f"the request body exceeds {self.max_body_bytes} bytes")(scope, receive, send)
+                return
+        started = False
+
+        async def tracking_send(message: dict) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:  # noqa: BLE001 - last resort: a problem document, never a stack trace
+            if started:
+                raise
+            if is_retryable(exc) or (isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)):
+                response = problem("unavailable", "the store is busy; try again", headers={"Retry-After": "1"})
+            else:
+                log.exception("unexpected error on %s %s", method, scope.get("path"))
+                response = problem("internal", "an unexpected error; it has been logged")
+            await response(scope, receive, send)
+        finally:
+            if method not in READ_METHODS and self.after_write is not None:
+                self.after_write()
+
+    async def _buffered(self, scope: dict, receive: Callable[[], Awaitable[dict]]) -> Callable[[], Awaitable[dict]]:
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    if int(value) > self.max_body_bytes:
+                        raise _TooLarge
+                except ValueError:
+                    pass
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                raise _TooLarge
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        delivered = False
+
+        async def replay() -> dict:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        return replay

@@ -1,0 +1,31 @@
+"""Routes by capability; each module has a `router`."""
+
+from . import (
+    acknowledgments,
+    agreements,
+    audit,
+    compliance,
+    conflicts,
+    events,
+    health,
+    notices,
+    parties,
+    subscriptions,
+    tokens,
+    webhooks,
+)
+
+ROUTERS = [
+    health.router,
+    agreements.router,
+    compliance.router,
+    parties.router,
+    notices.router,
+    conflicts.router,
+    acknowledgments.router,
+    subscriptions.router,
+    events.router,
+    webhooks.router,
+    tokens.router,
+    audit.router,
+]

@@ -1,0 +1,56 @@
+"""What the API needs to know that is not in the store: token verification, limits, streaming."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENV_PREFIX = "DECONFLICTION_"
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    # External JWTs (RS256): accepted only when a public key is configured. `sub` names the party.
+    jwt_public_key_file: Path | None = None
+    jwt_audience: str | None = None
+    jwt_issuer: str | None = None
+    max_body_bytes: int = MIB  # larger request bodies get a 413 problem
+    max_page: int = 1000  # the largest `limit` a list accepts
+    sse_ping_s: float = 15.0  # heartbeat comments on idle event streams
+    sse_poll_s: float = 0.1  # how often an idle stream looks for events written by other processes
+    sse_batch: int = 500
+    record_feed_deliveries: bool = True  # audit `events.delivered` for pull-feed pages and SSE batches
+    database: str = field(default="deconfliction.db")  # used by the app factory only
+
+    def jwt_public_key(self) -> str | None:
+        return Path(self.jwt_public_key_file).read_text() if self.jwt_public_key_file else None
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "ApiSettings":
+        """Settings from DECONFLICTION_* variables (how `serve --workers N` passes them to each worker)."""
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            value = env.get(ENV_PREFIX + name)
+            return value if value not in (None, "") else None
+
+        key = get("JWT_PUBLIC_KEY")
+        return cls(
+            jwt_public_key_file=Path(key) if key else None,
+            jwt_audience=get("JWT_AUDIENCE"),
+            jwt_issuer=get("JWT_ISSUER"),
+            max_body_bytes=int(get("MAX_BODY_BYTES") or MIB),
+            database=get("DATABASE") or get("DB") or "deconfliction.db",
+        )
+
+    def to_env(self) -> dict[str, str]:
+        env = {ENV_PREFIX + "DATABASE": self.database, ENV_PREFIX + "MAX_BODY_BYTES": str(self.max_body_bytes)}
+        if self.jwt_public_key_file:
+            env[ENV_PREFIX + "JWT_PUBLIC_KEY"] = str(self.jwt_public_key_file)
+        if self.jwt_audience:
+            env[ENV_PREFIX + "JWT_AUDIENCE"] = self.jwt_audience
+        if self.jwt_issuer:
+            env[ENV_PREFIX + "JWT_ISSUER"] = self.jwt_issuer
+        return env
