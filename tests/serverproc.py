@@ -18,6 +18,15 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# `deconfliction serve`, also while the main CLI does not register the API's commands yet.
+LAUNCHER = """
+from deconfliction import cli
+if "serve" not in {c.name or c.callback.__name__ for c in cli.app.registered_commands}:
+    from deconfliction.api.cli import register
+    register(cli.app)
+cli.main()
+"""
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -48,7 +57,7 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def command(self) -> list[str]:
-        command = [sys.executable, "-c", "from deconfliction.cli import main; main()", "serve", "--database", self.database, "--host", "127.0.0.1", "--port", str(self.port)]
+        command = [sys.executable, "-c", LAUNCHER, "serve", "--database", self.database, "--host", "127.0.0.1", "--port", str(self.port)]
         if self.workers:
             command += ["--workers", str(self.workers)]
         return command + self.extra
