@@ -38,15 +38,15 @@ def _offset(lon, lat, azimuth, metres):
 
 
 @st.composite
-def footprints(draw, near=None, spread_m: float = 60_000.0):
+def footprints(draw, near=None, spread_m: float = 60_000.0, max_radius_m: float = 40_000.0):
     if near is None:
         lon, lat = draw(spots)
     else:
         lon, lat = _offset(*near, draw(st.floats(0, 360)), draw(st.floats(0, spread_m)))
     if draw(st.booleans()):
-        return Circle(lon=lon, lat=lat, radius_m=draw(st.floats(1.0, 40_000.0)))
+        return Circle(lon=lon, lat=lat, radius_m=draw(st.floats(1.0, max_radius_m)))
     n = draw(st.integers(3, 8))
-    radius = draw(st.floats(50.0, 30_000.0))
+    radius = draw(st.floats(50.0, min(30_000.0, max_radius_m)))
     rotation = draw(st.floats(0, 360))
     # Azimuths in order around the centre, each in its own sector, and distances within [r/2, r]:
     # a star-shaped, hence simple, ring.
