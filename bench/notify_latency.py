@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,13 +47,30 @@ def notice_id_of(event: dict) -> str | None:
 
 
 def filer(url: str, token: str, rate: float, seconds: float, seed: int, start_at: float, out) -> None:
-    """Files at a steady rate (open loop: a slow reply does not delay the schedule of the next)."""
+    """Files at a steady rate (open loop: a slow reply does not delay the schedule of the next).
+    `late` counts writes sent after their slot because the sender itself was behind."""
     data = city.volumes(int(rate * seconds) + 1, seed, city.day_start())
     replies: dict[str, float] = {}
     late, errors = 0, 0
+    lock = threading.Lock()
+
+    def send(volume: dict) -> None:
+        nonlocal errors
+        reply = http.post("/v1/notices", json={"agreement_id": "city", "volumes": [volume], "key": []})
+        now = time.monotonic()
+        with lock:
+            if reply.status_code < 300:
+                body = reply.json()
+                replies[body.get("notice", body)["id"]] = now
+            else:
+                errors += 1
+
+    # A few threads, so that a slow reply does not hold back the next write (open loop).
+    pool = ThreadPoolExecutor(max_workers=8)
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=10.0) as http:
-        while time.monotonic() < start_at:
-            time.sleep(0.001)
+        http.get("/v1/health")  # connected, imported, data ready: start the schedule now
+        start_at = max(start_at, time.monotonic() + 0.1)
+        first = start_at
         for k, volume in enumerate(data[: int(rate * seconds)]):
             due = start_at + k / rate
             pause = due - time.monotonic()
@@ -60,14 +78,9 @@ def filer(url: str, token: str, rate: float, seconds: float, seed: int, start_at
                 time.sleep(pause)
             else:
                 late += 1
-            reply = http.post("/v1/notices", json={"agreement_id": "city", "volumes": [volume], "key": []})
-            now = time.monotonic()
-            if reply.status_code < 300:
-                body = reply.json()
-                replies[body.get("notice", body)["id"]] = now
-            else:
-                errors += 1
-    out.put({"replies": replies, "late": late, "errors": errors})
+            pool.submit(send, volume)
+        pool.shutdown(wait=True)
+    out.put({"replies": replies, "late": late, "errors": errors, "seconds": time.monotonic() - first})
 
 
 class SSEWatcher:
@@ -76,16 +89,19 @@ class SSEWatcher:
         self.received: dict[str, float] = {}
         self.connected = threading.Event()
         self.stop = threading.Event()
+        self.connections = 0
 
     def run(self) -> None:
         headers = {"Authorization": f"Bearer {self.token}", "Accept": "text/event-stream"}
-        last_id = None
+        # Resume from a known seq even before the first event: a stream opened without one starts "from now".
+        last_id = str(httpx.get(f"{self.url}/v1/health", timeout=10).json()["last_event_seq"])
         while not self.stop.is_set():
             if last_id:
                 headers["Last-Event-ID"] = last_id
             try:
-                with httpx.stream("GET", f"{self.url}/v1/events/stream", headers=headers, timeout=httpx.Timeout(10.0, read=2.0)) as reply:
+                with httpx.stream("GET", f"{self.url}/v1/events/stream", headers=headers, timeout=httpx.Timeout(10.0, read=30.0)) as reply:
                     reply.raise_for_status()
+                    self.connections += 1
                     self.connected.set()
                     data: list[str] = []
                     for line in reply.iter_lines():
@@ -103,7 +119,7 @@ class SSEWatcher:
                             if notice_id and notice_id not in self.received:
                                 self.received[notice_id] = now
             except httpx.HTTPError:
-                time.sleep(0.01)  # read timeouts while idle; reconnect with Last-Event-ID
+                time.sleep(0.01)  # dropped: reconnect with Last-Event-ID
 
 
 class PollWatcher:
@@ -148,7 +164,8 @@ def measure(server: Server, tokens: dict[str, str], watcher, args, seed: int) ->
     thread.join(5)
     latencies = [watcher.received[n] - t for n, t in result["replies"].items() if n in watcher.received]
     return {"writes": len(result["replies"]), "seen": len(latencies), "latencies": latencies,
-            "late": result["late"], "errors": result["errors"], "rate": len(result["replies"]) / args.seconds}
+            "late": result["late"], "errors": result["errors"], "rate": len(result["replies"]) / result["seconds"],
+            "connections": getattr(watcher, "connections", 1), "missing": sorted(set(result["replies"]) - set(watcher.received))}
 
 
 def prepare(database: str) -> dict[str, str]:
@@ -173,7 +190,7 @@ def main() -> None:
         console.print("[red]the HTTP API (deconfliction.api) is not installed: nothing to measure[/red]")
         sys.exit(1)
     table = Table(title=f"Accepted write → other party's event, {args.rate:.0f} writes/s for {args.seconds:.0f} s ({os.cpu_count()} cores)")
-    for column in ("channel", "writes", "achieved writes/s", "events seen", "p50 ms", "p90 ms", "p99 ms", "max ms", "filer behind schedule"):
+    for column in ("channel", "connections", "writes", "achieved writes/s", "events seen", "p50 ms", "p90 ms", "p99 ms", "max ms", "filer behind schedule"):
         table.add_column(column, justify="right")
     runs = [("SSE /v1/events/stream", lambda url, token: SSEWatcher(url, token)),
             (f"pull feed, poll every {args.poll_interval * 1000:.0f} ms", lambda url, token: PollWatcher(url, token, args.poll_interval))]
@@ -185,7 +202,9 @@ def main() -> None:
                 console.print(f"{label} …", style="dim")
                 r = measure(server, tokens, make(server.url, tokens["watcher"]), args, seed)
         ms = lambda q: f"{city.percentile(r['latencies'], q) * 1000:,.1f}"  # noqa: E731
-        table.add_row(label, f"{r['writes']:,}", f"{r['rate']:.0f}", f"{r['seen']:,}", ms(50), ms(90), ms(99),
+        if r["missing"]:
+            console.print(f"[yellow]{label}: {len(r['missing'])} notices never seen, e.g. {r['missing'][:3]}[/yellow]")
+        table.add_row(label, str(r["connections"]), f"{r['writes']:,}", f"{r['rate']:.0f}", f"{r['seen']:,}", ms(50), ms(90), ms(99),
                       f"{max(r['latencies']) * 1000:,.1f}" if r["latencies"] else "—", f"{r['late']:,}")
     console.print(table)
 
