@@ -48,7 +48,7 @@ class State:
 
 @app.callback()
 def main_options(
-    database: Annotated[str, typer.Option("--db", envvar="DECONFLICTION_DB", help="Store file (SQLite).")] = "deconfliction.db",
+    database: Annotated[str, typer.Option("--db", envvar="DECONFLICTION_DB", help="Store: a SQLite file, or postgresql://….")] = "deconfliction.db",
 ) -> None:
     State.database = database
 
@@ -435,15 +435,16 @@ def demo(
         console.print(f"\nExplore: deconfliction --db {database} notice list --as sheriff   |   deconfliction --db {database} conflicts --as skyview")
 
 
-def _register_monitor() -> None:
-    try:
-        from .monitor.cli import register
-    except ImportError:  # the tactical monitor is optional while it is being built
-        return
-    register(app)
+def _register_parts() -> None:
+    """Commands that live beside their capability: the tactical monitor, the server."""
+    from .api.cli import register as register_server
+    from .monitor.cli import register as register_monitor
+
+    register_monitor(app)
+    register_server(app)
 
 
-_register_monitor()
+_register_parts()
 
 
 def main() -> None:
