@@ -72,7 +72,10 @@ def system_of(request: Request) -> Deconfliction:
 
 class JwtVerifier:
     def __init__(self, public_key: str, audience: str | None, issuer: str | None):
-        self.public_key, self.audience, self.issuer = public_key, audience, issuer
+        from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+        self.public_key = load_pem_public_key(public_key.encode())  # parsed once, not per request
+        self.audience, self.issuer = audience, issuer
 
     def verify(self, token: str, system: Deconfliction) -> Principal:
         try:

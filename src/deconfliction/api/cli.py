@@ -52,6 +52,18 @@ def _start_scheduler(system: Deconfliction):
     return Scheduler(system, Dispatcher(system), interval_s=1.0).start()
 
 
+def _start_tactical(system: Deconfliction):
+    """The tactical monitor (POST /v1/tracks, WS /v1/tracks/stream, GET /v1/alerts): its tracks live in
+    this process, so it runs with one worker only; a cycle every second. DECONFLICTION_TACTICAL_* tune it."""
+    from ..tactical import TacticalConfig, TacticalLoop, TacticalService
+
+    try:
+        config = TacticalConfig.from_env()
+    except ValueError as exc:
+        _fail(InvalidInput(str(exc), field="environment"))
+    return TacticalLoop(TacticalService(system, config), interval_s=1.0).start()
+
+
 def serve(
     database: DatabaseOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -85,14 +97,20 @@ def serve(
         )
     console.print(f"deconfliction API on http://{host}:{port}/v1 (OpenAPI: /openapi.json), store {url}, {workers} worker(s)")
     scheduler = _start_scheduler(system)
+    tactical = _start_tactical(system) if workers == 1 else None
     try:
         if workers > 1:
             # Each worker builds its own app from the environment; the scheduler runs once, here.
+            console.print("The tactical monitor runs with one worker only: /v1/tracks and /v1/alerts answer 503.")
             os.environ.update(settings.to_env())
             uvicorn.run("deconfliction.api.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level=log_level)
         else:
-            uvicorn.run(create_app(system, settings), host=host, port=port, log_level=log_level)
+            app = create_app(system, settings)
+            app.state.tactical = tactical.service
+            uvicorn.run(app, host=host, port=port, log_level=log_level)
     finally:
+        if tactical is not None:
+            tactical.stop()
         scheduler.stop()
         system.close()
 

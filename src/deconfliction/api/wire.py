@@ -64,11 +64,11 @@ class CheckIn(Strict):
 def volumes_from(raw: Any, now: datetime, field: str = "volumes") -> list[Volume4D]:
     """Volumes from any accepted shape; errors name the field inside the request (volumes.0.time_start …)."""
     try:
-        if isinstance(raw, list):
-            return load_volumes(raw, now=now)  # its fields already read volumes.<i>.…
         return load_volumes(raw, now=now)
     except InvalidInput as exc:
-        if not isinstance(raw, list):
+        if isinstance(raw, list):  # load_volumes names list items volumes.<i>.…
+            exc.field = field + (exc.field or "").removeprefix("volumes") if (exc.field or "").startswith("volumes") else field
+        else:
             exc.field = f"{field}.{exc.field}" if exc.field else field
         raise
     except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:

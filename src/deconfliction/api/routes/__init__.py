@@ -12,6 +12,7 @@ from . import (
     parties,
     subscriptions,
     tokens,
+    tracks,
     webhooks,
 )
 
@@ -28,4 +29,5 @@ ROUTERS = [
     webhooks.router,
     tokens.router,
     audit.router,
+    tracks.router,
 ]

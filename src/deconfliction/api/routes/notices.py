@@ -10,8 +10,9 @@ from ...models import Conflict, MinimisedNotice, Notice
 from ..auth import Principal, reader, system_of, writer
 from ..pagination import After, Limit, page
 from ..problems import responses
-from ..wire import CheckIn, NoticeChangeIn, NoticeIn, VersionIn, call, etag, filing_body, finding_body, reply, version_from, volumes_from
-from pydantic import BaseModel
+from ...errors import InvalidInput
+from ..wire import Strict, CheckIn, NoticeChangeIn, NoticeIn, VersionIn, call, etag, filing_body, finding_body, reply, version_from, volumes_from
+from pydantic import BaseModel, Field
 
 router = APIRouter(prefix="/v1", tags=["notices"])
 
@@ -83,6 +84,25 @@ def list_notices(
     return reply(page(found, limit, lambda n: n.id, lambda n: n.seen_by(who.party_id)))
 
 
+class SearchIn(Strict):
+    area: list[dict[str, Any]] | dict[str, Any] = Field(description="one volume (any accepted shape): only live notices reaching into it, exactly")
+    agreement_id: str | None = Field(default=None, max_length=64)
+    party_id: str | None = Field(default=None, max_length=64)
+    after: str | None = Field(default=None, max_length=200)
+    limit: int = Field(default=100, ge=1, le=1000)
+
+
+@router.post("/notices/search", response_model=NoticePage, responses=responses(404),
+             summary="Live notices you may see that reach into an area (one volume), exactly")
+def search_notices(request: Request, body: SearchIn, who: Principal = Depends(reader)):
+    system = system_of(request)
+    area = volumes_from(body.area, system.clock(), field="area")
+    if len(area) != 1:
+        raise InvalidInput(f"give exactly one volume (got {len(area)}); search once per volume", field="area")
+    found = system.notices(who.party_id, agreement_id=body.agreement_id, party_id=body.party_id, area=area[0], limit=body.limit + 1, after_id=body.after)
+    return reply(page(found, body.limit, lambda n: n.id, lambda n: n.seen_by(who.party_id)))
+
+
 @router.get("/notices/{notice_id}", response_model=NoticeView, responses=responses(404), summary="One notice (yours in full, others' minimised)")
 def get_notice(request: Request, notice_id: str = NoticeId, who: Principal = Depends(reader)):
     notice = system_of(request).notice(who.party_id, notice_id)
@@ -95,8 +115,6 @@ def change_notice(request: Request, body: NoticeChangeIn, notice_id: str = Notic
     system = system_of(request)
     version = version_from(if_match, body.version)
     if version is None:
-        from ...errors import InvalidInput
-
         raise InvalidInput("give the version you are changing (If-Match header or body 'version')", field="version")
     volumes = volumes_from(body.volumes, system.clock()) if body.volumes is not None else None
     filing = call(system.change_notice, who.party_id, notice_id, version=version, volumes=volumes, state=body.state, key=body.key, private=body.private)

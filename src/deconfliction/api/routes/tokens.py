@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from ...models import Credential
-from ..auth import Principal, admin, system_of
+from ..auth import Principal, admin, principal, system_of
 from ..pagination import After, Limit, Page, page, window
 from ..problems import responses
 from ..wire import Strict, call, reply
@@ -57,3 +57,15 @@ def list_tokens(request: Request, party_id: str | None = Query(None, max_length=
 def revoke(request: Request, credential_id: str = Path(max_length=64), who: Principal = Depends(admin)):
     credential = call(system_of(request).revoke_token, credential_id, actor=who.actor)
     return reply(credential_body(credential))
+
+
+class MeOut(BaseModel):
+    party_id: str | None
+    scopes: list[str]
+    credential_id: str
+    via: str
+
+
+@router.get("/me", response_model=MeOut, responses=responses(), summary="Who this token is: its party (null: operator) and scopes")
+def me(who: Principal = Depends(principal)):
+    return reply({"party_id": who.party_id, "scopes": sorted(who.scopes), "credential_id": who.credential_id, "via": who.via})

@@ -1,0 +1,169 @@
+"""Live tracks in, open tactical alerts out: `POST /v1/tracks` (a batch), `WS /v1/tracks/stream`
+(one JSON report or a list per text message, each answered with the ingest counts) and
+`GET /v1/alerts`. The monitor itself is `deconfliction.tactical.TacticalService`, run by `serve`
+(app.state.tactical); without it these answer 503.
+
+Reports are in SI units with an explicit altitude datum (PositionReport's field names); the party of
+every aircraft is the caller's. The alerts themselves reach the parties as `alert.*` events in their
+feeds (pull, SSE, webhooks)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi.security import HTTPAuthorizationCredentials
+from pydantic import BaseModel, Field
+
+from ...errors import DeconflictionError, InvalidInput
+from ...tactical import TacticalService
+from ..auth import Principal, principal, reader_or_admin, system_of, writer
+from ..pagination import After, Limit, window
+from ..problems import from_error, responses
+from ..wire import Strict, reply
+
+router = APIRouter(prefix="/v1", tags=["tracks"])
+
+MAX_REPORTS = 10_000
+
+REPORT_EXAMPLE = {
+    "aircraft": "3944ef", "time": 1780300800.0, "lat": 48.85, "lon": 2.35, "altitude_m": 3000.0, "datum": "AMSL",
+    "ground_speed_ms": 120.0, "track_deg": 90.0, "vertical_rate_ms": 0.0, "callsign": "BLUE21", "notice_id": None,
+}
+
+
+class TracksIn(Strict):
+    reports: list[Any] = Field(
+        max_length=MAX_REPORTS,
+        description="Position reports: aircraft (your id), time (UTC epoch seconds or RFC 3339 with offset), lat/lon (degrees), "
+        "altitude_m with datum ('AMSL' barometric, 'W84' ellipsoid; required with an altitude), geometric_altitude_m (W84), "
+        "ground_speed_ms, track_deg (true), vertical_rate_ms, callsign, notice_id (a live notice of yours), on_ground. "
+        "Each report is checked on its own: a bad one is counted with its reason, never fails the batch.",
+        examples=[[REPORT_EXAMPLE]],
+    )
+
+
+class Problem(BaseModel):
+    index: int
+    reason: str
+
+
+class IngestOut(BaseModel):
+    accepted: int
+    duplicates: int
+    out_of_order: int
+    malformed: int
+    refused: int
+    problems: list[Problem]
+
+
+class AlertItem(BaseModel):
+    agreement_id: str
+    alert: dict[str, Any]
+    channel: dict[str, str] | None = None
+
+
+class AlertPage(BaseModel):
+    items: list[AlertItem]
+    next: str | None = None
+
+
+def tactical_of(app: Any) -> TacticalService:
+    service = getattr(app.state, "tactical", None)
+    if service is None:
+        raise DeconflictionError(
+            "the tactical monitor does not run in this server process (`deconfliction serve` runs it with one worker)", code="unavailable"
+        )
+    return service
+
+
+@router.post("/tracks", response_model=IngestOut, responses=responses(503),
+             summary="Post a batch of position reports of your aircraft; answers what was accepted and why the rest was not")
+def post_tracks(request: Request, body: TracksIn, who: Principal = Depends(writer)):
+    result = tactical_of(request.app).ingest(who.party_id, body.reports)
+    return reply(result.as_dict())
+
+
+@router.get("/alerts", response_model=AlertPage, responses=responses(503),
+            summary="Open tactical alerts: those involving you (an observer: all of its agreements'; the operator: all)")
+def list_alerts(request: Request, after: str | None = After(), limit: int = Limit(), who: Principal = Depends(reader_or_admin)):
+    service = tactical_of(request.app)
+    if who.is_admin:
+        found = service.open_alerts()
+    elif who.is_observer:
+        found = service.open_alerts(agreements=[a.id for a in system_of(request).agreements(who.party_id)])
+    else:
+        found = service.open_alerts(who.party_id)
+    rows = window(found, after, limit, key=lambda p: p.alert.id)
+    shown = rows[:limit]
+    return reply({"items": [p.as_dict() for p in shown], "next": shown[-1].alert.id if len(rows) > limit and shown else None})
+
+
+def _credentials(websocket: WebSocket, token: str | None) -> HTTPAuthorizationCredentials | None:
+    header = websocket.headers.get("authorization")
+    if header:
+        scheme, _, value = header.partition(" ")
+        return HTTPAuthorizationCredentials(scheme=scheme, credentials=value.strip())
+    if token:
+        return HTTPAuthorizationCredentials(scheme="Bearer", credentials=token)
+    return None
+
+
+async def _deny(websocket: WebSocket, error: DeconflictionError) -> None:
+    """Refuse the upgrade with the problem document (HTTP 401/403/503) where the server allows it."""
+    if "websocket.http.response" in websocket.scope.get("extensions", {}):
+        await websocket.send_denial_response(from_error(error))
+    else:
+        await websocket.close(code=1008 if error.status < 500 else 1011, reason=error.message[:120])
+
+
+def _reports_in(text: str) -> list[Any]:
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise InvalidInput(f"not valid JSON ({exc})", field="message") from None
+    if isinstance(data, dict):
+        return [data]
+    if isinstance(data, list):
+        if len(data) > MAX_REPORTS:
+            raise InvalidInput(f"at most {MAX_REPORTS} reports per message (got {len(data)})", field="message")
+        return data
+    raise InvalidInput("expected a report (JSON object) or a list of reports", field="message")
+
+
+@router.websocket("/tracks/stream")
+async def track_stream(websocket: WebSocket, token: str | None = Query(None, description="the bearer token, for clients that cannot set headers")):
+    """Each text message: one report (JSON object) or a list of them; each is answered, in order, with
+    the ingest counts of POST /v1/tracks plus `message` (1, 2, …), or with `{"message": n, "error": problem}`
+    for a message that is not a report or a list. Authenticate with `Authorization: Bearer …` or `?token=`."""
+    try:
+        who = await anyio.to_thread.run_sync(principal, websocket, _credentials(websocket, token))
+        who = writer(who)
+        service = tactical_of(websocket.app)
+    except DeconflictionError as error:
+        await _deny(websocket, error)
+        return
+    await websocket.accept()
+    count = 0
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            text = message.get("text")
+            if text is None and message.get("bytes") is not None:
+                text = message["bytes"].decode("utf-8", errors="replace")
+            if text is None:
+                continue
+            count += 1
+            try:
+                reports = _reports_in(text)
+                result = await anyio.to_thread.run_sync(service.ingest, who.party_id, reports)
+            except DeconflictionError as error:
+                await websocket.send_json({"message": count, "error": error.to_dict()})
+                continue
+            await websocket.send_json({"message": count, **result.as_dict()})
+    except WebSocketDisconnect:
+        return
