@@ -100,8 +100,8 @@ class Ingested:
 @dataclass
 class TacticalCycle:
     now: datetime
-    aircraft: int = 0
-    conflicts: int = 0
+    aircraft: int = 0  # distinct aircraft tracked (one in several agreements counts once)
+    conflicts: int = 0  # encounters, summed over the agreements
     alerts: int = 0  # produced by the monitors this cycle
     published: int = 0  # written as events this step (pending ones from a failed step included)
     notices_changed: list[str] = field(default_factory=list)
@@ -309,10 +309,11 @@ class TacticalService:
             self._sync_agreements(agreements, complete=True)
             self._notices = {k: v for k, v in notices.items() if v is not None}
             before = len(self._pending)
+            aircraft = set()
             for watch in self._watches.values():
-                result = watch.monitor.step(epoch)
-                cycle.aircraft += result.aircraft
-                cycle.conflicts += result.conflicts
+                cycle.conflicts += watch.monitor.step(epoch).conflicts
+                aircraft.update(key for key in watch.monitor.tracks.keys if key is not None)
+            cycle.aircraft = len(aircraft)
             cycle.alerts = len(self._pending) - before
             nonconforming = {n for w in self._watches.values() for n in w.monitor.nonconforming_notices()}
         self._flush(when, nonconforming, cycle)
