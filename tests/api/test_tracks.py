@@ -1,8 +1,10 @@
 """Tracks over HTTP and WebSocket, alerts in the parties' feeds and in GET /v1/alerts.
 
-Fixtures (tests/api/conftest.py): pact = blue, red, green; other = blue, yellow. Tokens: owner (blue),
+Agreements (tests/conftest.py): pact = blue, red, green; other = blue, yellow. Tokens: owner (blue),
 member (red), observer (green, observer scope), reader (red, notices:read only), nonmember (yellow),
-admin. Here the app carries a TacticalService whose cycles the tests run by hand (`tactical.step`)."""
+admin, and RS256 JWTs for blue. The app carries a TacticalService whose cycles the tests run by hand
+(`tactical.step`), except the last test, which runs the real `deconfliction serve`. Self-contained:
+only the core fixtures of tests/conftest.py are used."""
 
 from __future__ import annotations
 
@@ -11,14 +13,32 @@ import threading
 import time
 
 import httpx
+import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketDenialResponse
 
-from deconfliction.api import create_app
+from deconfliction.api import ApiSettings, create_app
 from deconfliction.tactical import TacticalService
 
-from .conftest import bearer
+AUDIENCE = "deconfliction-tracks-test"
+
+
+@pytest.fixture(scope="module")
+def issuer_key():
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return private, public
+
+
+@pytest.fixture
+def settings(tmp_path, issuer_key) -> ApiSettings:
+    path = tmp_path / "issuer.pem"
+    path.write_bytes(issuer_key[1])
+    return ApiSettings(jwt_public_key_file=path, jwt_audience=AUDIENCE)
 
 
 @pytest.fixture
@@ -31,6 +51,41 @@ def app(system, settings, tactical):
     app = create_app(system, settings)
     app.state.tactical = tactical
     return app
+
+
+@pytest.fixture
+def http(app):
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture
+def tokens(system, issuer_key) -> dict[str, str | None]:
+    def signed(scope: str | None) -> str:
+        claims = {"aud": AUDIENCE, "sub": "blue", "exp": int(time.time() + 600)}
+        if scope is not None:
+            claims["scope"] = scope
+        return jwt.encode(claims, issuer_key[0], algorithm="RS256")
+
+    credential, revoked = system.issue_token("blue")
+    system.revoke_token(credential.id)
+    return {
+        "admin": system.issue_token(None, ["admin"])[1],
+        "owner": system.issue_token("blue")[1],
+        "member": system.issue_token("red")[1],
+        "nonmember": system.issue_token("yellow")[1],
+        "observer": system.issue_token("green", ["observer"])[1],
+        "reader": system.issue_token("red", ["notices:read"])[1],
+        "none": None,
+        "garbage": "dcf_not-a-token",
+        "revoked": revoked,
+        "jwt_owner": signed("notices:read notices:write"),
+        "jwt_noscope": signed(None),
+    }
+
+
+def bearer(token: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"} if token else {}
 
 
 def report(t: float, aircraft: str, lon: float, track_deg: float, lat: float = 48.85, **extra) -> dict:
