@@ -125,7 +125,7 @@ def test_the_lateral_minimum_must_be_above_zero(lateral):
         ("", '"5 parsecs"', "", "agreement.separation.lateral", "cannot read"),
         ('min_lead_time = "soon"', '"5 NM"', "", "agreement.min_lead_time", "cannot read"),
         ('planning_horizon = "2 fortnights"', '"5 NM"', "", "agreement.planning_horizon", "cannot read"),
-        ('min_lead_time = "-1 h"', '"5 NM"', "", "agreement.min_lead_time_s", "greater than or equal to 0"),
+        ('min_lead_time = "-1 h"', '"5 NM"', "", "agreement.min_lead_time", "greater than or equal to 0"),
         ('conflict_policy = "ignore"', '"5 NM"', "", "agreement.conflict_policy", "'notify' or 'reject'"),
         ('late_notices = "shrug"', '"5 NM"', "", "agreement.late_notices", "'reject' or 'flag'"),
         ('colour = "red"', '"5 NM"', "", "agreement.colour", "Extra"),

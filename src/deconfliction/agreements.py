@@ -154,6 +154,7 @@ def _channel_from_toml(channel: dict[str, Any], where: str) -> dict[str, Any]:
 
 
 def agreement_from_dict(data: dict[str, Any]) -> Agreement:
+    original_keys = {"agreement": set(data), "agreement.separation": set(data.get("separation") or {})}
     data = _convert_units(data, "agreement")
     if isinstance(data.get("separation"), dict):
         data["separation"] = _convert_units(data["separation"], "agreement.separation")
@@ -161,7 +162,12 @@ def agreement_from_dict(data: dict[str, Any]) -> Agreement:
     try:
         return Agreement.model_validate(data)
     except ValidationError as exc:
-        raise invalid_from_validation(exc, "agreement") from None
+        error = invalid_from_validation(exc, "agreement")
+        written = {target: key for key, target in {**_DURATIONS, **_LENGTHS}.items()}
+        head, _, last = (error.field or "").rpartition(".")
+        if last in written and written[last] in original_keys.get(head, ()):
+            error.field = f"{head}.{written[last]}"  # name the key as the user wrote it
+        raise error from None
 
 
 def load_toml(text: str) -> tuple[Agreement, list[Party]]:

@@ -78,6 +78,13 @@ class Notice(BaseModel):
             lead_time_s=self.lead_time_s,
         )
 
+    def as_seen_by(self, party_id: str | None) -> "Notice":
+        """The notice for a library caller acting as `party_id`: all of it for its owner (or an
+        operator, None); for anyone else, what they may not see is blanked (invariant 3)."""
+        if party_id is None or party_id == self.party_id:
+            return self
+        return self.model_copy(update={"private": NoticePrivate(), "late": False, "updated_at": self.filed_at})
+
     def seen_by(self, party_id: str) -> dict[str, Any]:
         """The notice as `party_id` may see it: all of it for its owner, minimised for anyone else."""
         if party_id == self.party_id:

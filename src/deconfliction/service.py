@@ -157,7 +157,7 @@ class Deconfliction:
 
     def notice(self, viewer: str, notice_id: str) -> Notice:
         with self.store.transaction(write=False) as tx:
-            return notice_rules.visible_notice(tx, notice_id, viewer)
+            return notice_rules.visible_notice(tx, notice_id, viewer).as_seen_by(viewer)
 
     def notices(
         self,
@@ -190,13 +190,14 @@ class Deconfliction:
                         and (after_id is None or n.id > after_id)
                         and any(volume_conflict(v, area, touching) for v in n.volumes)
                     )
-        return sorted(found, key=lambda n: n.id)[:limit]
+        return [n.as_seen_by(viewer) for n in sorted(found, key=lambda n: n.id)[:limit]]
 
     def check(self, party_id: str, agreement_id: str, volumes: list[Volume4D], exclude: str | None = None) -> list[Finding]:
         """What filing these volumes would conflict with, without writing anything."""
         with self.store.transaction(write=False) as tx:
             agreement = notice_rules.agreement_for(tx, agreement_id, party_id)
-            return find_conflicts(tx, agreement, party_id, list(volumes), exclude=exclude)
+            findings = find_conflicts(tx, agreement, party_id, list(volumes), exclude=exclude)
+        return [Finding(f.notice.as_seen_by(party_id), f.closest) for f in findings]
 
     # Conflicts -----------------------------------------------------------------------------------
     def conflicts(
