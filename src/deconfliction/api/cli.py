@@ -90,12 +90,13 @@ def serve(
     except DeconflictionError as exc:
         _fail(exc)
     if not _has_admin_token(system):
-        console.print(
+        print(
             "No operator token yet. Create one (shown once) with:\n"
             f"  deconfliction --db {url} token issue --admin\n"
-            "then manage agreements, parties and tokens over the API with it (see docs/api.md)."
+            "then manage agreements, parties and tokens over the API with it (see docs/api.md).",
+            flush=True,
         )
-    console.print(f"deconfliction API on http://{host}:{port}/v1 (OpenAPI: /openapi.json), store {url}, {workers} worker(s)")
+    print(f"deconfliction API on http://{host}:{port}/v1 (OpenAPI: /openapi.json), store {url}, {workers} worker(s)", flush=True)
     scheduler = _start_scheduler(system)
     tactical = _start_tactical(system) if workers == 1 else None
     try:
