@@ -103,6 +103,10 @@ CASES = [
     Case("list tokens", "GET", lambda w: "/v1/tokens", only_admin(200)),
     Case("revoke token", "DELETE", lambda w: f"/v1/tokens/{w.token_id}", only_admin(200)),
     Case("audit entries", "GET", lambda w: "/v1/audit", only_admin(200)),
+    # Without a running tactical monitor (it runs inside `serve`), granted calls answer 503;
+    # tests/api/test_tracks.py covers them with one.
+    Case("post tracks", "POST", lambda w: "/v1/tracks", {**owner_write(503, member=503, nonmember=503)}, lambda w, now: {"reports": []}),
+    Case("list alerts", "GET", lambda w: "/v1/alerts", {**party_read(503, nonmember=503), "admin": 503}),
     Case("audit verify", "GET", lambda w: "/v1/audit/verify", {**only_admin(200), "observer": 200}),
 ]
 
