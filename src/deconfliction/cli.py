@@ -37,24 +37,51 @@ console = Console()
 errors = Console(stderr=True)
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of tables.")]
-Party = Annotated[str, typer.Option("--as", help="The party you act as.", envvar="DECONFLICTION_PARTY")]
+Party = Annotated[Optional[str], typer.Option("--as", help="The party you act as (with --server: the token's).", envvar="DECONFLICTION_PARTY")]
 AgreementId = Annotated[Optional[str], typer.Option("--agreement", "-a", help="Agreement id (default: your only one).")]
 Keys = Annotated[Optional[list[str]], typer.Option("--key", "-k", help="Current version of a conflicting notice you have reviewed (repeat).")]
 
 
 class State:
     database: str = "deconfliction.db"
+    server: str | None = None
+    token: str | None = None
 
 
 @app.callback()
 def main_options(
     database: Annotated[str, typer.Option("--db", envvar="DECONFLICTION_DB", help="Store: a SQLite file, or postgresql://….")] = "deconfliction.db",
+    server: Annotated[Optional[str], typer.Option("--server", envvar="DECONFLICTION_SERVER", help="Work through a server's API (http://…) instead of a store.")] = None,
+    token: Annotated[Optional[str], typer.Option("--token", envvar="DECONFLICTION_TOKEN", help="API token for --server.")] = None,
 ) -> None:
-    State.database = database
+    State.database, State.server, State.token = database, server, token
 
 
 def _system() -> Deconfliction:
+    """The local store, or with --server the same facade over the HTTP API."""
+    if State.server:
+        if not State.token:
+            raise InvalidInput("--server needs --token (or DECONFLICTION_TOKEN)", field="--token")
+        from .client import RemoteDeconfliction
+
+        return RemoteDeconfliction(State.server, State.token)  # type: ignore[return-value]
     return connect(State.database)
+
+
+def _local() -> Deconfliction:
+    if State.server:
+        raise InvalidInput("this command works on a store, not through --server", field="--server")
+    return connect(State.database)
+
+
+def _session(party: str | None) -> tuple[Deconfliction, str]:
+    """The system and who acts: --as, or with --server the token's party."""
+    system = _system()
+    if party is None and State.server:
+        party = system.identity.party_id  # type: ignore[attr-defined]
+    if party is None:
+        raise InvalidInput("say which party you act as: --as PARTY (or DECONFLICTION_PARTY)", field="--as")
+    return system, party
 
 
 def _emit(data: Any) -> None:
@@ -120,7 +147,7 @@ def init(
     with _guarded(as_json):
         text = agreement_file.read_text() if agreement_file else example_agreement_text(example)
         agreement, parties = load_toml(text)
-        system = _system()
+        system = _local()
         system.add_agreement(agreement, parties)
         if as_json:
             _emit({"database": State.database, "agreement": agreement.model_dump(mode="json")})
@@ -168,7 +195,7 @@ def _private(reference: str | None, remarks: str | None) -> NoticePrivate | None
 @notice_app.command("file")
 def notice_file(
     file: Annotated[Path, typer.Argument(help="Volumes: F3548 Volume4D(s), GeoJSON, or {\"volumes\": [...]}.")],
-    party: Party,
+    party: Party = None,
     agreement: AgreementId = None,
     key: Keys = None,
     reference: Annotated[Optional[str], typer.Option(help="Your own reference (never shown to others).")] = None,
@@ -178,7 +205,7 @@ def notice_file(
 ) -> None:
     """File a notice. Refused unless --key holds the current version of every notice it conflicts with."""
     with _guarded(as_json):
-        system = _system()
+        system, party = _session(party)
         volumes = load_volumes(_read_json(file), now=system.clock())
         filing = system.file_notice(
             party, _agreement_of(system, party, agreement), volumes, key=key or [], private=_private(reference, remarks), notice_id=notice_id
@@ -199,8 +226,8 @@ def _show_filing(filing, party: str, as_json: bool, verb: str) -> None:
 @notice_app.command("change")
 def notice_change(
     notice_id: str,
-    party: Party,
     version: Annotated[str, typer.Option(help="The version you are changing (optimistic concurrency).")],
+    party: Party = None,
     file: Annotated[Optional[Path], typer.Argument(help="New volumes (omit to change only the state).")] = None,
     state: Annotated[Optional[str], typer.Option(help="New state: active, ended, cancelled.")] = None,
     key: Keys = None,
@@ -208,16 +235,17 @@ def notice_change(
 ) -> None:
     """Change a notice's volumes or state."""
     with _guarded(as_json):
-        system = _system()
+        system, party = _session(party)
         volumes = load_volumes(_read_json(file), now=system.clock()) if file else None
         filing = system.change_notice(party, notice_id, version=version, volumes=volumes, state=state, key=key or [])
         _show_filing(filing, party, as_json, "changed")
 
 
 def _state_command(name: str, state: str, help_text: str):
-    def command(notice_id: str, party: Party, version: Annotated[Optional[str], typer.Option()] = None, as_json: Json = False) -> None:
+    def command(notice_id: str, party: Party = None, version: Annotated[Optional[str], typer.Option()] = None, as_json: Json = False) -> None:
         with _guarded(as_json):
-            filing = _system().change_notice(party, notice_id, version=version, state=state)
+            system, party = _session(party)
+            filing = system.change_notice(party, notice_id, version=version, state=state)
             _show_filing(filing, party, as_json, state)
 
     command.__doc__ = help_text
@@ -231,7 +259,7 @@ _state_command("cancel", "cancelled", "Cancel a notice.")
 
 @notice_app.command("list")
 def notice_list(
-    party: Party,
+    party: Party = None,
     agreement: AgreementId = None,
     owner: Annotated[Optional[str], typer.Option("--party", help="Only this party's notices.")] = None,
     area: Annotated[Optional[Path], typer.Option(help="Only notices reaching into these volumes (file).")] = None,
@@ -241,7 +269,7 @@ def notice_list(
 ) -> None:
     """Notices you may see: yours in full, others' minimised."""
     with _guarded(as_json):
-        system = _system()
+        system, party = _session(party)
         areas = load_volumes(_read_json(area), now=system.clock()) if area else [None]
         found = {}
         for volume in areas:
@@ -255,10 +283,11 @@ def notice_list(
 
 
 @notice_app.command("show")
-def notice_show(notice_id: str, party: Party, as_json: Json = False) -> None:
+def notice_show(notice_id: str, party: Party = None, as_json: Json = False) -> None:
     """One notice: all of it if it is yours, minimised otherwise."""
     with _guarded(as_json):
-        notice = _system().notice(party, notice_id)
+        system, party = _session(party)
+        notice = system.notice(party, notice_id)
         if as_json:
             _emit(notice.seen_by(party))
         else:
@@ -275,13 +304,13 @@ def notice_show(notice_id: str, party: Party, as_json: Json = False) -> None:
 @app.command()
 def check(
     file: Annotated[Path, typer.Argument(help="Volumes to check (F3548 or GeoJSON).")],
-    party: Party,
+    party: Party = None,
     agreement: AgreementId = None,
     as_json: Json = False,
 ) -> None:
     """Which notices these volumes would conflict with, without filing anything."""
     with _guarded(as_json):
-        system = _system()
+        system, party = _session(party)
         findings = system.check(party, _agreement_of(system, party, agreement), load_volumes(_read_json(file), now=system.clock()))
         if as_json:
             _emit([{"notice": f.notice.minimised().model_dump(mode="json"), "lateral_m": f.closest.lateral_m, "vertical_m": f.closest.vertical_m} for f in findings])
@@ -310,7 +339,10 @@ def conflicts_list(
     if ctx.invoked_subcommand is not None:
         return
     with _guarded(as_json):
-        found = _system().conflicts(party, notice_id=notice, open_only=not include_cleared, limit=1000)
+        system = _system()
+        if party is None and State.server:
+            party = system.identity.party_id  # type: ignore[attr-defined]
+        found = system.conflicts(party, notice_id=notice, open_only=not include_cleared, limit=1000)
         if as_json:
             _emit([c.model_dump(mode="json") for c in found])
         else:
@@ -318,10 +350,10 @@ def conflicts_list(
 
 
 @conflicts_app.command("ack")
-def conflicts_ack(conflict_id: str, party: Party, as_json: Json = False) -> None:
+def conflicts_ack(conflict_id: str, party: Party = None, as_json: Json = False) -> None:
     """Acknowledge a conflict on your side."""
     with _guarded(as_json):
-        system = _system()
+        system, party = _session(party)
         matches = [c.id for c in system.conflicts(party, open_only=False, limit=100000) if c.id.startswith(conflict_id)]
         conflict = system.acknowledge_conflict(party, matches[0] if len(matches) == 1 else conflict_id)
         if as_json:
@@ -331,10 +363,11 @@ def conflicts_ack(conflict_id: str, party: Party, as_json: Json = False) -> None
 
 
 @notice_app.command("ack")
-def notice_ack(notice_id: str, party: Party, as_json: Json = False) -> None:
+def notice_ack(notice_id: str, party: Party = None, as_json: Json = False) -> None:
     """Acknowledge another party's notice (its current version)."""
     with _guarded(as_json):
-        deadline = _system().acknowledge_notice(party, notice_id)
+        system, party = _session(party)
+        deadline = system.acknowledge_notice(party, notice_id)
         if as_json:
             _emit(deadline.model_dump(mode="json"))
         else:
@@ -371,7 +404,7 @@ def audit_export(out: Annotated[Optional[Path], typer.Option("--out", help="File
     from . import audit
 
     with _guarded(False):
-        system = _system()
+        system = _local()
         with system.store.transaction(write=False) as tx:
             lines = audit.export_lines(audit.read_all(tx))
             if out:
@@ -403,10 +436,11 @@ def report_compliance(
 
 
 @app.command()
-def events(party: Party, after: Annotated[int, typer.Option(help="Resume after this sequence number.")] = 0, limit: int = 100, as_json: Json = False) -> None:
+def events(party: Party = None, after: Annotated[int, typer.Option(help="Resume after this sequence number.")] = 0, limit: int = 100, as_json: Json = False) -> None:
     """Your event feed, in order, resumable with --after."""
     with _guarded(as_json):
-        found = _system().events(party, after, limit)
+        system, party = _session(party)
+        found = system.events(party, after, limit)
         if as_json:
             _emit([e.model_dump(mode="json") for e in found])
             return
