@@ -53,7 +53,9 @@ def make_jwt(private_pem, sub: str | None, scope: str | None, *, aud: str = AUDI
 
 @pytest.fixture
 def settings(public_key_file) -> ApiSettings:
-    return ApiSettings(jwt_public_key_file=public_key_file, jwt_audience=AUDIENCE, jwt_issuer=ISSUER)
+    # Streams end after 0.3 s here, so that a stream granted where a refusal was expected fails a test
+    # instead of hanging it.
+    return ApiSettings(jwt_public_key_file=public_key_file, jwt_audience=AUDIENCE, jwt_issuer=ISSUER, sse_max_s=0.3)
 
 
 @pytest.fixture

@@ -201,3 +201,15 @@ def test_a_body_just_under_the_limit_is_read(http, tokens, world, clock):
     assert len(padded) == 1024 * 1024
     reply = http.post("/v1/notices", content=padded, headers={**bearer(tokens["owner"]), "Content-Type": "application/json"})
     assert reply.status_code == 201, reply.text
+
+
+def test_a_body_that_is_not_json_is_a_415_problem_and_stores_nothing(http, tokens, world, db_path, before):
+    reply = http.post("/v1/parties", content=b"id=purple&name=Purple", headers={**bearer(tokens["admin"]), "Content-Type": "application/x-www-form-urlencoded"})
+    problem = assert_problem(reply, 415, "Content-Type")
+    assert problem["code"] == "unsupported_media_type"
+    assert snapshot(db_path) == before
+
+
+def test_a_json_body_without_a_content_type_is_read_as_json(http, tokens, world):
+    reply = http.post("/v1/parties", content=b'{"id": "purple", "name": "Purple"}', headers=bearer(tokens["admin"]))
+    assert reply.status_code == 201, reply.text

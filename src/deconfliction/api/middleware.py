@@ -36,10 +36,15 @@ class Guard:
         method = scope.get("method", "GET")
         if method in BODY_METHODS:
             try:
-                receive = await self._buffered(scope, receive)
+                receive, size = await self._buffered(scope, receive)
             except _TooLarge:
                 await problem("payload_too_large", f"the request body exceeds {self.max_body_bytes} bytes")(scope, receive, send)
                 return
+            if size:
+                scope, refusal = _json_only(scope)
+                if refusal is not None:
+                    await refusal(scope, receive, send)
+                    return
         started = False
 
         async def tracking_send(message: dict) -> None:
@@ -93,4 +98,16 @@ class Guard:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
-        return replay
+        return replay, len(body)
+
+
+def _json_only(scope: dict) -> tuple[dict, Any]:
+    """Bodies are JSON: a body without a Content-Type is read as JSON; any other type is a 415 problem."""
+    headers = list(scope.get("headers", []))
+    content_type = next((v.decode("latin-1") for k, v in headers if k == b"content-type"), None)
+    if content_type is None:
+        return {**scope, "headers": headers + [(b"content-type", b"application/json")]}, None
+    media = content_type.split(";")[0].strip().lower()
+    if media == "application/json" or media.endswith("+json"):
+        return scope, None
+    return scope, problem("unsupported_media_type", f"request bodies are JSON (Content-Type: application/json), not {media}", field="Content-Type")

@@ -21,6 +21,7 @@ class ApiSettings:
     sse_ping_s: float = 15.0  # heartbeat comments on idle event streams
     sse_poll_s: float = 0.1  # how often an idle stream looks for events written by other processes
     sse_batch: int = 500
+    sse_max_s: float | None = None  # end a stream after this long (the client resumes with Last-Event-ID); None: never
     record_feed_deliveries: bool = True  # audit `events.delivered` for pull-feed pages and SSE batches
     database: str = field(default="deconfliction.db")  # used by the app factory only
 

@@ -7,6 +7,7 @@ number. Pages and stream batches that reach the party are recorded in the audit 
 from __future__ import annotations
 
 import asyncio
+import time
 
 import anyio
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -77,9 +78,10 @@ async def stream(
     async def events():
         nonlocal cursor
         wake = waker.register()
+        ends = None if settings.sse_max_s is None else time.monotonic() + settings.sse_max_s
         try:
             yield ServerSentEvent(comment=f"events of {party} after {cursor}", retry=1000)
-            while True:
+            while ends is None or time.monotonic() < ends:
                 wake.clear()
                 batch = await anyio.to_thread.run_sync(system.events, party, cursor, settings.sse_batch)
                 if batch:
