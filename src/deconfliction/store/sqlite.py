@@ -153,6 +153,7 @@ class SQLiteStore:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=FULL")
             connection.execute("PRAGMA foreign_keys=ON")
+            connection.execute("PRAGMA cache_size=-32768")  # 32 MiB: the R*Tree's upper levels stay in memory
             connection.execute(f"PRAGMA busy_timeout={int(self.timeout_s * 1000)}")
             self._local.connection = connection
             with self._lock:
