@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import math
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -279,6 +279,7 @@ class PostgresStore:
         )
         self._listener: _Listener | None = None
         self._listener_lock = threading.Lock()
+        self._writers = threading.RLock()
 
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator["PostgresTransaction"]:
@@ -286,7 +287,10 @@ class PostgresStore:
 
         A writer may fail (at any statement or at commit) with a serialization failure (40001) or a
         deadlock (40P01); nothing it did is kept, and `run_in_transaction` runs it again."""
-        with self._pool.connection() as connection:
+        # Writers of this process queue on a lock: every write touches the audit chain's head, so
+        # concurrent SERIALIZABLE writers would mostly abort and retry each other (measured: 47
+        # filings/s, p99 1 s). Writers in other worker processes still meet SERIALIZABLE + retry.
+        with self._writers if write else nullcontext(), self._pool.connection() as connection:
             if write:
                 connection.isolation_level = psycopg.IsolationLevel.SERIALIZABLE
                 connection.read_only = False
