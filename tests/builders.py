@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
+
+from factories import FixedClock
 
 from deconfliction import Agreement, AltitudeBand, Circle, Deconfliction, Separation, TimeWindow, Volume4D
 from deconfliction.store import SQLiteStore
 
-T0 = datetime(2026, 6, 1, 8, 0, tzinfo=timezone.utc)
-
-
-@dataclass
-class Clock:
-    now: datetime = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
+Clock = FixedClock  # one movable clock for all tests
 
 
 def make_system(tmp_path: Path, clock: Clock | None = None, **rules) -> tuple[Deconfliction, Clock]:
