@@ -173,9 +173,10 @@ class Deconfliction:
         """Notices the viewer may see, optionally only those that reach into `area` (exactly)."""
         states = LIVE_STATES if live_only else None
         with self.store.transaction(write=False) as tx:
-            agreements = [a.id for a in tx.list_agreements(viewer)] if agreement_id is None else [agreement_id]
-            if agreement_id is not None and agreement_id not in {a.id for a in tx.list_agreements(viewer)}:
+            member_of = [a.id for a in tx.list_agreements(viewer)]
+            if agreement_id is not None and agreement_id not in member_of:
                 raise NotFound(f"no agreement {agreement_id!r} with {viewer!r} as a member", field="agreement_id")
+            agreements = member_of if agreement_id is None else [agreement_id]
             found: list[Notice] = []
             for agreement in agreements:
                 if area is None:

@@ -338,7 +338,7 @@ class SQLiteTransaction:
             states = list(states)
             clauses.append(f"state IN ({','.join('?' * len(states))})")
             params.extend(states)
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        where = _where(clauses)
         rows = self.db.execute(f"SELECT body FROM notices {where} ORDER BY id LIMIT ?", (*params, limit)).fetchall()
         return [_notice(r[0]) for r in rows]
 
@@ -385,7 +385,7 @@ class SQLiteTransaction:
             params.extend([party_id, party_id])
         if open_only:
             clauses.append("state = 'open'")
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        where = _where(clauses)
         rows = self.db.execute(f"SELECT body FROM conflicts {where} ORDER BY id LIMIT ?", (*params, limit)).fetchall()
         return [Conflict.model_validate_json(r[0]) for r in rows]
 
@@ -454,7 +454,7 @@ class SQLiteTransaction:
 
     def list_subscriptions(self, party_id: str | None = None, agreement_id: str | None = None) -> list[Subscription]:
         clauses, params = _filters(party_id=party_id, agreement_id=agreement_id)
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        where = _where(clauses)
         rows = self.db.execute(f"SELECT body FROM subscriptions {where} ORDER BY id", params).fetchall()
         return [Subscription.model_validate_json(r[0], context=TRUSTED) for r in rows]
 
@@ -474,7 +474,7 @@ class SQLiteTransaction:
 
     def list_endpoints(self, party_id: str | None = None) -> list[Endpoint]:
         clauses, params = _filters(party_id=party_id)
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        where = _where(clauses)
         return [Endpoint.model_validate_json(r[0]) for r in self.db.execute(f"SELECT body FROM endpoints {where} ORDER BY id", params)]
 
     def put_delivery(self, delivery: Delivery) -> None:
@@ -495,7 +495,7 @@ class SQLiteTransaction:
         self, party_id: str | None = None, state: str | None = None, limit: int = 100, after_id: str | None = None
     ) -> list[Delivery]:
         clauses, params = _filters(party_id=party_id, state=state, after_id=after_id)
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        where = _where(clauses)
         rows = self.db.execute(f"SELECT body FROM deliveries {where} ORDER BY id LIMIT ?", (*params, limit)).fetchall()
         return [Delivery.model_validate_json(r[0]) for r in rows]
 
@@ -537,7 +537,7 @@ class SQLiteTransaction:
         if until is not None:
             clauses.append("created_at < ?")
             params.append(until.timestamp())
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        where = _where(clauses)
         rows = self.db.execute(f"SELECT body FROM deadlines {where} ORDER BY created_at, id", params).fetchall()
         return [Deadline.model_validate_json(r[0]) for r in rows]
 
@@ -572,6 +572,10 @@ def _audit(row) -> AuditEntry:
 
 def _notice(body: str) -> Notice:
     return Notice.model_validate_json(body, context=TRUSTED)
+
+
+def _where(clauses: list[str]) -> str:
+    return f"WHERE {' AND '.join(clauses)}" if clauses else ""
 
 
 def _filters(**wanted: str | None) -> tuple[list[str], list[Any]]:
