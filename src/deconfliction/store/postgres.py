@@ -49,7 +49,6 @@ except ImportError:  # pragma: no cover - reported when a postgresql:// store is
     psycopg = None  # type: ignore[assignment]
 
 TRUSTED = {"trusted": True}  # stored geometry was validated when it was written
-SCHEMA_VERSION = 1
 NOTIFY_CHANNEL = "deconfliction_events"
 
 # Advisory lock keys (arbitrary, fixed): schema migration (session lock) and event numbering (transaction lock).
@@ -223,6 +222,11 @@ CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit
     FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
 """
 
+# Schema changes after the first release, by version; each runs once, in its own transaction.
+# (SQLite's are in migrations/NNN_*.sql; keep the two in step.)
+MIGRATIONS: dict[int, str] = {1: SCHEMA}
+
+
 
 def _require_driver() -> None:
     if psycopg is None:
@@ -244,17 +248,19 @@ def migrate(connection) -> None:
     connection.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
     try:
         exists = connection.execute("SELECT to_regclass('deconfliction_schema') IS NOT NULL").fetchone()[0]
+        current, latest = 0, max(MIGRATIONS)
         if exists:
             current = connection.execute("SELECT max(version) FROM deconfliction_schema").fetchone()[0] or 0
-            if current > SCHEMA_VERSION:
+            if current > latest:
                 raise DeconflictionError(
-                    f"the database has schema version {current}, newer than this program's {SCHEMA_VERSION}", code="unavailable"
+                    f"the database has schema version {current}, newer than this program's {latest}", code="unavailable"
                 )
-            return
         try:
-            with connection.transaction():
-                connection.execute(SCHEMA)
-                connection.execute("INSERT INTO deconfliction_schema (version) VALUES (%s)", (SCHEMA_VERSION,))
+            for version, script in sorted(MIGRATIONS.items()):
+                if version > current:
+                    with connection.transaction():
+                        connection.execute(script)
+                        connection.execute("INSERT INTO deconfliction_schema (version) VALUES (%s)", (version,))
         except pg_errors.InsufficientPrivilege as exc:
             raise DeconflictionError(
                 f"cannot create the schema ({exc.diag.message_primary}); a superuser must run "
