@@ -35,6 +35,7 @@ def expect(
     owner_id: str | None,
     within_s: float,
     now: datetime,
+    escalate_every_s: float | None = None,
 ) -> Deadline:
     deadline = Deadline(
         id=deadline_id(kind, subject_id, party_id),
@@ -46,6 +47,7 @@ def expect(
         owner_id=owner_id,
         created_at=now,
         due_at=now + timedelta(seconds=within_s),
+        escalate_every_s=escalate_every_s,
     )
     tx.put_deadline(deadline)
     return deadline
@@ -54,14 +56,14 @@ def expect(
 def withdraw(tx: Transaction, subject_id: str, now: datetime) -> None:
     """Nothing is owed any more on this subject (cleared conflict, cancelled notice)."""
     for deadline in tx.deadlines_of(subject_id, state="pending"):
-        tx.put_deadline(deadline.model_copy(update={"state": "withdrawn"}))
+        tx.put_deadline(deadline.model_copy(update={"state": "withdrawn", "next_escalation_at": None}))
 
 
 def fulfil(tx: Transaction, kind: Kind, subject_id: str, party_id: str, now: datetime) -> Deadline | None:
     """Mark what `party_id` owed on the subject as acknowledged (late ones stay visibly late: due_at < acknowledged_at)."""
     for deadline in tx.deadlines_of(subject_id, party_id=party_id):
         if deadline.kind == kind and deadline.state in ("pending", "overdue"):
-            done = deadline.model_copy(update={"state": "acknowledged", "acknowledged_at": now})
+            done = deadline.model_copy(update={"state": "acknowledged", "acknowledged_at": now, "next_escalation_at": None})
             tx.put_deadline(done)
             return done
     return None
@@ -92,11 +94,17 @@ def acknowledge_notice(tx: Transaction, *, notice_id: str, party_id: str, now: d
 
 
 def run_due(tx: Transaction, now: datetime, limit: int = 100) -> list[Deadline]:
-    """Turn every pending deadline that has passed into an overdue one, and tell everyone concerned."""
+    """Turn every pending deadline that has passed into an overdue one, and tell everyone concerned.
+    A deadline that escalates repeatedly (hotline) is returned again each time its next escalation comes;
+    `ack.overdue` goes out only the first time (the hotline tells of later escalations itself)."""
     overdue = []
     for deadline in tx.due_deadlines(now, limit):
-        late = deadline.model_copy(update={"state": "overdue", "escalations": deadline.escalations + 1})
+        again = None if deadline.escalate_every_s is None else now + timedelta(seconds=deadline.escalate_every_s)
+        late = deadline.model_copy(update={"state": "overdue", "escalations": deadline.escalations + 1, "next_escalation_at": again})
         tx.put_deadline(late)
+        if deadline.state == "overdue":
+            overdue.append(late)
+            continue
         agreement = tx.get_agreement(deadline.agreement_id)
         contacts = agreement.escalation_contacts if agreement else []
         payload = {"deadline": late.model_dump(mode="json"), "escalation_contacts": contacts}

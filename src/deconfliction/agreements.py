@@ -54,6 +54,33 @@ class Channel(BaseModel):
         return self.area is None or contains_lon_lat(self.area, lon, lat)
 
 
+class ChannelAssignment(BaseModel):
+    """Channels assigned from a pool (see channel_assignment.py): each cluster of conflicting notices
+    gets one channel, and clusters closer than `neighbour_distance_m` (while both are active) get
+    different ones. The pool's channels have no area: their area is the cluster's."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    pool: list[Channel] = Field(min_length=1, max_length=1000)
+    neighbour_distance_m: float = Field(default=37_040.0, ge=0, le=1_000_000, description="metres (default 20 NM)")
+
+    @field_validator("pool", mode="before")
+    @classmethod
+    def _pool(cls, pool: Any) -> Any:
+        # A pool entry may be written as its contact alone ("123.450 MHz"): it is then its name too.
+        if isinstance(pool, list):
+            return [{"name": c, "contact": c} if isinstance(c, str) else c for c in pool]
+        return pool
+
+    @model_validator(mode="after")
+    def _plain(self) -> "ChannelAssignment":
+        names = [c.name for c in self.pool]
+        if len(set(names)) != len(names):
+            raise ValueError("pool channel names must be unique")
+        if any(c.area is not None or c.start is not None or c.end is not None for c in self.pool):
+            raise ValueError("pool channels take their area and time from the cluster they are assigned to; give only name and contact")
+        return self
+
+
 class Party(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str
@@ -76,9 +103,15 @@ class Agreement(BaseModel):
     planning_horizon_s: float = Field(default=30 * 86400.0, gt=0)
     separation: Separation
     notice_ack_deadline_s: float = Field(default=900.0, gt=0)
-    alert_ack_deadline_s: float = Field(default=60.0, gt=0)
+    alert_ack_deadline_s: float = Field(default=60.0, gt=0, description="hotline alerts and line tests, and tactical alerts")
+    hotline_ack_deadline_s: float = Field(default=900.0, gt=0, description="other hotline messages (notice, query, info)")
+    hotline_escalation_interval_s: float = Field(default=60.0, gt=0, description="an overdue message escalates again this often")
+    line_test_interval_s: float = Field(default=0.0, ge=0, description="the system tests each party's line this often; 0: never")
     conflict_policy: Literal["notify", "reject"] = "notify"
     channels: list[Channel] = Field(default_factory=list, max_length=1000)
+    channel_assignment: ChannelAssignment | None = Field(
+        default=None, description="assign conflicts' channels from a pool by graph colouring (docs/channels.md)"
+    )
     escalation_contacts: list[str] = Field(default_factory=list, max_length=50)
     max_area_km2: float = Field(default=100_000.0, gt=0)
     max_volumes_per_notice: int = Field(default=100, gt=0, le=10_000)
@@ -121,9 +154,12 @@ _DURATIONS = {
     "planning_horizon": "planning_horizon_s",
     "notice_ack_deadline": "notice_ack_deadline_s",
     "alert_ack_deadline": "alert_ack_deadline_s",
+    "hotline_ack_deadline": "hotline_ack_deadline_s",
+    "hotline_escalation_interval": "hotline_escalation_interval_s",
+    "line_test_interval": "line_test_interval_s",
     "time_buffer": "time_buffer_s",
 }
-_LENGTHS = {"lateral": "lateral_m", "vertical": "vertical_m"}
+_LENGTHS = {"lateral": "lateral_m", "vertical": "vertical_m", "neighbour_distance": "neighbour_distance_m"}
 
 
 def _convert_units(table: dict[str, Any], where: str) -> dict[str, Any]:
@@ -159,6 +195,9 @@ def agreement_from_dict(data: dict[str, Any]) -> Agreement:
     if isinstance(data.get("separation"), dict):
         data["separation"] = _convert_units(data["separation"], "agreement.separation")
     data["channels"] = [_channel_from_toml(c, f"agreement.channels.{i}") for i, c in enumerate(data.get("channels", []))]
+    if isinstance(data.get("channel_assignment"), dict):
+        original_keys["agreement.channel_assignment"] = set(data["channel_assignment"])
+        data["channel_assignment"] = _convert_units(data["channel_assignment"], "agreement.channel_assignment")
     try:
         return Agreement.model_validate(data)
     except ValidationError as exc:

@@ -93,8 +93,14 @@ class Notice(BaseModel):
 
 
 class ChannelRef(BaseModel):
+    """The channel a conflict names. `assigned`: from the agreement's pool (docs/channels.md);
+    `pool_exhausted`: the pool had no channel left that no neighbouring cluster uses, so a neighbour
+    shares this one."""
+
     name: str
     contact: str
+    assigned: bool = False
+    pool_exhausted: bool = False
 
 
 class Conflict(BaseModel):
@@ -212,6 +218,9 @@ class Deadline(BaseModel):
     state: Literal["pending", "acknowledged", "overdue", "withdrawn"] = "pending"
     acknowledged_at: datetime | None = None
     escalations: int = 0
+    # Hotline deadlines escalate again every `escalate_every_s` while overdue; others escalate once.
+    escalate_every_s: float | None = None
+    next_escalation_at: datetime | None = None
 
 
 class AuditEntry(BaseModel):
@@ -225,3 +234,57 @@ class AuditEntry(BaseModel):
     payload: dict[str, Any]
     prev_hash: str
     hash: str
+
+
+MessageKind = Literal["notice", "query", "alert", "info", "test"]
+MESSAGE_KINDS: tuple[str, ...] = ("notice", "query", "alert", "info", "test")
+
+
+class MessageRefs(BaseModel):
+    """What a hotline message is about: notices, conflicts, aircraft (callsigns or ICAO 24-bit addresses)."""
+
+    model_config = ConfigDict(extra="forbid")
+    notices: list[str] = Field(default_factory=list, max_length=50)
+    conflicts: list[str] = Field(default_factory=list, max_length=50)
+    aircraft: list[str] = Field(default_factory=list, max_length=50)
+
+
+class MessageAcknowledgment(BaseModel):
+    party_id: str
+    state: Literal["pending", "acknowledged", "overdue", "withdrawn"]
+    due_at: datetime
+    acknowledged_at: datetime | None = None
+    escalations: int = 0
+
+
+class HotlineMessage(BaseModel):
+    """A message on the hotline between parties of one agreement. `sender` None: the system's line test."""
+
+    id: str
+    agreement_id: str
+    sender: str | None
+    to: list[str]
+    kind: MessageKind
+    text: str
+    refs: MessageRefs = Field(default_factory=MessageRefs)
+    in_reply_to: str | None = None
+    thread_id: str
+    created_at: datetime
+    # Filled in when read (from the recipients' deadlines), never stored with the message.
+    acknowledgments: list[MessageAcknowledgment] = Field(default_factory=list)
+
+
+class InboxItem(BaseModel):
+    """A message to a party, with what the party owes on it."""
+
+    message: HotlineMessage
+    deadline: Deadline
+
+
+class LineStatus(BaseModel):
+    """Whether a party answers the hotline: the state of its last line test."""
+
+    party_id: str
+    state: Literal["up", "down", "unknown"]
+    last_test_at: datetime | None = None
+    last_ack_at: datetime | None = None

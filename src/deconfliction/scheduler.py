@@ -1,4 +1,5 @@
-"""What time makes due, run in the background: overdue acknowledgments, notices past their end, webhooks.
+"""What time makes due, run in the background: overdue acknowledgments, escalations, line tests,
+notices past their end, webhooks.
 
     scheduler = Scheduler(system, Dispatcher(system), interval_s=1.0)
     scheduler.start()      # a daemon thread: step() every interval
@@ -9,7 +10,8 @@
 it runs `system.tick()` until nothing more is due (bounded), then one dispatcher pass. An exception
 in a step is logged and counted, never fatal: the next step tries again. Everything a step does is in
 the store, so several schedulers over one store are safe (the store serialises writers; a deadline
-turns overdue once, since `run_due` only takes pending ones).
+turns overdue once, and a hotline escalation happens once per interval, since each is decided and
+moved on inside one write transaction).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import TYPE_CHECKING
 from .delivery import DispatchReport, Dispatcher
 
 if TYPE_CHECKING:
-    from .models import Deadline, Notice
+    from .models import Deadline, HotlineMessage, Notice
     from .service import Deconfliction
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 class StepReport:
     overdue: list["Deadline"] = field(default_factory=list)
     ended: list["Notice"] = field(default_factory=list)
+    line_tests: list["HotlineMessage"] = field(default_factory=list)
     dispatch: DispatchReport | None = None
     error: BaseException | None = None
 
@@ -68,6 +71,7 @@ class Scheduler:
                 tick = self.system.tick(limit=self.tick_limit)
                 report.overdue.extend(tick.overdue)
                 report.ended.extend(tick.ended)
+                report.line_tests.extend(tick.line_tests)
                 if len(tick.overdue) < self.tick_limit and len(tick.ended) < self.tick_limit:
                     break
         except Exception as error:

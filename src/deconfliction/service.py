@@ -14,7 +14,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, TypeVar
 
-from . import acknowledgments, audit, credentials
+from . import acknowledgments, audit, credentials, hotline
+from . import channels as channel_rules
 from . import compliance as compliance_rules
 from . import conflicts as conflict_rules
 from . import notices as notice_rules
@@ -23,8 +24,11 @@ from .compliance import ComplianceReport
 from .agreements import Agreement, Party
 from .conflicts import Finding, find_conflicts
 from .errors import NotFound
-from .geometry import Minima, Volume4D, volume_conflict
-from .models import LIVE_STATES, AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, Notice, NoticePrivate, Subscription
+from .geometry import Footprint, Minima, Volume4D, volume_conflict
+from .models import (
+    LIVE_STATES, AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, HotlineMessage, InboxItem, LineStatus,
+    MessageRefs, Notice, NoticePrivate, Subscription,
+)
 from .notices import Filing
 from .store import Store, Transaction, open_store, run_in_transaction
 
@@ -239,6 +243,51 @@ class Deconfliction:
                 return tx.deadlines_of(subject_id, party_id=party_id, state=state)
             return [d for d in tx.find_deadlines(party_id=party_id) if state is None or d.state == state]
 
+    # Hotline --------------------------------------------------------------------------------------
+    def send_message(
+        self,
+        party_id: str,
+        agreement_id: str,
+        *,
+        kind: str,
+        text: str,
+        to: Iterable[str] | None = None,
+        refs: MessageRefs | None = None,
+        in_reply_to: str | None = None,
+    ) -> HotlineMessage:
+        """Send a hotline message to some co-parties, or all (`to` None); each recipient owes an acknowledgment."""
+        to = list(to) if to is not None else None
+
+        def work(tx):
+            return hotline.send(
+                tx, agreement_id=agreement_id, sender=party_id, kind=kind, text=text, now=self.clock(),
+                to=to, refs=refs, in_reply_to=in_reply_to,
+            )
+
+        return self._write(work)
+
+    def acknowledge_message(self, party_id: str, message_id: str) -> Deadline:
+        return self._write(lambda tx: hotline.acknowledge(tx, message_id=message_id, party_id=party_id, now=self.clock()))
+
+    def inbox(self, party_id: str, *, agreement_id: str | None = None, state: str | None = None, limit: int = 100) -> list[InboxItem]:
+        """Messages to the party: overdue first, then pending by due time, then the rest, newest first."""
+        with self.store.transaction(write=False) as tx:
+            return hotline.inbox(tx, party_id, agreement_id, state)[:limit]
+
+    def message(self, party_id: str | None, message_id: str) -> HotlineMessage:
+        """A message its sender or a recipient may read (party_id None: the operator)."""
+        with self.store.transaction(write=False) as tx:
+            return hotline.with_acknowledgments(tx, hotline.visible_message(tx, message_id, party_id))
+
+    def thread(self, party_id: str, message_id: str) -> list[HotlineMessage]:
+        with self.store.transaction(write=False) as tx:
+            return hotline.thread(tx, message_id, party_id)
+
+    def lines(self, party_id: str, agreement_id: str) -> list[LineStatus]:
+        """Whose hotline answers: each party's state from its last settled line test."""
+        with self.store.transaction(write=False) as tx:
+            return hotline.lines(tx, agreement_id, party_id)
+
     # Events, subscriptions, webhooks ---------------------------------------------------------------
     def events(self, party_id: str, after_seq: int = 0, limit: int = 100) -> list[Event]:
         with self.store.transaction(write=False) as tx:
@@ -329,12 +378,40 @@ class Deconfliction:
 
     # Time passing ----------------------------------------------------------------------------------
     def tick(self, limit: int = 100) -> "Tick":
-        """Run what time makes due: overdue acknowledgments, notices past their end. Call it often
+        """Run what time makes due: overdue acknowledgments (hotline ones again and again), notices past their end, line tests. Call it often
         (the server does, every second); each call is one short transaction per kind of work."""
         now = self.clock()
-        overdue = self._write(lambda tx: acknowledgments.run_due(tx, now, limit))
+
+        def escalate(tx):
+            late = acknowledgments.run_due(tx, now, limit)
+            for deadline in late:
+                if deadline.kind == "hotline":
+                    hotline.escalate(tx, deadline, now)
+            return late
+
+        overdue = self._write(escalate)
         ended = self._write(lambda tx: [notice_rules.expire_notice(tx, n, now) for n in tx.expired_notices(now, limit)])
-        return Tick(overdue=overdue, ended=ended)
+        line_tests = self._write(lambda tx: hotline.send_line_tests(tx, now))
+        return Tick(overdue=overdue, ended=ended, line_tests=line_tests)
+
+    # Channels -------------------------------------------------------------------------------------
+    def channels(
+        self,
+        party_id: str | None,
+        agreement_id: str,
+        *,
+        area: "Volume4D | Footprint | None" = None,
+        at: datetime | None = None,
+        point: tuple[float, float] | None = None,
+    ) -> list[channel_rules.PlanItem]:
+        """The agreement's channel plan (members; None: the operator): its channels and those assigned
+        from its pool, reaching into `area`, in effect at `at`. With `point` (lon, lat): the channels
+        that apply there, the one a conflict or alert there would name first (docs/channels.md)."""
+        with self.store.transaction(write=False) as tx:
+            agreement = tx.get_agreement(agreement_id) if party_id is None else notice_rules.agreement_for(tx, agreement_id, party_id)
+            if agreement is None:
+                raise NotFound(f"no agreement {agreement_id!r}", field="agreement_id")
+            return channel_rules.plan(tx, agreement, area=area, at=at, point=point)
 
     # Audit and compliance --------------------------------------------------------------------------
     def audit_entries(self, after_seq: int = 0, limit: int = 1000) -> list[AuditEntry]:
@@ -354,6 +431,7 @@ class Deconfliction:
 class Tick:
     overdue: list[Deadline]
     ended: list[Notice]
+    line_tests: list[HotlineMessage]
 
 
 def connect(database: str | Path = "deconfliction.db", clock: Callable[[], datetime] = utc_now) -> Deconfliction:

@@ -20,7 +20,10 @@ from deconfliction import audit, notices
 from deconfliction.agreements import Agreement, Party, Separation
 from deconfliction.errors import MissingKey
 from deconfliction.geometry import AltitudeBand, Circle, Minima, Polygon, TimeWindow, Volume4D, lateral_distance, volume_conflict
-from deconfliction.models import LIVE_STATES, AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Notice, NoticePrivate, Subscription
+from deconfliction.models import (
+    LIVE_STATES, AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, HotlineMessage, MessageRefs, Notice, NoticePrivate,
+    Subscription,
+)
 from deconfliction.store import run_in_transaction
 
 GEOD = Geod(ellps="WGS84")
@@ -583,6 +586,58 @@ def test_deadlines_due_by_time(any_store):
     with any_store.transaction(write=False) as tx:
         assert tx.deadlines_of("n1", party_id="green") == [overdue]
         assert [d.id for d in tx.due_deadlines(at(5))] == ["a", "c", "e"]
+
+
+def test_overdue_deadlines_that_escalate_again_are_due_at_their_next_escalation(any_store):
+    def deadline(did, state, due_h, next_h=None):
+        return Deadline(
+            id=did, kind="hotline", subject_id=did, agreement_id="pact", party_id="red", created_at=at(0), due_at=at(due_h),
+            state=state, escalate_every_s=600.0, next_escalation_at=at(next_h) if next_h is not None else None,
+        )
+
+    with any_store.transaction() as tx:
+        tx.put_deadline(deadline("once", "overdue", 0.5))  # escalates once: never due again
+        tx.put_deadline(deadline("again", "overdue", 0.5, next_h=1.5))
+        tx.put_deadline(deadline("pending", "pending", 1.0))
+        tx.put_deadline(deadline("done", "acknowledged", 0.2, next_h=None))
+    with any_store.transaction(write=False) as tx:
+        assert [d.id for d in tx.due_deadlines(at(1.2))] == ["pending"]
+        assert [d.id for d in tx.due_deadlines(at(2))] == ["pending", "again"]
+        assert tx.deadlines_of("again")[0].next_escalation_at == at(1.5)
+    with any_store.transaction() as tx:  # acknowledged: no next escalation
+        tx.put_deadline(deadline("again", "acknowledged", 0.5))
+    with any_store.transaction(write=False) as tx:
+        assert [d.id for d in tx.due_deadlines(at(9))] == ["pending"]
+
+
+def test_hotline_messages_by_agreement_party_thread_and_kind(any_store):
+    def message(mid, sender, to, hours, kind="info", thread=None, agreement_id="pact"):
+        return HotlineMessage(
+            id=mid, agreement_id=agreement_id, sender=sender, to=to, kind=kind, text=f"text of {mid}",
+            refs=MessageRefs(aircraft=["RCH1"]), thread_id=thread or mid, created_at=at(hours),
+        )
+
+    items = [
+        message("m1", "blue", ["red"], 0.1),
+        message("m2", "red", ["blue"], 0.2, thread="m1"),
+        message("m3", None, ["blue", "red", "green"], 0.3, kind="test"),
+        message("m4", "green", ["red"], 0.4, agreement_id="other"),
+    ]
+    with any_store.transaction() as tx:
+        for m in items:
+            tx.put_message(m)
+    with any_store.transaction(write=False) as tx:
+        assert tx.get_message("m2") == items[1] and tx.get_message("m3").sender is None
+        assert tx.get_message("nothing") is None
+        assert [m.id for m in tx.find_messages()] == ["m1", "m2", "m3", "m4"]
+        assert [m.id for m in tx.find_messages(party_id="green")] == ["m3", "m4"]
+        assert [m.id for m in tx.find_messages(party_id="blue", agreement_id="pact")] == ["m1", "m2", "m3"]
+        assert [m.id for m in tx.find_messages(thread_id="m1")] == ["m1", "m2"]
+        assert [m.id for m in tx.find_messages(kind="test", agreement_id="pact", newest_first=True, limit=1)] == ["m3"]
+        assert [m.id for m in tx.find_messages(newest_first=True, limit=2)] == ["m4", "m3"]
+    with pytest.raises(Exception):  # messages are immutable: the same id twice is refused
+        with any_store.transaction() as tx:
+            tx.put_message(items[0])
 
 
 # Audit -----------------------------------------------------------------------------------------------

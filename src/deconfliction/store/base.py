@@ -14,12 +14,13 @@ from typing import Any, Callable, Iterable, Protocol, Sequence, TypeVar
 
 from ..agreements import Agreement, Party
 from ..geometry import Minima, Volume4D
-from ..models import AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, Notice, Subscription
+from .f3548 import F3548Transaction
+from ..models import AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, HotlineMessage, Notice, Subscription
 
 T = TypeVar("T")
 
 
-class Transaction(Protocol):
+class Transaction(F3548Transaction, Protocol):  # F3548's tables: store/f3548.py
     # Agreements and parties
     def get_agreement(self, agreement_id: str) -> Agreement | None: ...
     def put_agreement(self, agreement: Agreement, now: datetime) -> None: ...
@@ -92,7 +93,7 @@ class Transaction(Protocol):
     # Acknowledgment deadlines
     def put_deadline(self, deadline: Deadline) -> None: ...
     def deadlines_of(self, subject_id: str, party_id: str | None = None, state: str | None = None) -> list[Deadline]: ...
-    def due_deadlines(self, now: datetime, limit: int = 100) -> list[Deadline]: ...
+    def due_deadlines(self, now: datetime, limit: int = 100) -> list[Deadline]: ...  # pending past due_at, or overdue past next_escalation_at
     def find_deadlines(
         self,
         agreement_id: str | None = None,
@@ -101,6 +102,19 @@ class Transaction(Protocol):
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> list[Deadline]: ...
+
+    # Hotline messages (immutable once sent; acknowledgments are the recipients' deadlines)
+    def put_message(self, message: HotlineMessage) -> None: ...
+    def get_message(self, message_id: str) -> HotlineMessage | None: ...
+    def find_messages(
+        self,
+        agreement_id: str | None = None,
+        party_id: str | None = None,  # sent by or to this party
+        thread_id: str | None = None,
+        kind: str | None = None,
+        limit: int = 100,
+        newest_first: bool = False,
+    ) -> list[HotlineMessage]: ...
 
     # Audit chain (append-only)
     def last_audit(self) -> AuditEntry | None: ...

@@ -39,7 +39,8 @@ from ..geometry import Minima, Volume4D
 from ..geometry.earth import GEOD
 from ..geometry.footprint import densify
 from ..geometry.separation import ellipsoidal_band
-from ..models import LIVE_STATES, AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, Notice, Subscription
+from .f3548 import F3548_SCHEMA, F3548Tables
+from ..models import LIVE_STATES, AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, HotlineMessage, Notice, Subscription
 
 try:  # psycopg is an optional dependency: `pip install 'deconfliction[postgres]'`
     import psycopg
@@ -225,6 +226,30 @@ CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit
 # Schema changes after the first release, by version; each runs once, in its own transaction.
 # (SQLite's are in migrations/NNN_*.sql; keep the two in step.)
 MIGRATIONS: dict[int, str] = {1: SCHEMA}
+
+MIGRATIONS[2] = r"""
+-- Hotline messages (immutable once sent) and who they were sent to.
+CREATE TABLE hotline_messages (
+    id text COLLATE "C" PRIMARY KEY,
+    agreement_id text COLLATE "C" NOT NULL,
+    sender text COLLATE "C",
+    kind text NOT NULL,
+    thread_id text COLLATE "C" NOT NULL,
+    created_at timestamptz NOT NULL,
+    body text NOT NULL
+);
+CREATE INDEX hotline_by_thread ON hotline_messages (thread_id, created_at);
+CREATE INDEX hotline_by_agreement ON hotline_messages (agreement_id, kind, created_at);
+CREATE TABLE hotline_recipients (
+    party_id text COLLATE "C" NOT NULL,
+    message_id text COLLATE "C" NOT NULL,
+    created_at timestamptz NOT NULL,
+    PRIMARY KEY (party_id, message_id)
+);
+-- When an overdue deadline escalates next (hotline messages escalate until acknowledged).
+ALTER TABLE deadlines ADD COLUMN escalate_at timestamptz;
+CREATE INDEX deadlines_escalation ON deadlines (state, escalate_at);
+"""
 
 
 
@@ -458,7 +483,9 @@ WHERE ST_DWithin(v.footprint, ST_GeogFromText(%(footprint)s), %(distance)s)
 """
 
 
-class PostgresTransaction:
+class PostgresTransaction(F3548Tables):  # F3548's tables: store/f3548.py
+    MARK = "%s"
+
     def __init__(self, connection):
         self.db = connection
 
@@ -743,12 +770,13 @@ class PostgresTransaction:
     # Deadlines -----------------------------------------------------------------------------------
     def put_deadline(self, deadline: Deadline) -> None:
         self.db.execute(
-            "INSERT INTO deadlines (id, kind, subject_id, agreement_id, party_id, state, due_at, created_at, body) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (id) DO UPDATE SET state = excluded.state, due_at = excluded.due_at, body = excluded.body",
+            "INSERT INTO deadlines (id, kind, subject_id, agreement_id, party_id, state, due_at, escalate_at, created_at, body) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (id) DO UPDATE SET state = excluded.state, due_at = excluded.due_at, "
+            "escalate_at = excluded.escalate_at, body = excluded.body",
             (
                 deadline.id, deadline.kind, deadline.subject_id, deadline.agreement_id, deadline.party_id, deadline.state,
-                deadline.due_at, deadline.created_at, deadline.model_dump_json(),
+                deadline.due_at, deadline.next_escalation_at, deadline.created_at, deadline.model_dump_json(),
             ),
         )
 
@@ -758,8 +786,12 @@ class PostgresTransaction:
         return [Deadline.model_validate_json(r[0]) for r in rows]
 
     def due_deadlines(self, now: datetime, limit: int = 100) -> list[Deadline]:
+        # Pending ones past their deadline, and overdue ones whose next escalation has come.
         rows = self._all(
-            "SELECT body FROM deadlines WHERE state = 'pending' AND due_at <= %s ORDER BY due_at, id LIMIT %s", (now, limit)
+            "SELECT body, due_at AS at, id FROM deadlines WHERE state = 'pending' AND due_at <= %(now)s "
+            "UNION ALL SELECT body, escalate_at AS at, id FROM deadlines WHERE state = 'overdue' AND escalate_at <= %(now)s "
+            "ORDER BY at, id LIMIT %(limit)s",
+            {"now": now, "limit": limit},
         )
         return [Deadline.model_validate_json(r[0]) for r in rows]
 
@@ -780,6 +812,42 @@ class PostgresTransaction:
             params.append(until)
         rows = self._all(f"SELECT body FROM deadlines {_where(clauses)} ORDER BY created_at, id", params)
         return [Deadline.model_validate_json(r[0]) for r in rows]
+
+    # Hotline -------------------------------------------------------------------------------------
+    def put_message(self, message: HotlineMessage) -> None:
+        self.db.execute(
+            "INSERT INTO hotline_messages (id, agreement_id, sender, kind, thread_id, created_at, body) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            (message.id, message.agreement_id, message.sender, message.kind, message.thread_id, message.created_at,
+             message.model_dump_json(exclude={"acknowledgments"})),
+        )
+        with self.db.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO hotline_recipients (party_id, message_id, created_at) VALUES (%s, %s, %s)",
+                [(party, message.id, message.created_at) for party in message.to],
+            )
+
+    def get_message(self, message_id: str) -> HotlineMessage | None:
+        row = self._one("SELECT body FROM hotline_messages WHERE id = %s", (message_id,))
+        return HotlineMessage.model_validate_json(row[0]) if row else None
+
+    def find_messages(
+        self,
+        agreement_id: str | None = None,
+        party_id: str | None = None,
+        thread_id: str | None = None,
+        kind: str | None = None,
+        limit: int = 100,
+        newest_first: bool = False,
+    ) -> list[HotlineMessage]:
+        clauses, params = _filters(agreement_id=agreement_id, thread_id=thread_id, kind=kind)
+        if party_id is not None:
+            clauses.append("(sender = %s OR id IN (SELECT message_id FROM hotline_recipients WHERE party_id = %s))")
+            params += [party_id, party_id]
+        order = "DESC" if newest_first else "ASC"
+        rows = self._all(
+            f"SELECT body FROM hotline_messages {_where(clauses)} ORDER BY created_at {order}, id {order} LIMIT %s", (*params, limit)
+        )
+        return [HotlineMessage.model_validate_json(r[0]) for r in rows]
 
     # Audit ---------------------------------------------------------------------------------------
     def last_audit(self) -> AuditEntry | None:

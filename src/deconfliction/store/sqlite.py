@@ -21,7 +21,8 @@ from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 from ..agreements import Agreement, Party
 from ..errors import DeconflictionError
 from ..geometry import Minima, Volume4D, index_boxes, search_boxes
-from ..models import AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, Notice, Subscription
+from .f3548 import F3548Tables
+from ..models import AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, HotlineMessage, Notice, Subscription
 
 T = TypeVar("T")
 BOX_ID_STRIDE = 32768  # box ids of a notice: rowid * stride + k
@@ -207,7 +208,7 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat()
 
 
-class SQLiteTransaction:
+class SQLiteTransaction(F3548Tables):  # F3548's tables: store/f3548.py
     def __init__(self, connection: sqlite3.Connection):
         self.db = connection
 
@@ -502,12 +503,15 @@ class SQLiteTransaction:
     # Deadlines -----------------------------------------------------------------------------------
     def put_deadline(self, deadline: Deadline) -> None:
         self.db.execute(
-            "INSERT INTO deadlines (id, kind, subject_id, agreement_id, party_id, state, due_at, created_at, body) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(id) DO UPDATE SET state = excluded.state, due_at = excluded.due_at, body = excluded.body",
+            "INSERT INTO deadlines (id, kind, subject_id, agreement_id, party_id, state, due_at, escalate_at, created_at, body) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET state = excluded.state, due_at = excluded.due_at, "
+            "escalate_at = excluded.escalate_at, body = excluded.body",
             (
                 deadline.id, deadline.kind, deadline.subject_id, deadline.agreement_id, deadline.party_id, deadline.state,
-                deadline.due_at.timestamp(), deadline.created_at.timestamp(), deadline.model_dump_json(),
+                deadline.due_at.timestamp(),
+                deadline.next_escalation_at.timestamp() if deadline.next_escalation_at else None,
+                deadline.created_at.timestamp(), deadline.model_dump_json(),
             ),
         )
 
@@ -517,8 +521,12 @@ class SQLiteTransaction:
         return [Deadline.model_validate_json(r[0]) for r in rows]
 
     def due_deadlines(self, now: datetime, limit: int = 100) -> list[Deadline]:
+        # Pending ones past their deadline, and overdue ones whose next escalation has come.
         rows = self.db.execute(
-            "SELECT body FROM deadlines WHERE state = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?", (now.timestamp(), limit)
+            "SELECT body, due_at AS at, id FROM deadlines WHERE state = 'pending' AND due_at <= ?1 "
+            "UNION ALL SELECT body, escalate_at AS at, id FROM deadlines WHERE state = 'overdue' AND escalate_at <= ?1 "
+            "ORDER BY at, id LIMIT ?2",
+            (now.timestamp(), limit),
         ).fetchall()
         return [Deadline.model_validate_json(r[0]) for r in rows]
 
@@ -540,6 +548,42 @@ class SQLiteTransaction:
         where = _where(clauses)
         rows = self.db.execute(f"SELECT body FROM deadlines {where} ORDER BY created_at, id", params).fetchall()
         return [Deadline.model_validate_json(r[0]) for r in rows]
+
+    # Hotline -------------------------------------------------------------------------------------
+    def put_message(self, message: HotlineMessage) -> None:
+        at = message.created_at.timestamp()
+        self.db.execute(
+            "INSERT INTO hotline_messages (id, agreement_id, sender, kind, thread_id, created_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (message.id, message.agreement_id, message.sender, message.kind, message.thread_id, at,
+             message.model_dump_json(exclude={"acknowledgments"})),
+        )
+        self.db.executemany(
+            "INSERT INTO hotline_recipients (party_id, message_id, created_at) VALUES (?, ?, ?)",
+            [(party, message.id, at) for party in message.to],
+        )
+
+    def get_message(self, message_id: str) -> HotlineMessage | None:
+        row = self.db.execute("SELECT body FROM hotline_messages WHERE id = ?", (message_id,)).fetchone()
+        return HotlineMessage.model_validate_json(row[0]) if row else None
+
+    def find_messages(
+        self,
+        agreement_id: str | None = None,
+        party_id: str | None = None,
+        thread_id: str | None = None,
+        kind: str | None = None,
+        limit: int = 100,
+        newest_first: bool = False,
+    ) -> list[HotlineMessage]:
+        clauses, params = _filters(agreement_id=agreement_id, thread_id=thread_id, kind=kind)
+        if party_id is not None:
+            clauses.append("(sender = ? OR id IN (SELECT message_id FROM hotline_recipients WHERE party_id = ?))")
+            params += [party_id, party_id]
+        order = "DESC" if newest_first else "ASC"
+        rows = self.db.execute(
+            f"SELECT body FROM hotline_messages {_where(clauses)} ORDER BY created_at {order}, id {order} LIMIT ?", (*params, limit)
+        ).fetchall()
+        return [HotlineMessage.model_validate_json(r[0]) for r in rows]
 
     # Audit ---------------------------------------------------------------------------------------
     def last_audit(self) -> AuditEntry | None:
