@@ -251,6 +251,8 @@ ALTER TABLE deadlines ADD COLUMN escalate_at timestamptz;
 CREATE INDEX deadlines_escalation ON deadlines (state, escalate_at);
 """
 
+MIGRATIONS[3] = F3548_SCHEMA  # the F3548 interface's tables (SQLite: migrations/003_f3548.sql)
+
 
 
 def _require_driver() -> None:

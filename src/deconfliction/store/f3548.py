@@ -1,0 +1,180 @@
+"""The store's part of the F3548 interface: one mixin for both stores (the SQL is the same but for
+the parameter mark), its protocol, and the PostgreSQL schema (SQLite's is migrations/003_f3548.sql).
+
+Spatial search here is by time window only; the exact geometry is decided in Python. Subscriptions and
+constraints are few next to notices (a subscription per operation at most), so no 4-D index yet."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from ..f3548.records import ConstraintRecord, DssReport, IntentRecord, SubscriptionRecord, UssAvailability
+
+TRUSTED = {"trusted": True}  # stored geometry was validated when it was written
+
+F3548_SCHEMA = """
+CREATE TABLE f3548_intents (
+    notice_id text COLLATE "C" PRIMARY KEY,
+    agreement_id text COLLATE "C" NOT NULL,
+    manager text COLLATE "C" NOT NULL,
+    subscription_id text COLLATE "C",
+    body text NOT NULL
+);
+CREATE INDEX f3548_intents_by_subscription ON f3548_intents (subscription_id);
+
+CREATE TABLE f3548_subscriptions (
+    id text COLLATE "C" PRIMARY KEY,
+    agreement_id text COLLATE "C" NOT NULL,
+    manager text COLLATE "C" NOT NULL,
+    time_start double precision NOT NULL,
+    time_end double precision NOT NULL,
+    body text NOT NULL
+);
+CREATE INDEX f3548_subscriptions_by_time ON f3548_subscriptions (agreement_id, time_end);
+
+CREATE TABLE f3548_constraints (
+    id text COLLATE "C" PRIMARY KEY,
+    agreement_id text COLLATE "C" NOT NULL,
+    manager text COLLATE "C" NOT NULL,
+    time_start double precision NOT NULL,
+    time_end double precision NOT NULL,
+    body text NOT NULL
+);
+CREATE INDEX f3548_constraints_by_time ON f3548_constraints (agreement_id, time_end);
+
+CREATE TABLE f3548_availability (
+    uss_id text COLLATE "C" PRIMARY KEY,
+    body text NOT NULL
+);
+
+CREATE TABLE f3548_reports (
+    id text COLLATE "C" PRIMARY KEY,
+    reporter text COLLATE "C" NOT NULL,
+    created_at double precision NOT NULL,
+    body text NOT NULL
+);
+"""
+
+
+class F3548Transaction(Protocol):
+    def put_f3548_intent(self, record: IntentRecord) -> None: ...
+    def get_f3548_intent(self, notice_id: str) -> IntentRecord | None: ...
+    def delete_f3548_intent(self, notice_id: str) -> None: ...
+    def f3548_intents_using(self, subscription_id: str) -> list[IntentRecord]: ...
+
+    def put_f3548_subscription(self, record: SubscriptionRecord) -> None: ...
+    def get_f3548_subscription(self, subscription_id: str) -> SubscriptionRecord | None: ...
+    def delete_f3548_subscription(self, subscription_id: str) -> None: ...
+    def f3548_subscriptions(
+        self, agreement_id: str, start: datetime, end: datetime, manager: str | None = None
+    ) -> list[SubscriptionRecord]: ...
+
+    def put_f3548_constraint(self, record: ConstraintRecord) -> None: ...
+    def get_f3548_constraint(self, constraint_id: str) -> ConstraintRecord | None: ...
+    def delete_f3548_constraint(self, constraint_id: str) -> None: ...
+    def f3548_constraints(self, agreement_id: str, start: datetime, end: datetime) -> list[ConstraintRecord]: ...
+
+    def get_uss_availability(self, uss_id: str) -> UssAvailability | None: ...
+    def put_uss_availability(self, record: UssAvailability) -> None: ...
+
+    def put_dss_report(self, report: DssReport) -> None: ...
+    def dss_reports(self, limit: int = 100) -> list[DssReport]: ...
+
+
+class F3548Tables:
+    """Mixed into SQLiteTransaction (mark '?') and PostgresTransaction (mark '%s'); needs `self.db`."""
+
+    MARK = "?"
+
+    def _run(self, sql: str, params: tuple = ()) -> Any:
+        return self.db.execute(sql.replace("?", self.MARK), params)
+
+    def _upsert(self, table: str, key: str, columns: dict[str, Any]) -> None:
+        names = [key, *[c for c in columns if c != key]]
+        updates = ", ".join(f"{c} = excluded.{c}" for c in names if c != key)
+        marks = ", ".join("?" * len(names))
+        self._run(
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks}) ON CONFLICT ({key}) DO UPDATE SET {updates}",
+            tuple(columns[c] for c in names),
+        )
+
+    # Operational intents (the notice itself is in `notices`) ------------------------------------
+    def put_f3548_intent(self, record: IntentRecord) -> None:
+        self._upsert("f3548_intents", "notice_id", {
+            "notice_id": record.notice_id, "agreement_id": record.agreement_id, "manager": record.manager,
+            "subscription_id": record.subscription_id, "body": record.model_dump_json(),
+        })
+
+    def get_f3548_intent(self, notice_id: str) -> IntentRecord | None:
+        row = self._run("SELECT body FROM f3548_intents WHERE notice_id = ?", (notice_id,)).fetchone()
+        return IntentRecord.model_validate_json(row[0]) if row else None
+
+    def delete_f3548_intent(self, notice_id: str) -> None:
+        self._run("DELETE FROM f3548_intents WHERE notice_id = ?", (notice_id,))
+
+    def f3548_intents_using(self, subscription_id: str) -> list[IntentRecord]:
+        rows = self._run("SELECT body FROM f3548_intents WHERE subscription_id = ? ORDER BY notice_id", (subscription_id,)).fetchall()
+        return [IntentRecord.model_validate_json(r[0]) for r in rows]
+
+    # Subscriptions ---------------------------------------------------------------------------------
+    def put_f3548_subscription(self, record: SubscriptionRecord) -> None:
+        self._upsert("f3548_subscriptions", "id", {
+            "id": record.id, "agreement_id": record.agreement_id, "manager": record.manager,
+            "time_start": record.time_start.timestamp(), "time_end": record.time_end.timestamp(), "body": record.model_dump_json(),
+        })
+
+    def get_f3548_subscription(self, subscription_id: str) -> SubscriptionRecord | None:
+        row = self._run("SELECT body FROM f3548_subscriptions WHERE id = ?", (subscription_id,)).fetchone()
+        return SubscriptionRecord.model_validate_json(row[0], context=TRUSTED) if row else None
+
+    def delete_f3548_subscription(self, subscription_id: str) -> None:
+        self._run("DELETE FROM f3548_subscriptions WHERE id = ?", (subscription_id,))
+
+    def f3548_subscriptions(self, agreement_id: str, start: datetime, end: datetime, manager: str | None = None) -> list[SubscriptionRecord]:
+        """Subscriptions whose time span overlaps [start, end) (candidates: the caller checks the geometry)."""
+        sql = "SELECT body FROM f3548_subscriptions WHERE agreement_id = ? AND time_end > ? AND time_start < ?"
+        params: tuple = (agreement_id, start.timestamp(), end.timestamp())
+        if manager is not None:
+            sql, params = sql + " AND manager = ?", (*params, manager)
+        rows = self._run(sql + " ORDER BY id", params).fetchall()
+        return [SubscriptionRecord.model_validate_json(r[0], context=TRUSTED) for r in rows]
+
+    # Constraint references ---------------------------------------------------------------------------
+    def put_f3548_constraint(self, record: ConstraintRecord) -> None:
+        self._upsert("f3548_constraints", "id", {
+            "id": record.id, "agreement_id": record.agreement_id, "manager": record.manager,
+            "time_start": record.time_start.timestamp(), "time_end": record.time_end.timestamp(), "body": record.model_dump_json(),
+        })
+
+    def get_f3548_constraint(self, constraint_id: str) -> ConstraintRecord | None:
+        row = self._run("SELECT body FROM f3548_constraints WHERE id = ?", (constraint_id,)).fetchone()
+        return ConstraintRecord.model_validate_json(row[0], context=TRUSTED) if row else None
+
+    def delete_f3548_constraint(self, constraint_id: str) -> None:
+        self._run("DELETE FROM f3548_constraints WHERE id = ?", (constraint_id,))
+
+    def f3548_constraints(self, agreement_id: str, start: datetime, end: datetime) -> list[ConstraintRecord]:
+        rows = self._run(
+            "SELECT body FROM f3548_constraints WHERE agreement_id = ? AND time_end > ? AND time_start < ? ORDER BY id",
+            (agreement_id, start.timestamp(), end.timestamp()),
+        ).fetchall()
+        return [ConstraintRecord.model_validate_json(r[0], context=TRUSTED) for r in rows]
+
+    # USS availability and reports ----------------------------------------------------------------------
+    def get_uss_availability(self, uss_id: str) -> UssAvailability | None:
+        row = self._run("SELECT body FROM f3548_availability WHERE uss_id = ?", (uss_id,)).fetchone()
+        return UssAvailability.model_validate_json(row[0]) if row else None
+
+    def put_uss_availability(self, record: UssAvailability) -> None:
+        self._upsert("f3548_availability", "uss_id", {"uss_id": record.uss_id, "body": record.model_dump_json()})
+
+    def put_dss_report(self, report: DssReport) -> None:
+        self._run(
+            "INSERT INTO f3548_reports (id, reporter, created_at, body) VALUES (?, ?, ?, ?)",
+            (report.id, report.reporter, report.created_at.timestamp(), report.model_dump_json()),
+        )
+
+    def dss_reports(self, limit: int = 100) -> list[DssReport]:
+        rows = self._run("SELECT body FROM f3548_reports ORDER BY created_at, id LIMIT ?", (limit,)).fetchall()
+        return [DssReport.model_validate_json(r[0]) for r in rows]
