@@ -193,9 +193,15 @@ def change_notice(
     state: str | None = None,
     key: Iterable[str] = (),
     private: NoticePrivate | None = None,
+    as_flown: bool = False,
 ) -> Filing:
     """Change a notice's volumes and/or state. Shrinking needs no notice; claiming more airspace
-    needs the agreement's lead time for what is new, and the awareness key for what it conflicts with."""
+    needs the agreement's lead time for what is new, and the awareness key for what it conflicts with.
+
+    `as_flown`: the new volumes record where an aircraft that no longer conforms already is (F3548
+    Nonconforming/Contingent, which the standard exempts from the key). Refusing would hide where it
+    is, so neither the key, the lead time nor the conflict policy is enforced; conflicts are still
+    found, recorded and told, and a short lead time is still flagged `late`."""
     notice = own_notice(tx, notice_id, party_id, version)
     agreement = tx.get_agreement(notice.agreement_id)
     assert agreement is not None
@@ -214,14 +220,20 @@ def change_notice(
         check_volumes(agreement, volumes, now)
         claimed = _new_airspace(notice.volumes, volumes)
         if claimed:
-            lead, late_now = _lead_time(agreement, min(v.time.start for v in claimed), now)
+            start = min(v.time.start for v in claimed)
+            if as_flown:
+                lead = (start - now).total_seconds()
+                late_now = lead < agreement.min_lead_time_s
+            else:
+                lead, late_now = _lead_time(agreement, start, now)
             late = late or late_now
             updates.update(lead_time_s=min(notice.lead_time_s, lead), late=late)
         findings = find_conflicts(tx, agreement, party_id, volumes, exclude=notice.id)
-        _require_awareness(findings, key)
-        # Under `reject`, only conflicts this change creates are refused; ones already accepted stand.
-        already = {c.other_notice(notice.id) for c in tx.conflicts_of_notice(notice.id)}
-        _apply_policy(agreement, [f for f in findings if f.notice.id not in already])
+        if not as_flown:
+            _require_awareness(findings, key)
+            # Under `reject`, only conflicts this change creates are refused; ones already accepted stand.
+            already = {c.other_notice(notice.id) for c in tx.conflicts_of_notice(notice.id)}
+            _apply_policy(agreement, [f for f in findings if f.notice.id not in already])
         updates["volumes"] = volumes
     changed = notice.model_copy(update=updates)
     tx.put_notice(changed)
