@@ -12,6 +12,7 @@ from .middleware import Guard
 from .routes import ROUTERS
 from .routes.events import Waker
 from .settings import ApiSettings
+from .. import web
 
 DESCRIPTION = """Advance notice of air operations between parties that share airspace but not plans:
 file exact 4-D notices, learn at once what they conflict with, acknowledge, and keep a tamper-evident record.
@@ -39,6 +40,7 @@ def create_app(system: Deconfliction, settings: ApiSettings | None = None) -> Fa
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    web.install(app)  # the web console at / (static files; its data comes from /v1 with the user's token)
     app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes, after_write=app.state.waker.notify)
     return app
 

@@ -12,7 +12,7 @@ router = APIRouter(prefix="/v1", tags=["health"])
 
 @router.get(
     "/health",
-    summary="200 once the store answers (no token needed)",
+    summary="200 once the store answers (no token needed); `now` is the server's clock (the console's time reference)",
     responses={503: {"description": "The store does not answer", "content": {MEDIA_TYPE: {"schema": PROBLEM_SCHEMA}}}},
 )
 def health(request: Request):
@@ -21,4 +21,4 @@ def health(request: Request):
         seq = system.last_event_seq()
     except Exception as exc:  # noqa: BLE001 - any failure of the store is 'not ready'
         raise DeconflictionError(f"the store does not answer: {type(exc).__name__}", code="unavailable") from None
-    return reply({"status": "ok", "last_event_seq": seq})
+    return reply({"status": "ok", "last_event_seq": seq, "now": system.clock().isoformat()})

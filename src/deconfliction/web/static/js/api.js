@@ -1,0 +1,100 @@
+// The /v1 API as the console uses it: the party token (sessionStorage: this tab only, gone when it
+// closes), JSON requests, problem documents as errors, and the event stream.
+
+const KEY = "deconfliction.token";
+
+export const token = {
+  get: () => sessionStorage.getItem(KEY),
+  set: (value) => sessionStorage.setItem(KEY, value),
+  clear: () => sessionStorage.removeItem(KEY),
+};
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem?.detail || problem?.title || `HTTP ${status}`);
+    this.status = status;
+    this.code = problem?.code;
+    this.problem = problem;
+  }
+}
+
+export async function api(path, { method = "GET", body, auth = token.get() } = {}) {
+  const headers = { Accept: "application/json" };
+  if (auth) headers.Authorization = `Bearer ${auth}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const reply = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store" });
+  const text = await reply.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!reply.ok) throw new ApiError(reply.status, data);
+  return data;
+}
+
+/** Every item of a paginated list ({items, next}), following `next` as `after`. */
+export async function all(path, params = {}) {
+  const items = [];
+  let after = null;
+  do {
+    const query = new URLSearchParams({ ...params, limit: "1000", ...(after ? { after } : {}) });
+    const page = await api(`${path}?${query}`);
+    items.push(...page.items);
+    after = page.next;
+  } while (after);
+  return items;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Follow the party's feed over Server-Sent Events, resuming after `after` (a seq) and after every
+ * dropped connection with Last-Event-ID. Read with fetch() rather than EventSource because
+ * EventSource cannot send the Authorization header, and a token in the URL would end up in logs and
+ * history. Calls onEvent({seq, kind, payload, …}) in order and onStatus("live"|"reconnecting"|"signed-out").
+ */
+export async function streamEvents({ after, onEvent, onStatus, signal }) {
+  let last = after;
+  while (!signal.aborted) {
+    try {
+      const headers = { Authorization: `Bearer ${token.get()}`, Accept: "text/event-stream" };
+      if (last !== null && last !== undefined) headers["Last-Event-ID"] = String(last);
+      const reply = await fetch("/v1/events/stream", { headers, signal, cache: "no-store" });
+      if (reply.status === 401) {
+        onStatus("signed-out");
+        return;
+      }
+      if (!reply.ok) throw new ApiError(reply.status, null);
+      onStatus("live");
+      const reader = reply.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = "";
+      let frame = { data: [] };
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let end;
+        while ((end = buffer.indexOf("\n")) >= 0) {
+          const line = buffer.slice(0, end).replace(/\r$/, "");
+          buffer = buffer.slice(end + 1);
+          if (line === "") {
+            if (frame.data.length) {
+              const event = JSON.parse(frame.data.join("\n"));
+              if (frame.id) last = Number(frame.id);
+              onEvent(event);
+            }
+            frame = { data: [] };
+          } else if (!line.startsWith(":")) {
+            const colon = line.indexOf(":");
+            const field = colon < 0 ? line : line.slice(0, colon);
+            const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+            if (field === "data") frame.data.push(value);
+            else if (field === "id") frame.id = value;
+          }
+        }
+      }
+    } catch (error) {
+      if (signal.aborted) return;
+      console.warn("event stream:", error);
+    }
+    onStatus("reconnecting");
+    await sleep(1000);
+  }
+}
