@@ -146,9 +146,11 @@ def world(system, clock, vol) -> World:
                         attempts=10, next_attempt_at=clock.now, last_error="refused")
         tx.put_delivery(dead)
     credential, _ = system.issue_token("green", ["notices:read"], label="spare")
+    message = system.send_message("red", "pact", kind="alert", text="Traffic north of the lake", to=["blue"])
     return World(
         notice=blue.notice.id, version=blue.notice.version, red_notice=red.notice.id, conflict=red.conflicts[0].id,
         subscription=subscription.id, endpoint=endpoint.id, dead_delivery=dead.id, token_id=credential.id,
+        extra={"message": message.id},
     )
 
 

@@ -46,6 +46,10 @@ def owner_write(ok: int = 200, member: int = 403, nonmember: int = 404) -> dict[
     return {"admin": 403, "owner": ok, "member": member, "nonmember": nonmember, "observer": 403, "reader": 403}
 
 
+def message_of(w: World) -> str:
+    return w.extra.get("message", "{message_id}")
+
+
 AGREEMENT = {"id": "new-pact", "name": "New", "parties": ["blue", "red"], "separation": {"lateral": "1 NM", "vertical": "500 ft"}}
 
 CASES = [
@@ -82,6 +86,18 @@ CASES = [
     Case("acknowledge notice", "POST", lambda w: f"/v1/notices/{w.notice}/ack",
          {"admin": 403, "owner": 403, "member": 200, "nonmember": 404, "observer": 403, "reader": 403}),
     Case("deadlines", "GET", lambda w: "/v1/deadlines", party_read()),
+    Case("send hotline message", "POST", lambda w: "/v1/hotline/messages",
+         {"admin": 403, "owner": 201, "member": 201, "nonmember": 404, "observer": 403, "reader": 403},
+         lambda w, now: {"agreement_id": "pact", "kind": "info", "text": "radio check"}),
+    Case("hotline inbox", "GET", lambda w: "/v1/hotline/inbox", party_read()),
+    # red sent world's message to blue; green (observer) and yellow are not on it.
+    Case("get hotline message", "GET", lambda w: f"/v1/hotline/messages/{message_of(w)}",
+         {"admin": 403, "owner": 200, "member": 200, "nonmember": 404, "observer": 404, "reader": 200}),
+    Case("hotline thread", "GET", lambda w: f"/v1/hotline/messages/{message_of(w)}/thread",
+         {"admin": 403, "owner": 200, "member": 200, "nonmember": 404, "observer": 404, "reader": 200}),
+    Case("acknowledge hotline message", "POST", lambda w: f"/v1/hotline/messages/{message_of(w)}/ack",
+         {"admin": 403, "owner": 200, "member": 403, "nonmember": 404, "observer": 403, "reader": 403}),
+    Case("hotline lines", "GET", lambda w: "/v1/hotline/lines?agreement_id=pact", party_read(nonmember=404)),
     Case("list subscriptions", "GET", lambda w: "/v1/subscriptions", party_read()),
     Case("subscribe", "POST", lambda w: "/v1/subscriptions",
          {"admin": 403, "owner": 201, "member": 201, "nonmember": 404, "observer": 403, "reader": 403},

@@ -13,7 +13,8 @@ Roles, by scope (see docs/api.md for the matrix):
   observer       read like notices:read, and never write, whatever else the token holds
   admin          operator token (no party): agreements, parties, tokens, audit, all conflicts and
                  webhook deliveries; it cannot act as a party
-  hotline        reserved for the hotline
+  hotline        send, read and acknowledge hotline messages (notices:write may too; notices:read
+                 and observer may read them)
 Missing or bad credentials: 401. Authenticated but not allowed: 403.
 """
 
@@ -35,6 +36,7 @@ READ = "notices:read"
 WRITE = "notices:write"
 OBSERVER = "observer"
 ADMIN = "admin"
+HOTLINE = "hotline"
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,26 @@ def writer(who: Principal = Depends(principal)) -> Principal:
         raise Forbidden("an observer token never writes", field="authorization")
     if WRITE not in who.scopes:
         raise Forbidden("needs the 'notices:write' scope", field="authorization")
+    return who
+
+
+def hotline_reader(who: Principal = Depends(principal)) -> Principal:
+    """A party's token that may read its hotline: hotline, notices:read or observer."""
+    if who.party_id is None:
+        raise Forbidden("this operation is a party's; an operator (admin) token acts for no party", field="authorization")
+    if not {HOTLINE, READ, OBSERVER} & who.scopes:
+        raise Forbidden("needs the 'hotline', 'notices:read' or 'observer' scope", field="authorization")
+    return who
+
+
+def hotline_writer(who: Principal = Depends(principal)) -> Principal:
+    """A party's token that may speak on the hotline: hotline or notices:write, and not observer."""
+    if who.party_id is None:
+        raise Forbidden("this operation is a party's; an operator (admin) token acts for no party", field="authorization")
+    if who.is_observer:
+        raise Forbidden("an observer token never writes", field="authorization")
+    if not {HOTLINE, WRITE} & who.scopes:
+        raise Forbidden("needs the 'hotline' or 'notices:write' scope", field="authorization")
     return who
 
 
