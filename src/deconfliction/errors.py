@@ -19,6 +19,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "invalid_state": 409,  # e.g. changing a cancelled notice
     "too_late": 422,  # lead time shorter than the agreement requires
     "beyond_horizon": 422,  # ends past the agreement's planning horizon
+    "uss_down": 412,  # F3548: a USS marked Down may not create, activate or delete operational intents
     "payload_too_large": 413,
     "method_not_allowed": 405,  # HTTP only: no such method on that path
     "unsupported_media_type": 415,  # HTTP only: a body that is not JSON
@@ -100,3 +101,7 @@ class BeyondHorizon(DeconflictionError):
 
 class PayloadTooLarge(DeconflictionError):
     code = "payload_too_large"
+
+
+class UssDown(DeconflictionError):
+    code = "uss_down"

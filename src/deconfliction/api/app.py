@@ -41,6 +41,10 @@ def create_app(system: Deconfliction, settings: ApiSettings | None = None) -> Fa
     for router in ROUTERS:
         app.include_router(router)
     web.install(app)  # the web console at / (static files; its data comes from /v1 with the user's token)
+    if settings.f3548_agreement:  # the ASTM F3548-21 DSS interface at /dss/v1 (docs/f3548.md)
+        from ..f3548.routes import mount
+
+        mount(app, system, settings)
     app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes, after_write=app.state.waker.notify)
     return app
 

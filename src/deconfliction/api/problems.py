@@ -32,6 +32,7 @@ TITLES = {
     "invalid_state": "Invalid state",
     "too_late": "Not enough notice",
     "beyond_horizon": "Beyond the planning horizon",
+    "uss_down": "USS marked Down",
     "payload_too_large": "Request too large",
     "method_not_allowed": "Method not allowed",
     "unsupported_media_type": "Unsupported media type",

@@ -24,6 +24,7 @@ class ApiSettings:
     sse_max_s: float | None = None  # end a stream after this long (the client resumes with Last-Event-ID); None: never
     record_feed_deliveries: bool = True  # audit `events.delivered` for pull-feed pages and SSE batches
     database: str = field(default="deconfliction.db")  # used by the app factory only
+    f3548_agreement: str | None = None  # set: serve the F3548 DSS interface at /dss/v1 for this agreement
 
     def jwt_public_key(self) -> str | None:
         return Path(self.jwt_public_key_file).read_text() if self.jwt_public_key_file else None
@@ -44,6 +45,7 @@ class ApiSettings:
             jwt_issuer=get("JWT_ISSUER"),
             max_body_bytes=int(get("MAX_BODY_BYTES") or MIB),
             database=get("DATABASE") or get("DB") or "deconfliction.db",
+            f3548_agreement=get("F3548_AGREEMENT"),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -54,4 +56,6 @@ class ApiSettings:
             env[ENV_PREFIX + "JWT_AUDIENCE"] = self.jwt_audience
         if self.jwt_issuer:
             env[ENV_PREFIX + "JWT_ISSUER"] = self.jwt_issuer
+        if self.f3548_agreement:
+            env[ENV_PREFIX + "F3548_AGREEMENT"] = self.f3548_agreement
         return env
