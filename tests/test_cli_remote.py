@@ -82,3 +82,17 @@ def test_store_only_commands_refuse_remote_mode(server):
     url, tokens = server
     code, refused = remote(url, tokens["calfire"], "init")
     assert code == 2 and refused["error"]["field"] == "--server"
+
+
+def test_the_hotline_through_the_server(server):
+    url, tokens = server
+    code, sent = remote(url, tokens["calfire"], "hotline", "send", "Retardant drop on the ridge at 14:10Z", "--kind", "alert", "--to", "sheriff")
+    assert code == 0 and sent["sender"] == "calfire" and sent["to"] == ["sheriff"]
+    code, inbox = remote(url, tokens["sheriff"], "hotline", "inbox")
+    assert code == 0 and [i["message"]["id"] for i in inbox] == [sent["id"]]
+    code, done = remote(url, tokens["sheriff"], "hotline", "ack", sent["id"][:8])
+    assert code == 0 and done["state"] == "acknowledged"
+    code, thread = remote(url, tokens["calfire"], "hotline", "thread", sent["id"])
+    assert code == 0 and thread[0]["acknowledgments"][0]["state"] == "acknowledged"
+    code, lines = remote(url, tokens["calfire"], "hotline", "lines")
+    assert code == 0 and {line["party_id"] for line in lines} >= {"calfire", "sheriff"}

@@ -18,7 +18,7 @@ from .agreements import Agreement, load_toml
 from .demo import example_agreement_text, seed
 from .errors import DeconflictionError, InvalidInput
 from .geometry import load_volumes
-from .models import NoticePrivate
+from .models import MESSAGE_KINDS, MessageRefs, NoticePrivate
 from .service import Deconfliction, connect
 
 app = typer.Typer(help="Advance notice, conflicts and acknowledgments between parties that share airspace.", no_args_is_help=True)
@@ -27,11 +27,13 @@ conflicts_app = typer.Typer(help="Conflicts between notices, and acknowledging t
 agreement_app = typer.Typer(help="Agreements and their parties.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident record: verify and export.", no_args_is_help=True)
 report_app = typer.Typer(help="Reports.", no_args_is_help=True)
+hotline_app = typer.Typer(help="The hotline: messages between parties, acknowledged or escalated.", no_args_is_help=True)
 app.add_typer(notice_app, name="notice")
 app.add_typer(audit_app, name="audit")
 app.add_typer(report_app, name="report")
 app.add_typer(conflicts_app, name="conflicts")
 app.add_typer(agreement_app, name="agreement")
+app.add_typer(hotline_app, name="hotline")
 
 console = Console()
 errors = Console(stderr=True)
@@ -373,6 +375,96 @@ def notice_ack(notice_id: str, party: Party = None, as_json: Json = False) -> No
         else:
             late = deadline.acknowledged_at and deadline.acknowledged_at > deadline.due_at
             console.print(f"Acknowledged notice {notice_id} (version {deadline.subject_version})" + (" [yellow]after the deadline[/]" if late else ""))
+
+
+# hotline ------------------------------------------------------------------------------------------
+def _message_id(system: Deconfliction, party: str, given: str) -> str:
+    """A message id, or an unambiguous prefix of one in the party's inbox or sent messages."""
+    if len(given) >= 32:
+        return given
+    matches = {i.message.id for i in system.inbox(party, limit=1000) if i.message.id.startswith(given)}
+    return matches.pop() if len(matches) == 1 else given
+
+
+@hotline_app.command("send")
+def hotline_send(
+    text: Annotated[str, typer.Argument(help="The message.")],
+    kind: Annotated[str, typer.Option("--kind", "-k", help=f"One of {', '.join(MESSAGE_KINDS)}.")] = "info",
+    to: Annotated[Optional[list[str]], typer.Option("--to", help="A co-party (repeat); default: all of them.")] = None,
+    notice: Annotated[Optional[list[str]], typer.Option("--notice", help="A notice the message is about (repeat).")] = None,
+    conflict: Annotated[Optional[list[str]], typer.Option("--conflict", help="A conflict the message is about (repeat).")] = None,
+    aircraft: Annotated[Optional[list[str]], typer.Option("--aircraft", help="An aircraft (callsign or ICAO address; repeat).")] = None,
+    reply_to: Annotated[Optional[str], typer.Option("--reply-to", help="The message this answers.")] = None,
+    agreement: AgreementId = None,
+    party: Party = None,
+    as_json: Json = False,
+) -> None:
+    """Send a hotline message; every recipient owes an acknowledgment by the agreement's deadline."""
+    with _guarded(as_json):
+        system, party = _session(party)
+        agreement_id = _agreement_of(system, party, agreement)
+        refs = MessageRefs(notices=notice or [], conflicts=conflict or [], aircraft=aircraft or [])
+        in_reply_to = _message_id(system, party, reply_to) if reply_to else None
+        message = system.send_message(party, agreement_id, kind=kind, text=text, to=to, refs=refs, in_reply_to=in_reply_to)
+        if as_json:
+            _emit(message.model_dump(mode="json"))
+        else:
+            due = max((a.due_at for a in message.acknowledgments), default=None)
+            console.print(f"Sent {message.kind} {message.id} to {', '.join(message.to)}; acknowledgment due {render.when(due)}")
+
+
+@hotline_app.command("inbox")
+def hotline_inbox(
+    state: Annotated[Optional[str], typer.Option(help="Only pending, overdue or acknowledged messages.")] = None,
+    agreement: Annotated[Optional[str], typer.Option("--agreement", "-a", help="Only this agreement.")] = None,
+    party: Party = None,
+    as_json: Json = False,
+) -> None:
+    """Messages to you: overdue first, then pending by due time, then the rest."""
+    with _guarded(as_json):
+        system, party = _session(party)
+        items = system.inbox(party, agreement_id=agreement, state=state, limit=1000)
+        if as_json:
+            _emit([i.model_dump(mode="json") for i in items])
+        else:
+            console.print(render.inbox_table(items))
+
+
+@hotline_app.command("ack")
+def hotline_ack(message_id: str, party: Party = None, as_json: Json = False) -> None:
+    """Acknowledge a message you received (its id or a unique prefix)."""
+    with _guarded(as_json):
+        system, party = _session(party)
+        deadline = system.acknowledge_message(party, _message_id(system, party, message_id))
+        if as_json:
+            _emit(deadline.model_dump(mode="json"))
+        else:
+            late = deadline.acknowledged_at and deadline.acknowledged_at > deadline.due_at
+            console.print(f"Acknowledged message {deadline.subject_id}" + (" [yellow]after the deadline[/]" if late else ""))
+
+
+@hotline_app.command("thread")
+def hotline_thread(message_id: str, party: Party = None, as_json: Json = False) -> None:
+    """The conversation a message belongs to, with who acknowledged each message."""
+    with _guarded(as_json):
+        system, party = _session(party)
+        messages = system.thread(party, _message_id(system, party, message_id))
+        if as_json:
+            _emit([m.model_dump(mode="json") for m in messages])
+        else:
+            console.print(render.messages_table(messages))
+
+
+@hotline_app.command("lines")
+def hotline_lines(agreement: AgreementId = None, party: Party = None, as_json: Json = False) -> None:
+    """Whose hotline answers: each party's line, from its last settled line test."""
+    with _guarded(as_json):
+        system, party = _session(party)
+        lines = system.lines(party, _agreement_of(system, party, agreement))
+        if as_json:
+            _emit([line.model_dump(mode="json") for line in lines])
+        else:
+            console.print(render.lines_table(lines))
 
 
 @audit_app.command("verify")

@@ -32,7 +32,10 @@ from .conflicts import Finding
 from .errors import STATUS_BY_CODE, DeconflictionError, Forbidden
 from .geometry import Volume4D
 from .geometry.separation import VolumeConflict
-from .models import AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, MinimisedNotice, Notice, NoticePrivate, Subscription
+from .models import (
+    AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, HotlineMessage, InboxItem, LineStatus, MessageRefs,
+    MinimisedNotice, Notice, NoticePrivate, Subscription,
+)
 from .notices import Filing
 
 PROBLEM_KEYS = ("type", "title", "status", "detail", "code", "field", "instance")
@@ -257,6 +260,34 @@ class Client:
 
     def deadlines(self, subject_id: str | None = None, state: str | None = None) -> list[Deadline]:
         return [Deadline.model_validate(d) for d in self.pages("/v1/deadlines", subject_id=subject_id, state=state)]
+
+    # Hotline ----------------------------------------------------------------------------------------
+    def send_message(self, agreement_id: str, *, kind: str, text: str, to: Iterable[str] | None = None,
+                     refs: MessageRefs | dict | None = None, in_reply_to: str | None = None) -> HotlineMessage:
+        body: dict[str, Any] = {"agreement_id": agreement_id, "kind": kind, "text": text}
+        if to is not None:
+            body["to"] = list(to)
+        if refs is not None:
+            body["refs"] = refs.model_dump(mode="json") if isinstance(refs, MessageRefs) else refs
+        if in_reply_to is not None:
+            body["in_reply_to"] = in_reply_to
+        return HotlineMessage.model_validate(self._post("/v1/hotline/messages", body))
+
+    def acknowledge_message(self, message_id: str) -> Deadline:
+        return Deadline.model_validate(self._post(f"/v1/hotline/messages/{message_id}/ack"))
+
+    def inbox(self, *, agreement_id: str | None = None, state: str | None = None, limit: int = 100) -> list[InboxItem]:
+        page = self._get("/v1/hotline/inbox", agreement_id=agreement_id, state=state, limit=limit)
+        return [InboxItem.model_validate(i) for i in page["items"]]
+
+    def message(self, message_id: str) -> HotlineMessage:
+        return HotlineMessage.model_validate(self._get(f"/v1/hotline/messages/{message_id}"))
+
+    def thread(self, message_id: str) -> list[HotlineMessage]:
+        return [HotlineMessage.model_validate(m) for m in self._get(f"/v1/hotline/messages/{message_id}/thread")["items"]]
+
+    def lines(self, agreement_id: str) -> list[LineStatus]:
+        return [LineStatus.model_validate(line) for line in self._get("/v1/hotline/lines", agreement_id=agreement_id)["items"]]
 
     # Events -----------------------------------------------------------------------------------------
     def events(self, after_seq: int = 0, limit: int = 100) -> list[Event]:
@@ -504,6 +535,32 @@ class RemoteDeconfliction:
     def deadlines(self, party_id: str, subject_id: str | None = None, state: str | None = None) -> list[Deadline]:
         self._as(party_id)
         return self.api.deadlines(subject_id, state)
+
+    # Hotline
+    def send_message(self, party_id: str, agreement_id: str, *, kind: str, text: str, to: Iterable[str] | None = None,
+                     refs: MessageRefs | None = None, in_reply_to: str | None = None) -> HotlineMessage:
+        self._as(party_id)
+        return self.api.send_message(agreement_id, kind=kind, text=text, to=to, refs=refs, in_reply_to=in_reply_to)
+
+    def acknowledge_message(self, party_id: str, message_id: str) -> Deadline:
+        self._as(party_id)
+        return self.api.acknowledge_message(message_id)
+
+    def inbox(self, party_id: str, *, agreement_id: str | None = None, state: str | None = None, limit: int = 100) -> list[InboxItem]:
+        self._as(party_id)
+        return self.api.inbox(agreement_id=agreement_id, state=state, limit=limit)
+
+    def message(self, party_id: str | None, message_id: str) -> HotlineMessage:
+        self._as(party_id)
+        return self.api.message(message_id)
+
+    def thread(self, party_id: str, message_id: str) -> list[HotlineMessage]:
+        self._as(party_id)
+        return self.api.thread(message_id)
+
+    def lines(self, party_id: str, agreement_id: str) -> list[LineStatus]:
+        self._as(party_id)
+        return self.api.lines(agreement_id)
 
     # Events, subscriptions, webhooks
     def events(self, party_id: str, after_seq: int = 0, limit: int = 100) -> list[Event]:

@@ -7,7 +7,7 @@ from typing import Iterable
 
 from rich.table import Table
 
-from .models import Conflict, Notice
+from .models import Conflict, HotlineMessage, InboxItem, LineStatus, Notice
 from .units import metres_to_feet, metres_to_nautical_miles
 
 
@@ -74,4 +74,36 @@ def compliance_table(report) -> Table:
             str(p.acknowledgments_owed), str(p.acknowledged), str(p.acknowledged_late),
             _minutes(p.ack_delay_median_s), _minutes(p.ack_delay_max_s), str(p.overdue),
         )
+    return table
+
+
+def inbox_table(items: Iterable[InboxItem], title: str = "Hotline inbox") -> Table:
+    table = Table(title=title)
+    for column in ("id", "kind", "from", "sent", "text", "due", "state"):
+        table.add_column(column, overflow="fold")
+    for item in items:
+        m, d = item.message, item.deadline
+        state = d.state + (f" ×{d.escalations}" if d.escalations else "")
+        style = "bold red" if d.state == "overdue" else ""
+        table.add_row(short(m.id), m.kind, m.sender or "(line test)", when(m.created_at), m.text, when(d.due_at), state, style=style)
+    return table
+
+
+def messages_table(messages: Iterable[HotlineMessage], title: str = "Thread") -> Table:
+    table = Table(title=title)
+    for column in ("id", "kind", "from", "to", "sent", "text", "acknowledged by"):
+        table.add_column(column, overflow="fold")
+    for m in messages:
+        acks = ", ".join(f"{a.party_id} {'✓' if a.state == 'acknowledged' else a.state}" for a in m.acknowledgments)
+        table.add_row(short(m.id), m.kind, m.sender or "(line test)", ", ".join(m.to), when(m.created_at), m.text, acks)
+    return table
+
+
+def lines_table(lines: Iterable[LineStatus], title: str = "Hotline lines") -> Table:
+    table = Table(title=title)
+    for column in ("party", "line", "last test", "last answered"):
+        table.add_column(column)
+    for line in lines:
+        colour = {"up": "green", "down": "bold red"}.get(line.state, "yellow")
+        table.add_row(line.party_id, f"[{colour}]{line.state}[/]", when(line.last_test_at), when(line.last_ack_at))
     return table
