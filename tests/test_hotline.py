@@ -227,3 +227,18 @@ def test_hotline_deadlines_count_in_what_a_party_owes(tmp_path):
     sent = system.send_message("blue", "pact", kind="query", text="?", to=["green"])
     (owed,) = system.deadlines("green", subject_id=sent.id)
     assert owed.kind == "hotline" and owed.owner_id == "blue"
+
+
+def test_the_compliance_report_counts_hotline_escalations_and_missed_line_tests(tmp_path):
+    system, clock = make_system(tmp_path, alert_ack_deadline_s=60, hotline_escalation_interval_s=60, line_test_interval_s=3600)
+    start = clock.now
+    test = system.tick().line_tests[0]
+    system.acknowledge_message("blue", test.id)
+    system.send_message("blue", "pact", kind="alert", text="!", to=["red"])
+    for _ in range(3):
+        clock.advance(seconds=61)
+        system.tick()
+    rows = {p.party_id: p for p in system.compliance("pact", start, clock.now).parties}
+    assert rows["red"].hotline_escalations == 3 + 3 and rows["red"].line_tests_missed == 1  # the alert and the line test
+    assert rows["green"].hotline_escalations == 3 and rows["green"].line_tests_missed == 1
+    assert rows["blue"].hotline_escalations == 0 and rows["blue"].line_tests_missed == 0

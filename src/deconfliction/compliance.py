@@ -24,6 +24,8 @@ class PartyCompliance(BaseModel):
     ack_delay_median_s: float | None
     ack_delay_max_s: float | None
     overdue: int  # still unacknowledged past the deadline
+    hotline_escalations: int = 0  # times its unacknowledged hotline messages were escalated
+    line_tests_missed: int = 0  # line tests it let go overdue (acknowledged late or never)
 
 
 class ComplianceReport(BaseModel):
@@ -44,6 +46,11 @@ class ComplianceReport(BaseModel):
 
 def _median(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
+
+
+def _is_line_test(tx: Transaction, message_id: str) -> bool:
+    message = tx.get_message(message_id)
+    return message is not None and message.kind == "test" and message.sender is None
 
 
 def report(tx: Transaction, agreement_id: str, start: datetime, end: datetime) -> ComplianceReport:
@@ -79,6 +86,8 @@ def report(tx: Transaction, agreement_id: str, start: datetime, end: datetime) -
                 ack_delay_median_s=_median(delays),
                 ack_delay_max_s=max(delays) if delays else None,
                 overdue=sum(1 for d in owed if d.state == "overdue"),
+                hotline_escalations=sum(d.escalations for d in owed if d.kind == "hotline"),
+                line_tests_missed=sum(1 for d in owed if d.kind == "hotline" and d.escalations and _is_line_test(tx, d.subject_id)),
             )
         )
     return ComplianceReport(agreement_id=agreement_id, start=start, end=end, parties=rows)

@@ -66,13 +66,14 @@ def _minutes(seconds: float | None) -> str:
 
 def compliance_table(report) -> Table:
     table = Table(title=f"Compliance — {report.agreement_id}, {when(report.start)} to {when(report.end)}")
-    for column in ("party", "notices", "lead min", "lead median", "late", "acks owed", "acknowledged", "late acks", "ack delay median", "ack delay max", "overdue"):
+    for column in ("party", "notices", "lead min", "lead median", "late", "acks owed", "acknowledged", "late acks", "ack delay median", "ack delay max", "overdue", "hotline escalations", "line tests missed"):
         table.add_column(column, justify="right" if column != "party" else "left")
     for p in report.parties:
         table.add_row(
             p.party_id, str(p.notices), _minutes(p.lead_time_min_s), _minutes(p.lead_time_median_s), str(p.late_notices),
             str(p.acknowledgments_owed), str(p.acknowledged), str(p.acknowledged_late),
             _minutes(p.ack_delay_median_s), _minutes(p.ack_delay_max_s), str(p.overdue),
+            str(p.hotline_escalations), str(p.line_tests_missed),
         )
     return table
 
