@@ -1,0 +1,229 @@
+"""Operational intent references, as notices of the interface's agreement.
+
+An intent *is* a notice: its id, its manager (the party), its volumes (the extents), and its OVN (the
+notice's version), so the F3548 key is our awareness key and notices.py decides it. What F3548 adds
+(numeric version, Contingent, base URL, subscription) is an IntentRecord beside it. Notices filed
+through the native API appear here too (version 1, their state mapped, an empty base URL)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from .. import notices
+from ..errors import Forbidden, InvalidInput, InvalidState, MissingKey, NotFound, VersionMismatch
+from ..events import TOUCHING
+from ..geometry import Volume4D, volume_conflict
+from ..models import LIVE_STATES, Notice
+from ..store import Transaction
+from . import constraints as constraint_rules
+from . import subscriptions as subscription_rules
+from .config import F3548Config
+from .records import IntentRecord, SubscriptionRecord
+from .uss import availability, require_not_down
+from .wire import NULL_SUBSCRIPTION, check_future, text, time
+
+SC = "utm.strategic_coordination"
+CMSA = "utm.conformance_monitoring_sa"
+CP = "utm.constraint_processing"
+
+KEYED = {"Accepted", "Activated"}  # writes into these states must prove awareness (the key)
+TO_NOTICE = {"Accepted": "planned", "Activated": "active", "Nonconforming": "nonconforming", "Contingent": "nonconforming"}
+FROM_NOTICE = {"planned": "Accepted", "active": "Activated", "nonconforming": "Nonconforming"}
+# What a USS may move an intent to, from what (the standard's state diagram); the rest is a 400.
+ALLOWED: dict[str | None, set[str]] = {
+    None: {"Accepted", "Activated"},
+    "Accepted": {"Accepted", "Activated"},
+    "Activated": {"Activated", "Nonconforming", "Contingent"},
+    "Nonconforming": {"Nonconforming", "Activated", "Contingent"},
+    "Contingent": {"Contingent"},
+}
+
+
+class AirspaceConflict(MissingKey):
+    """409 with the standard's AirspaceConflictResponse: what the key lacked (intents, constraints)."""
+
+
+def state_of(notice: Notice, record: IntentRecord | None) -> str:
+    if record is not None and record.state == "Contingent" and notice.state == "nonconforming":
+        return "Contingent"  # our notice states have no Contingent; the record remembers it
+    return FROM_NOTICE[notice.state]
+
+
+def reference(tx: Transaction, notice: Notice, viewer: str, record: IntentRecord | None = None) -> dict[str, Any]:
+    """The wire reference of a live notice; the OVN only for its manager."""
+    record = record or tx.get_f3548_intent(notice.id)
+    out: dict[str, Any] = {
+        "id": notice.id,
+        "manager": notice.party_id,
+        "uss_availability": availability(tx, notice.party_id).availability,
+        # a change through the native API since the last /dss/v1 write counts once more
+        "version": (record.version + (notice.version != record.ovn)) if record else 1,
+        "state": state_of(notice, record),
+        "time_start": time(notice.start),
+        "time_end": time(notice.end),
+        "uss_base_url": record.uss_base_url if record else "",
+        "subscription_id": (record.subscription_id if record else None) or NULL_SUBSCRIPTION,
+    }
+    if viewer == notice.party_id:
+        out["ovn"] = notice.version
+    return out
+
+
+def _visible(tx: Transaction, cfg: F3548Config, notice_id: str) -> Notice:
+    notice = tx.get_notice(notice_id)
+    if notice is None or notice.agreement_id != cfg.agreement_id or not notice.is_live:
+        raise NotFound(f"no operational intent {notice_id}", field="entityid")
+    return notice
+
+
+def get(tx: Transaction, cfg: F3548Config, viewer: str, notice_id: str) -> dict[str, Any]:
+    return reference(tx, _visible(tx, cfg, notice_id), viewer)
+
+
+def query(tx: Transaction, cfg: F3548Config, viewer: str, area: Volume4D) -> list[dict[str, Any]]:
+    """Live intents (notices) of the agreement that intersect the area, exactly."""
+    found = tx.candidate_notices(cfg.agreement_id, [area], TOUCHING, LIVE_STATES)
+    hits = [n for n in found if any(volume_conflict(area, v, TOUCHING) for v in n.volumes)]
+    return [reference(tx, n, viewer) for n in sorted(hits, key=lambda n: n.id)]
+
+
+def _require_scopes(scopes: frozenset[str], state: str, new_subscription: dict | None) -> None:
+    """The reference DSS: Accepted/Activated are strategic coordination, the off-nominal states are
+    conformance monitoring; constraint notifications need constraint processing."""
+    needed = SC if state in KEYED else CMSA
+    if needed not in scopes:
+        raise Forbidden(f"putting an operational intent in state {state} needs the {needed} scope", field="state")
+    if new_subscription and new_subscription.get("notify_for_constraints") and CP not in scopes:
+        raise Forbidden(f"constraint notifications need the {CP} scope", field="new_subscription.notify_for_constraints")
+
+
+def _subscription(
+    tx: Transaction, cfg: F3548Config, *, uss: str, now: datetime, state: str, volumes: list[Volume4D], params: dict,
+    record: IntentRecord | None,
+) -> SubscriptionRecord | None:
+    """The subscription the intent will use: the one named, its implicit one grown, or a new implicit one."""
+    named = params.get("subscription_id")
+    new = params.get("new_subscription")
+    if named:
+        sub = tx.get_f3548_subscription(str(named).lower())
+        if sub is None or sub.agreement_id != cfg.agreement_id or sub.manager != uss:
+            raise InvalidInput(f"no subscription {named} of yours", field="subscription_id")
+        if not sub.notify_for_operational_intents:
+            raise InvalidInput("the subscription must provide notifications for operational intents", field="subscription_id")
+        if not subscription_rules.covers(sub.volumes, volumes):
+            raise InvalidInput("the subscription does not cover the operational intent's extents", field="subscription_id")
+        return sub
+    current = tx.get_f3548_subscription(record.subscription_id) if record and record.subscription_id else None
+    if current is not None and current.implicit:
+        return subscription_rules.implicit_for(
+            tx, cfg, uss=uss, now=now, volumes=volumes, uss_base_url=current.uss_base_url,
+            constraints=current.notify_for_constraints, existing=current,
+        )
+    if new:
+        return subscription_rules.implicit_for(
+            tx, cfg, uss=uss, now=now, volumes=volumes, uss_base_url=str(new["uss_base_url"]),
+            constraints=bool(new.get("notify_for_constraints")),
+        )
+    if current is not None and subscription_rules.covers(current.volumes, volumes):
+        return current  # an explicit subscription named earlier still serves
+    if state != "Accepted":
+        raise InvalidInput(f"an intent in state {state} needs subscription_id or new_subscription", field="new_subscription")
+    return None
+
+
+def _conflict(tx: Transaction, viewer: str, notice_ids: list[str], missing_constraints: list, message: str) -> AirspaceConflict:
+    missing = [tx.get_notice(i) for i in notice_ids]
+    return AirspaceConflict(
+        message, field="key",
+        details={
+            "missing_operational_intents": [reference(tx, n, viewer) for n in missing if n is not None],
+            "missing_constraints": [constraint_rules.reference(tx, c, viewer) for c in missing_constraints],
+        },
+    )
+
+
+def put(
+    tx: Transaction, cfg: F3548Config, *, uss: str, scopes: frozenset[str], now: datetime, notice_id: str, ovn: str | None,
+    params: dict, volumes: list[Volume4D],
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Create (ovn None) or update an intent; returns its reference and the subscribers to notify."""
+    state = text(params["state"])
+    _require_scopes(scopes, state, params.get("new_subscription"))
+    check_future(volumes, now, timedelta(days=cfg.intent_horizon_days), "extents")
+    key = [str(k) for k in params.get("key") or []]
+    existing = tx.get_notice(notice_id)
+    record: IntentRecord | None = None
+    if ovn is None:
+        if existing is not None:
+            raise InvalidState(f"operational intent {notice_id} already exists", field="entityid")
+        previous_state, previous_volumes = None, []
+    else:
+        existing = _visible(tx, cfg, notice_id)
+        if existing.party_id != uss:
+            raise Forbidden(f"operational intent {notice_id} is managed by {existing.party_id}", field="entityid")
+        if ovn != existing.version:
+            raise VersionMismatch("the operational intent has changed since that OVN", field="ovn")
+        record = tx.get_f3548_intent(notice_id)
+        previous_state, previous_volumes = state_of(existing, record), existing.volumes
+    if state not in ALLOWED[previous_state]:
+        raise InvalidInput(f"an operational intent cannot go from {previous_state or 'nothing'} to {state}", field="state")
+    if state in KEYED:
+        require_not_down(tx, uss, f"put an operational intent in state {state}")
+    sub = _subscription(tx, cfg, uss=uss, now=now, state=state, volumes=volumes, params=params, record=record)
+
+    keyed = state in KEYED
+    missing_constraints = []
+    if keyed and sub is not None and sub.notify_for_constraints:
+        missing_constraints = [c for c in constraint_rules.intersecting(tx, cfg, volumes) if c.ovn not in key]
+    try:
+        if ovn is None:
+            filing = notices.file_notice(tx, agreement_id=cfg.agreement_id, party_id=uss, volumes=volumes, now=now, key=key, notice_id=notice_id)
+            if state == "Activated":
+                filing = notices.activate_notice(tx, notice_id=notice_id, party_id=uss, now=now)
+        else:
+            target = TO_NOTICE[state]
+            filing = notices.change_notice(
+                tx, notice_id=notice_id, party_id=uss, now=now, version=ovn, volumes=volumes,
+                state=target if target != existing.state else None, key=key, as_flown=not keyed,
+            )
+    except MissingKey as refused:
+        ids = [m["id"] for m in refused.details.get("missing", [])]
+        raise _conflict(tx, uss, ids, missing_constraints, refused.message) from None
+    if missing_constraints:  # raising rolls back the write above
+        raise _conflict(tx, uss, [], missing_constraints, f"{len(missing_constraints)} constraint(s) are not in your key at their current OVN")
+
+    record = IntentRecord(
+        notice_id=notice_id, agreement_id=cfg.agreement_id, manager=uss, state=state,
+        version=(record.version + 1) if record else 1, ovn=filing.notice.version,
+        uss_base_url=str(params["uss_base_url"]), subscription_id=sub.id if sub else None,
+    )
+    before = tx.get_f3548_intent(notice_id)
+    tx.put_f3548_intent(record)
+    if before is not None and before.subscription_id not in (None, record.subscription_id):
+        _drop_orphaned_implicit(tx, before.subscription_id)
+    subscribers = subscription_rules.notify(tx, cfg, [*previous_volumes, *volumes], "intents")
+    return reference(tx, filing.notice, uss, record), subscribers
+
+
+def delete(tx: Transaction, cfg: F3548Config, *, uss: str, now: datetime, notice_id: str, ovn: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    notice = _visible(tx, cfg, notice_id)
+    if notice.party_id != uss:
+        raise Forbidden(f"operational intent {notice_id} is managed by {notice.party_id}", field="entityid")
+    if ovn != notice.version:
+        raise VersionMismatch("the operational intent has changed since that OVN", field="ovn")
+    require_not_down(tx, uss, "delete an operational intent")
+    record = tx.get_f3548_intent(notice_id)
+    gone = reference(tx, notice, uss, record)
+    notices.change_notice(tx, notice_id=notice_id, party_id=uss, now=now, version=ovn, state="cancelled" if notice.state == "planned" else "ended")
+    tx.delete_f3548_intent(notice_id)
+    if record is not None and record.subscription_id:
+        _drop_orphaned_implicit(tx, record.subscription_id)
+    return gone, subscription_rules.notify(tx, cfg, notice.volumes, "intents")
+
+
+def _drop_orphaned_implicit(tx: Transaction, subscription_id: str) -> None:
+    """An implicit subscription goes with the last intent that used it (the standard: the DSS manages it)."""
+    sub = tx.get_f3548_subscription(subscription_id)
+    if sub is not None and sub.implicit and not tx.f3548_intents_using(sub.id):
+        tx.delete_f3548_subscription(sub.id)

@@ -1,0 +1,175 @@
+"""F3548 subscriptions: explicit (a USS's own) and implicit (made for one operational intent), with
+notification indices, and the `subscribers` a writer must notify. Intersection is our exact 4-D
+geometry (overlap in time, altitude and area), not the reference DSS's ~1 km² cells."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Iterable, Literal
+
+from .. import audit
+from ..errors import Forbidden, InvalidInput, InvalidState, NotFound, VersionMismatch
+from ..events import TOUCHING
+from ..geometry import Volume4D, volume_conflict, volume_covers
+from ..notices import new_version
+from ..store import Transaction
+from .config import F3548Config
+from .records import SubscriptionRecord
+from .wire import new_id, time
+
+SC = "utm.strategic_coordination"
+CP = "utm.constraint_processing"
+
+
+def intersects(a: Iterable[Volume4D], b: Iterable[Volume4D]) -> bool:
+    b = list(b)
+    return any(volume_conflict(x, y, TOUCHING) for x in a for y in b)
+
+
+def covers(outer: list[Volume4D], inner: list[Volume4D]) -> bool:
+    """Every inner volume inside one outer volume (conservative: a volume split across two is 'not covered')."""
+    return all(any(volume_covers(o, v) for o in outer) for v in inner)
+
+
+def notify(tx: Transaction, cfg: F3548Config, volumes: list[Volume4D], about: Literal["intents", "constraints"]) -> list[dict[str, Any]]:
+    """Subscriptions that must hear of a change in `volumes`: their notification index goes up by one,
+    and they are returned grouped by USS base URL, as `subscribers` (the writer's own included)."""
+    start, end = min(v.time.start for v in volumes), max(v.time.end for v in volumes)
+    by_url: dict[str, list[dict[str, Any]]] = {}
+    for sub in tx.f3548_subscriptions(cfg.agreement_id, start, end):
+        wanted = sub.notify_for_operational_intents if about == "intents" else sub.notify_for_constraints
+        if not wanted or not intersects(sub.volumes, volumes):
+            continue
+        bumped = sub.model_copy(update={"notification_index": sub.notification_index + 1})
+        tx.put_f3548_subscription(bumped)
+        by_url.setdefault(bumped.uss_base_url, []).append({"subscription_id": bumped.id, "notification_index": bumped.notification_index})
+    return [{"uss_base_url": url, "subscriptions": subs} for url, subs in sorted(by_url.items())]
+
+
+def to_wire(tx: Transaction, sub: SubscriptionRecord) -> dict[str, Any]:
+    dependents = [r.notice_id for r in tx.f3548_intents_using(sub.id)]
+    return {
+        "id": sub.id,
+        "version": sub.version,
+        "notification_index": sub.notification_index,
+        "time_start": time(sub.time_start),
+        "time_end": time(sub.time_end),
+        "uss_base_url": sub.uss_base_url,
+        "notify_for_operational_intents": sub.notify_for_operational_intents,
+        "notify_for_constraints": sub.notify_for_constraints,
+        "implicit_subscription": sub.implicit,
+        "dependent_operational_intents": dependents,
+    }
+
+
+def own(tx: Transaction, cfg: F3548Config, uss: str, subscription_id: str) -> SubscriptionRecord:
+    """One of the caller's subscriptions; another USS's is as good as absent (404)."""
+    sub = tx.get_f3548_subscription(subscription_id)
+    if sub is None or sub.agreement_id != cfg.agreement_id or sub.manager != uss:
+        raise NotFound(f"no subscription {subscription_id}", field="subscriptionid")
+    return sub
+
+
+def query(tx: Transaction, cfg: F3548Config, uss: str, area: Volume4D) -> list[SubscriptionRecord]:
+    """The caller's subscriptions that intersect the area (only one's own, as the standard says)."""
+    found = tx.f3548_subscriptions(cfg.agreement_id, area.time.start, area.time.end, manager=uss)
+    return [s for s in found if intersects(s.volumes, [area])]
+
+
+def check_duration(cfg: F3548Config, volume: Volume4D, now: datetime) -> None:
+    if volume.time.end <= now:
+        raise InvalidInput("the end time is in the past", field="extents.time_end")
+    if volume.time.end - volume.time.start > timedelta(hours=cfg.subscription_max_hours):
+        raise InvalidInput(f"a subscription may last at most {cfg.subscription_max_hours:.0f} hours", field="extents.time_end")
+
+
+def _check_flags(scopes: frozenset[str], intents: bool, constraints: bool) -> None:
+    if not (intents or constraints):
+        raise InvalidInput("ask for at least one kind of notification (notify_for_operational_intents or notify_for_constraints)", field="notify_for_operational_intents")
+    if intents and SC not in scopes:
+        raise Forbidden(f"notifications for operational intents need the {SC} scope", field="notify_for_operational_intents")
+    if constraints and CP not in scopes:
+        raise Forbidden(f"notifications for constraints need the {CP} scope", field="notify_for_constraints")
+
+
+def put(
+    tx: Transaction, cfg: F3548Config, *, uss: str, scopes: frozenset[str], now: datetime, subscription_id: str,
+    version: str | None, volume: Volume4D, uss_base_url: str, intents: bool, constraints: bool,
+) -> SubscriptionRecord:
+    """Create (version None) or update a subscription."""
+    _check_flags(scopes, intents, constraints)
+    check_duration(cfg, volume, now)
+    existing = tx.get_f3548_subscription(subscription_id)
+    if version is None:
+        if existing is not None:
+            raise InvalidState(f"subscription {subscription_id} already exists", field="subscriptionid")
+        implicit = False
+    else:
+        if existing is None or existing.agreement_id != cfg.agreement_id:
+            raise NotFound(f"no subscription {subscription_id}", field="subscriptionid")
+        if existing.manager != uss:
+            raise InvalidState(f"subscription {subscription_id} is managed by another USS", field="subscriptionid")
+        if version != existing.version:
+            raise VersionMismatch(f"the subscription is at another version than {version!r}", field="version")
+        _keep_dependents_covered(tx, existing, [volume], intents)
+        implicit = existing.implicit
+    sub = SubscriptionRecord(
+        id=subscription_id, agreement_id=cfg.agreement_id, manager=uss, version=new_version(),
+        notification_index=existing.notification_index if existing else 0, uss_base_url=uss_base_url,
+        notify_for_operational_intents=intents, notify_for_constraints=constraints, implicit=implicit, volumes=[volume],
+    )
+    tx.put_f3548_subscription(sub)
+    audit.record(tx, uss, "f3548.subscription." + ("created" if version is None else "updated"), sub.id,
+                 {"notify_for_operational_intents": intents, "notify_for_constraints": constraints}, now)
+    return sub
+
+
+def _keep_dependents_covered(tx: Transaction, sub: SubscriptionRecord, volumes: list[Volume4D], intents: bool) -> None:
+    """The standard: an update that would leave an operational intent without coverage is a bad request."""
+    for record in tx.f3548_intents_using(sub.id):
+        notice = tx.get_notice(record.notice_id)
+        if notice is None or not notice.is_live:
+            continue
+        if not intents or not covers(volumes, notice.volumes):
+            raise InvalidInput(
+                f"operational intent {notice.id} depends on this subscription, which would no longer cover it",
+                field="extents",
+            )
+
+
+def delete(tx: Transaction, cfg: F3548Config, *, uss: str, now: datetime, subscription_id: str, version: str) -> SubscriptionRecord:
+    sub = tx.get_f3548_subscription(subscription_id)
+    if sub is None or sub.agreement_id != cfg.agreement_id:
+        raise NotFound(f"no subscription {subscription_id}", field="subscriptionid")
+    if sub.manager != uss:
+        raise InvalidState(f"subscription {subscription_id} is managed by another USS", field="subscriptionid")
+    if version != sub.version:
+        raise VersionMismatch(f"the subscription is at another version than {version!r}", field="version")
+    dependents = [r.notice_id for r in tx.f3548_intents_using(sub.id)]
+    if dependents:
+        raise InvalidInput(f"operational intents depend on this subscription: {', '.join(dependents)}", field="subscriptionid")
+    tx.delete_f3548_subscription(sub.id)
+    audit.record(tx, uss, "f3548.subscription.deleted", sub.id, {}, now)
+    return sub
+
+
+def implicit_for(
+    tx: Transaction, cfg: F3548Config, *, uss: str, now: datetime, volumes: list[Volume4D], uss_base_url: str, constraints: bool,
+    existing: SubscriptionRecord | None = None,
+) -> SubscriptionRecord:
+    """The implicit subscription of an intent: made to cover its extents, and grown (never shrunk) to
+    cover new extents, as the reference DSS does, so notifications in flight are not lost."""
+    if existing is None:
+        sub = SubscriptionRecord(
+            id=new_id(), agreement_id=cfg.agreement_id, manager=uss, version=new_version(), uss_base_url=uss_base_url,
+            notify_for_operational_intents=True, notify_for_constraints=constraints, implicit=True, volumes=list(volumes),
+        )
+        action = "created"
+    else:
+        grown = [*existing.volumes, *[v for v in volumes if not covers(existing.volumes, [v])]]
+        sub = existing.model_copy(update={"volumes": grown, "version": new_version()})
+        action = "updated"
+    tx.put_f3548_subscription(sub)
+    audit.record(tx, uss, f"f3548.subscription.{action}", sub.id, {"implicit": True}, now)
+    return sub
+

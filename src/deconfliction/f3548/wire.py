@@ -1,0 +1,138 @@
+"""F3548 wire shapes ↔ our models: the one place where the interface's JSON meets Volume4D and notices.
+
+Requests are parsed with the standard's own types (uas_standards, which ignores undeclared fields as
+the standard requires); a shape error is a 400 naming the field. Limits are checked here, before any
+transaction: area (413), vertices, time spans and the subscription duration (400)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from implicitdict import ImplicitDict
+from pydantic import ValidationError
+
+from ..errors import InvalidInput, PayloadTooLarge
+from ..geometry import AltitudeBand, Circle, Polygon, TimeWindow, Volume4D, area_m2, invalid_from_validation
+from ..geometry.volume import MAX_ALTITUDE_M, MIN_ALTITUDE_M
+
+T = TypeVar("T", bound=ImplicitDict)
+
+NULL_SUBSCRIPTION = "00000000-0000-4000-8000-000000000000"  # as the reference DSS: an intent without one
+_UUID4 = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$")
+_AT = re.compile(r"^At ([^:]+): (.*)$", re.S)
+
+
+def parse(body: Any, kind: type[T]) -> T:
+    """The request body as the standard's type; unknown fields are dropped (the standard says ignore them)."""
+    if not isinstance(body, dict):
+        raise InvalidInput(f"expected a JSON object ({kind.__name__})", field="body")
+    try:
+        return ImplicitDict.parse(body, kind)
+    except (ValueError, TypeError, KeyError) as exc:
+        message = str(exc)
+        match = _AT.match(message)
+        if match:  # "At extents[0].volume: ..." → field extents.0.volume
+            field = re.sub(r"\[(\d+)\]", r".\1", match.group(1))
+            raise InvalidInput(match.group(2), field=field) from None
+        missing = re.match(r'Required field "([^"]+)"', message)
+        raise InvalidInput(message, field=missing.group(1) if missing else "body") from None
+
+
+def text(value: Any) -> str:
+    """A string field of a parsed request (the standard's enums are str Enums)."""
+    return str(value.value) if hasattr(value, "value") else str(value)
+
+
+def entity_id(value: str, field: str = "entityid") -> str:
+    if not _UUID4.match(value):
+        raise InvalidInput(f"{value!r} is not a version-4 UUID", field=field)
+    return value.lower()
+
+
+def _time(obj: Any, field: str) -> datetime | None:
+    if obj is None:
+        return None
+    value = obj.get("value") if isinstance(obj, dict) else None
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"not an RFC 3339 time: {value!r}", field=f"{field}.value") from None
+    if moment.tzinfo is None:
+        raise InvalidInput("the time zone must be given ('Z')", field=f"{field}.value")
+    return moment
+
+
+def _altitude(obj: Any, default: float, field: str, required: bool) -> float:
+    if obj is None:
+        if required:
+            raise InvalidInput("is required", field=field)
+        return default
+    return float(obj["value"])  # reference W84 and units M: the standard's only values, checked by parse()
+
+
+def volume(obj: Any, field: str, *, now: datetime, required: bool, max_vertices: int, default_hours: float = 24.0) -> Volume4D:
+    """Our Volume4D from an F3548 Volume4D. `required`: altitudes and times must be given (extents of
+    intents and constraints); otherwise they default to everything, and now … now + `default_hours`."""
+    body = obj.get("volume") or {}
+    polygon, circle = body.get("outline_polygon"), body.get("outline_circle")
+    if (polygon is None) == (circle is None):
+        raise InvalidInput("give exactly one of outline_polygon and outline_circle", field=f"{field}.volume")
+    try:
+        if polygon is not None:
+            vertices = polygon.get("vertices") or []
+            if len(vertices) > max_vertices:
+                raise InvalidInput(f"at most {max_vertices} vertices (got {len(vertices)})", field=f"{field}.volume.outline_polygon.vertices")
+            footprint: Polygon | Circle = Polygon(vertices=tuple((float(v["lng"]), float(v["lat"])) for v in vertices))
+        else:
+            center, radius = circle.get("center"), circle.get("radius")
+            if center is None or radius is None:
+                raise InvalidInput("a circle needs center and radius", field=f"{field}.volume.outline_circle")
+            footprint = Circle(lon=float(center["lng"]), lat=float(center["lat"]), radius_m=float(radius["value"]))
+    except ValidationError as exc:
+        raise invalid_from_validation(exc, f"{field}.volume.{'outline_polygon' if polygon is not None else 'outline_circle'}") from None
+    lower = _altitude(body.get("altitude_lower"), MIN_ALTITUDE_M, f"{field}.volume.altitude_lower", required)
+    upper = _altitude(body.get("altitude_upper"), MAX_ALTITUDE_M, f"{field}.volume.altitude_upper", required)
+    start = _time(obj.get("time_start"), f"{field}.time_start")
+    end = _time(obj.get("time_end"), f"{field}.time_end")
+    if required and start is None:
+        raise InvalidInput("is required", field=f"{field}.time_start")
+    if required and end is None:
+        raise InvalidInput("is required", field=f"{field}.time_end")
+    start = start or now
+    end = end or max(start, now) + timedelta(hours=default_hours)
+    try:
+        band = AltitudeBand(lower_m=lower, upper_m=upper, datum="W84")
+    except ValidationError as exc:
+        raise invalid_from_validation(exc, f"{field}.volume.altitude") from None
+    try:
+        window = TimeWindow(start=start, end=end)
+    except ValidationError as exc:
+        raise invalid_from_validation(exc, f"{field}.time") from None
+    return Volume4D(footprint=footprint, altitude=band, time=window)
+
+
+def check_area(volumes: list[Volume4D], max_km2: float, field: str) -> None:
+    """413, as the standard answers an area too large (each volume's footprint against the limit)."""
+    for i, v in enumerate(volumes):
+        km2 = area_m2(v.footprint) / 1e6
+        if km2 > max_km2:
+            raise PayloadTooLarge(f"the area of {field}[{i}] is {km2:,.0f} km², more than {max_km2:,.0f} km²", field=f"{field}.{i}.volume")
+
+
+def check_future(volumes: list[Volume4D], now: datetime, horizon: timedelta, field: str) -> None:
+    for i, v in enumerate(volumes):
+        if v.time.end <= now:
+            raise InvalidInput("the end time is in the past", field=f"{field}.{i}.time_end")
+        if v.time.end - now > horizon:
+            raise InvalidInput(f"ends more than {horizon.days} days ahead", field=f"{field}.{i}.time_end")
+
+
+def time(moment: datetime) -> dict[str, str]:
+    return {"value": moment.isoformat().replace("+00:00", "Z"), "format": "RFC3339"}
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
