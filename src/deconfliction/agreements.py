@@ -71,14 +71,15 @@ class ChannelAssignment(BaseModel):
             return [{"name": c, "contact": c} if isinstance(c, str) else c for c in pool]
         return pool
 
-    @model_validator(mode="after")
-    def _plain(self) -> "ChannelAssignment":
-        names = [c.name for c in self.pool]
+    @field_validator("pool")
+    @classmethod
+    def _plain(cls, pool: list[Channel]) -> list[Channel]:
+        names = [c.name for c in pool]
         if len(set(names)) != len(names):
             raise ValueError("pool channel names must be unique")
-        if any(c.area is not None or c.start is not None or c.end is not None for c in self.pool):
+        if any(c.area is not None or c.start is not None or c.end is not None for c in pool):
             raise ValueError("pool channels take their area and time from the cluster they are assigned to; give only name and contact")
-        return self
+        return pool
 
 
 class Party(BaseModel):

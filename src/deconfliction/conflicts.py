@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from . import acknowledgments, audit
+from . import acknowledgments, audit, channel_assignment
 from .agreements import Agreement
 from .errors import Forbidden, NotFound
 from .events import publish
@@ -84,12 +84,18 @@ def _tell_both(tx: Transaction, agreement: Agreement, conflict: Conflict, kind: 
 
 def reconcile(tx: Transaction, agreement: Agreement, notice: Notice, findings: list[Finding], now: datetime) -> list[Conflict]:
     """Bring the stored conflicts of `notice` in line with `findings`: open new ones, update those
-    that continue (each side must acknowledge again what changed), clear the rest. Returns the open ones."""
+    that continue (each side must acknowledge again what changed), clear the rest. Returns the open ones.
+
+    Where the agreement assigns channels from a pool, the assignment runs before anyone is told, so the
+    events name the channel the conflict ends up with."""
+    pooled = agreement.channel_assignment is not None
     existing = {c.other_notice(notice.id): c for c in tx.conflicts_of_notice(notice.id)}
-    current: list[Conflict] = []
+    told: list[tuple[Conflict, str]] = []
     for finding in findings if notice.is_live else []:
         shape = _shape(agreement, notice, finding.notice, finding.closest)
         previous = existing.pop(finding.notice.id, None)
+        if pooled:
+            shape["channel"] = previous.channel if previous is not None else None  # the pool decides, below
         if previous is None:
             conflict = Conflict(id=str(uuid.uuid4()), opened_at=now, updated_at=now, **shape)
             kind = "conflict.opened"
@@ -97,13 +103,17 @@ def reconcile(tx: Transaction, agreement: Agreement, notice: Notice, findings: l
             conflict = previous.model_copy(update={**shape, "updated_at": now, "acknowledged_a": None, "acknowledged_b": None})
             kind = "conflict.updated"
         tx.put_conflict(conflict)
-        _tell_both(tx, agreement, conflict, kind, now)
-        current.append(conflict)
+        told.append((conflict, kind))
     for stale in existing.values():
         cleared = stale.model_copy(update={"state": "cleared", "cleared_at": now, "updated_at": now})
         tx.put_conflict(cleared)
-        _tell_both(tx, agreement, cleared, "conflict.cleared", now)
-    return current
+        told.append((cleared, "conflict.cleared"))
+    if pooled:
+        changed = channel_assignment.assign(tx, agreement, now, quiet={c.id for c, _ in told})
+        told = [(changed.get(c.id, c), kind) for c, kind in told]
+    for conflict, kind in told:
+        _tell_both(tx, agreement, conflict, kind, now)
+    return [c for c, kind in told if kind != "conflict.cleared"]
 
 
 def acknowledge(tx: Transaction, conflict_id: str, party_id: str, now: datetime) -> Conflict:

@@ -40,8 +40,9 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 from . import audit
 from . import notices as notice_rules
 from .agreements import Agreement
+from .channels import AssignedArea, assigned_areas, choose, contact_of
 from .events import publish
-from .models import LIVE_STATES, Notice
+from .models import LIVE_STATES, ChannelRef, Notice
 from .monitor import Alert, Minima, Monitor, MonitorConfig, volumes_checker
 from .monitor.reports import MalformedReport, PositionReport, report_from_mapping
 
@@ -109,10 +110,15 @@ class TacticalCycle:
 
 @dataclass
 class _Watch:
-    """One agreement's monitor, with the agreement as last read (for its channels)."""
+    """One agreement's monitor, with the agreement as last read (for its channels) and, where the
+    agreement has a pool, the channels assigned to its clusters as read at the last step."""
 
     agreement: Agreement
     monitor: Monitor
+    assigned: list[AssignedArea] = field(default_factory=list)
+
+    def channel_at(self, lon: float, lat: float, when: datetime) -> ChannelRef | None:
+        return choose(self.agreement, self.assigned, lon, lat, when)
 
 
 @dataclass(frozen=True)
@@ -192,7 +198,7 @@ class TacticalService:
         holder: dict[str, _Watch] = {}
 
         def channel_for(lon: float, lat: float, altitude_m: float, when: datetime) -> str | None:
-            channel = holder["watch"].agreement.channel_at(lon, lat, when)
+            channel = holder["watch"].channel_at(lon, lat, when)
             return channel.name if channel is not None else None
 
         def volumes_of(notice_id: str):
@@ -209,11 +215,17 @@ class TacticalService:
         return holder["watch"]
 
     def _queue(self, agreement: Agreement, alert: Alert) -> None:
-        alert = alert.model_copy(update={"id": f"{agreement.id}:{self.run}:{alert.id}"})
+        update: dict[str, Any] = {"id": f"{agreement.id}:{self.run}:{alert.id}"}
+        if alert.channel is None and alert.kind.startswith("conformance") and alert.aircraft:
+            # A conformance alert happens where its aircraft is.
+            where = alert.aircraft[0]
+            found = self._watches[agreement.id].channel_at(where.lon, where.lat, alert.at) if agreement.id in self._watches else None
+            update["channel"] = found.name if found is not None else None
+        alert = alert.model_copy(update=update)
         channel = None
         if alert.channel is not None:
-            found = next((c for c in agreement.channels if c.name == alert.channel), None)
-            channel = {"name": alert.channel, "contact": found.contact} if found else {"name": alert.channel}
+            contact = contact_of(agreement, alert.channel)
+            channel = {"name": alert.channel, "contact": contact} if contact else {"name": alert.channel}
         self._pending.append(Published(agreement.id, alert, channel, tuple(alert.parties)))
         if len(self._pending) > MAX_PENDING:
             dropped = self._pending.pop(0)
@@ -301,12 +313,15 @@ class TacticalService:
         cycle = TacticalCycle(when)
         with self.system.store.transaction(write=False) as tx:
             agreements = tx.list_agreements(None)
+            assigned = {a.id: assigned_areas(tx, a) for a in agreements if a.channel_assignment is not None}
             with self._lock:
                 flying = {n for w in self._watches.values() for s in w.monitor.tracks._slot.values()
                           if (n := w.monitor.tracks.notice_id[s]) is not None}
             notices = {notice_id: tx.get_notice(notice_id) for notice_id in sorted(flying)}
         with self._lock:
             self._sync_agreements(agreements, complete=True)
+            for agreement_id, watch in self._watches.items():
+                watch.assigned = assigned.get(agreement_id, [])
             self._notices = {k: v for k, v in notices.items() if v is not None}
             before = len(self._pending)
             aircraft = set()
