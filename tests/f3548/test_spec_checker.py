@@ -15,7 +15,7 @@ def test_a_reference_without_a_manager_is_not_a_valid_body():
     assert spec.check("GET", path, 200, {"operational_intent_reference": reference}) == "GetOperationalIntentReferenceResponse"
     with pytest.raises(AssertionError, match="manager"):
         spec.check("GET", path, 200, {"operational_intent_reference": {k: v for k, v in reference.items() if k != "manager"}})
-    with pytest.raises(AssertionError, match="pattern|does not match"):
+    with pytest.raises(AssertionError, match="not-a-uuid"):
         spec.check("GET", path, 200, {"operational_intent_reference": {**reference, "id": "not-a-uuid"}})
 
 
