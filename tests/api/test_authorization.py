@@ -61,6 +61,7 @@ CASES = [
     Case("replace agreement", "PUT", lambda w: "/v1/agreements/new-pact", only_admin(200), lambda w, now: AGREEMENT),
     Case("compliance", "GET", lambda w: "/v1/agreements/pact/compliance?from=2026-01-01&to=2027-01-01",
          {"admin": 200, "owner": 403, "member": 403, "nonmember": 403, "observer": 200, "reader": 403}),
+    Case("channel plan", "GET", lambda w: "/v1/agreements/pact/channels?lon=2.35&lat=48.85", {**everyone(200), "nonmember": 404}),
     Case("list parties", "GET", lambda w: "/v1/parties", everyone(200)),
     Case("save party", "POST", lambda w: "/v1/parties", only_admin(201), lambda w, now: {"id": "purple", "name": "Purple"}),
     Case("get co-member party", "GET", lambda w: "/v1/parties/red", {**everyone(200), "nonmember": 404}),

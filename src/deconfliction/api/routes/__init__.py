@@ -4,6 +4,7 @@ from . import (
     acknowledgments,
     agreements,
     audit,
+    channels,
     compliance,
     conflicts,
     events,
@@ -20,6 +21,7 @@ from . import (
 ROUTERS = [
     health.router,
     agreements.router,
+    channels.router,
     compliance.router,
     parties.router,
     notices.router,
