@@ -220,7 +220,7 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
         params = wire.parse(body, api.PutSubscriptionParameters)
         volume = wire.volume(params["extents"], "extents", now=now(), required=False, max_vertices=cfg.intent_max_vertices,
                              default_hours=cfg.subscription_max_hours)
-        wire.check_area([volume], cfg.max_area_km2, "extents")
+        wire.check_area([volume], cfg.max_area_km2, "extents", InvalidInput)  # the standard lists no 413 here
         intents, constraints = bool(params.get("notify_for_operational_intents")), bool(params.get("notify_for_constraints"))
 
         def work(tx):

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from implicitdict import ImplicitDict
 from pydantic import ValidationError
 
-from ..errors import InvalidInput, PayloadTooLarge
+from ..errors import DeconflictionError, InvalidInput, PayloadTooLarge
 from ..geometry import AltitudeBand, Circle, Polygon, TimeWindow, Volume4D, area_m2, invalid_from_validation
 from ..geometry.volume import MAX_ALTITUDE_M, MIN_ALTITUDE_M
 
@@ -114,12 +114,14 @@ def volume(obj: Any, field: str, *, now: datetime, required: bool, max_vertices:
     return Volume4D(footprint=footprint, altitude=band, time=window)
 
 
-def check_area(volumes: list[Volume4D], max_km2: float, field: str) -> None:
-    """413, as the standard answers an area too large (each volume's footprint against the limit)."""
+def check_area(volumes: list[Volume4D], max_km2: float, field: str, error: type[DeconflictionError] = PayloadTooLarge) -> None:
+    """413, as the standard answers an area too large (each volume's footprint against the limit);
+    `error` InvalidInput (400) where the operation documents no 413 (subscriptions)."""
     for i, v in enumerate(volumes):
         km2 = area_m2(v.footprint) / 1e6
         if km2 > max_km2:
-            raise PayloadTooLarge(f"the area of {field}[{i}] is {km2:,.0f} km², more than {max_km2:,.0f} km²", field=f"{field}.{i}.volume")
+            where = field if len(volumes) == 1 and field != "extents" else f"{field}.{i}"
+            raise error(f"the area is {km2:,.0f} km², more than {max_km2:,.0f} km²", field=f"{where}.volume")
 
 
 def check_future(volumes: list[Volume4D], now: datetime, horizon: timedelta, field: str) -> None:
