@@ -364,6 +364,36 @@ def conflicts_ack(conflict_id: str, party: Party = None, as_json: Json = False) 
             console.print(render.conflicts_table([conflict], title="Acknowledged"))
 
 
+@app.command()
+def channels(
+    party: Party = None,
+    agreement: AgreementId = None,
+    at_lon: Annotated[Optional[float], typer.Option("--at-lon", help="With --at-lat: the channels that apply at this place, the applying one first.")] = None,
+    at_lat: Annotated[Optional[float], typer.Option("--at-lat", help="Latitude of that place.")] = None,
+    at: Annotated[Optional[datetime], typer.Option("--at", help="Only channels in effect then (UTC).", formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d"])] = None,
+    area: Annotated[Optional[Path], typer.Option(help="Only channels reaching into these volumes (file; not with --server).")] = None,
+    as_json: Json = False,
+) -> None:
+    """The agreement's channel plan: its channels and those assigned from its pool (docs/channels.md)."""
+    with _guarded(as_json):
+        if (at_lon is None) != (at_lat is None):
+            raise InvalidInput("give --at-lon and --at-lat together", field="--at-lat" if at_lat is None else "--at-lon")
+        system, party = _session(party)
+        agreement_id = _agreement_of(system, party, agreement)
+        when = at if at is None or at.tzinfo else at.replace(tzinfo=timezone.utc)
+        point = (at_lon, at_lat) if at_lon is not None and at_lat is not None else None
+        areas = load_volumes(_read_json(area), now=system.clock()) if area else [None]
+        found: dict[tuple, Any] = {}
+        for volume in areas:
+            for item in system.channels(party, agreement_id, area=volume, at=when, point=point):
+                found.setdefault((item.name, item.source, tuple(item.notices)), item)
+        items = list(found.values())
+        if as_json:
+            _emit([i.model_dump(mode="json") for i in items])
+        else:
+            console.print(render.channels_table(items, title=f"Channels of {agreement_id}" + (f" at {at_lon}, {at_lat}" if point else "")))
+
+
 @notice_app.command("ack")
 def notice_ack(notice_id: str, party: Party = None, as_json: Json = False) -> None:
     """Acknowledge another party's notice (its current version)."""

@@ -27,9 +27,10 @@ import httpx
 from . import errors as errors_module
 from .agreements import Agreement, Party
 from .audit import Verdict
+from .channels import PlanItem
 from .compliance import ComplianceReport
 from .conflicts import Finding
-from .errors import STATUS_BY_CODE, DeconflictionError, Forbidden
+from .errors import STATUS_BY_CODE, DeconflictionError, Forbidden, InvalidInput
 from .geometry import Volume4D
 from .geometry.separation import VolumeConflict
 from .models import (
@@ -385,6 +386,10 @@ class Client:
     def compliance_csv(self, agreement_id: str, start: datetime, end: datetime) -> str:
         return self.request("GET", f"/v1/agreements/{agreement_id}/compliance", params={"from": _iso(start), "to": _iso(end), "format": "csv"}).text
 
+    def channels(self, agreement_id: str, *, lon: float | None = None, lat: float | None = None, at: datetime | None = None) -> list[PlanItem]:
+        params = {k: v for k, v in {"lon": lon, "lat": lat, "at": _iso(at) if at else None}.items() if v is not None}
+        return [PlanItem.model_validate(i) for i in self._get(f"/v1/agreements/{agreement_id}/channels", **params)["items"]]
+
 
 def _sse(lines: Iterable[str]) -> Iterator[tuple[str, str | None]]:
     """(data, id) of each Server-Sent Event; comments and pings are skipped."""
@@ -617,3 +622,11 @@ class RemoteDeconfliction:
 
     def compliance(self, agreement_id: str, start: datetime, end: datetime) -> ComplianceReport:
         return self.api.compliance(agreement_id, start, end)
+
+    def channels(self, party_id: str | None, agreement_id: str, *, area=None, at: datetime | None = None,
+                 point: tuple[float, float] | None = None) -> list[PlanItem]:
+        self._as(party_id)
+        if area is not None:
+            raise InvalidInput("the channel plan for an area is not offered over HTTP; give a point", field="area")
+        lon, lat = point if point is not None else (None, None)
+        return self.api.channels(agreement_id, lon=lon, lat=lat, at=at)

@@ -53,10 +53,31 @@ def conflicts_table(conflicts: Iterable[Conflict], title: str = "Conflicts") -> 
             distance(c.lateral_m),
             height(c.vertical_m),
             f"{when(c.time_start)} → {c.time_end.strftime('%H:%MZ')}",
-            f"{c.channel.name} {c.channel.contact}" if c.channel else "—",
+            (f"{c.channel.name} {c.channel.contact}" + (" (pool exhausted: a neighbour shares it)" if c.channel.pool_exhausted else "")) if c.channel else "—",
             acks,
             c.state,
         )
+    return table
+
+
+def _area(area: dict | None) -> str:
+    if area is None:
+        return "everywhere"
+    if area["type"] == "Point":
+        lon, lat = area["coordinates"]
+        return f"within {distance(area['radius_m'])} of {lat:.4f},{lon:.4f}"
+    if area["type"] == "Polygon":
+        return f"polygon of {len(area['coordinates'][0]) - 1} vertices"
+    return f"{len(area['geometries'])} footprint(s) of its cluster"
+
+
+def channels_table(items, title: str = "Channels") -> Table:
+    table = Table(title=title)
+    for column in ("channel", "contact", "area", "from", "to", "source"):
+        table.add_column(column, overflow="fold")
+    for item in items:
+        source = "assigned" + (f" to {len(item.notices)} notices" if item.notices else "") + (", pool exhausted" if item.pool_exhausted else "") if item.source == "assigned" else item.source
+        table.add_row(item.name, item.contact, _area(item.area), when(item.start), when(item.end), source)
     return table
 
 

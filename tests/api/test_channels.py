@@ -43,3 +43,14 @@ def test_bad_places_and_times_are_refused_naming_the_field(http, tokens):
         response = http.get("/v1/agreements/pact/channels", params=params, headers=member)
         assert response.status_code == 400 and response.json()["code"] == "invalid_input", params
         assert response.json()["field"].endswith(field), (params, response.json())
+
+
+def test_the_python_client_reads_the_plan_for_a_point(app, tokens):
+    from fastapi.testclient import TestClient
+
+    from deconfliction.client import RemoteDeconfliction
+
+    with TestClient(app) as client:
+        remote = RemoteDeconfliction("http://testserver", tokens["member"], transport=client._transport)
+        assert [i.name for i in remote.channels("red", "pact", point=(2.35, 48.85))] == ["paris", "guard"]
+        assert [i.name for i in remote.channels("red", "pact")] == ["guard", "paris"]
