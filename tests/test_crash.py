@@ -1,5 +1,5 @@
-"""Invariant 2 (nothing lost) under kill -9: a real `deconfliction serve` on a file, clients filing and
-acknowledging from threads, the server killed at random moments and restarted on the same file.
+"""Invariant 2 (nothing lost) under kill -9: a real `deconfliction serve` on a file, clients filing,
+acknowledging and talking over the hotline from threads, the server killed at random moments and restarted on the same file.
 
 At the end: every write that got a 2xx is there (notices at the version returned, acknowledgments),
 every party's pull feed — resumed from the last seq seen across every crash — saw exactly the events
@@ -42,6 +42,8 @@ class Ledger:
         self.lock = threading.Lock()
         self.notices: dict[str, tuple[str, str]] = {}  # id -> (owner, version)
         self.acks: set[tuple[str, str]] = set()  # (party, notice id)
+        self.messages: dict[str, str] = {}  # hotline message id -> sender
+        self.message_acks: set[tuple[str, str]] = set()  # (party, message id)
         self.unknown = 0  # requests cut off by a crash: may or may not have happened
         self.refusals = 0
         self.writes = 0
@@ -71,6 +73,26 @@ def client(server: Server, token: str, party: str, ledger: Ledger, stop: threadi
     with httpx.Client(headers=headers, timeout=5.0) as http:
         while not stop.is_set() and ledger.writes < MAX_WRITES:
             try:
+                roll = rng.random()
+                if roll < 0.1:
+                    reply = http.post(f"{server.url}/v1/hotline/messages", json={
+                        "agreement_id": "city", "kind": rng.choice(["alert", "info", "query"]), "text": f"from {party}",
+                        "to": [rng.choice([p for p in PARTIES if p != party])],
+                    })
+                    if reply.status_code < 300:
+                        with ledger.lock:
+                            ledger.messages[reply.json()["id"]] = party
+                            ledger.writes += 1
+                    continue
+                if roll < 0.2:
+                    pending = http.get(f"{server.url}/v1/hotline/inbox", params={"state": "pending", "limit": 5})
+                    for item in pending.json()["items"][:1] if pending.status_code == 200 else []:
+                        reply = http.post(f"{server.url}/v1/hotline/messages/{item['message']['id']}/ack")
+                        if reply.status_code < 300:
+                            with ledger.lock:
+                                ledger.message_acks.add((party, item["message"]["id"]))
+                                ledger.writes += 1
+                    continue
                 others = ledger.others(party)
                 if others and rng.random() < 0.3:
                     notice_id = rng.choice(others)
@@ -199,6 +221,12 @@ def test_kill_9_at_random_moments_loses_nothing(tmp_path):
         for party, notice_id in ledger.acks:
             (owed,) = [d for d in system.deadlines(party, subject_id=notice_id) if d.kind == "notice"]
             assert owed.state == "acknowledged"
+        # Every accepted hotline message is there, from its sender, and every accepted acknowledgment of one.
+        for message_id, sender in ledger.messages.items():
+            assert system.message(sender, message_id).sender == sender
+        for party, message_id in ledger.message_acks:
+            (owed,) = system.deadlines(party, subject_id=message_id)
+            assert owed.state == "acknowledged"
         # Every event the store has for a party reached its feed, once (after de-duplication by seq).
         total_events = 0
         for party, feed in feeds.items():
@@ -215,8 +243,9 @@ def test_kill_9_at_random_moments_loses_nothing(tmp_path):
         system.close()
 
     print(
-        f"\ncrash test: {kills} kills, {server.starts} starts, {len(ledger.notices)} notices + {len(ledger.acks)} acks accepted, "
+        f"\ncrash test: {kills} kills, {server.starts} starts, {len(ledger.notices)} notices + {len(ledger.acks)} acks + "
+        f"{len(ledger.messages)} hotline messages + {len(ledger.message_acks)} of their acks accepted, "
         f"{ledger.refusals} refusals (409), {ledger.unknown} requests cut off, {total_events} events checked, "
         f"{len(hook.received)} webhooks, {verdict.entries} audit entries, {elapsed:.1f} s ({drained_s:.1f} s draining after the load)"
     )
-    assert len(ledger.notices) > 50 and kills == KILLS
+    assert len(ledger.notices) > 50 and ledger.messages and ledger.message_acks and kills == KILLS
