@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
@@ -43,9 +44,12 @@ def static_dir() -> Path:
     return Path(str(resources.files("deconfliction") / "web" / "static"))
 
 
-def console_url(base_url: str) -> str:
-    """The console's address on a server whose root is `base_url` (e.g. http://127.0.0.1:8000)."""
-    return base_url.rstrip("/") + "/"
+def console_url(base_url: str, agreement_id: str | None = None) -> str:
+    """The console's address on a server whose root is `base_url` (e.g. http://127.0.0.1:8000),
+    opening on `agreement_id` when given (the page reads `#agreement=ID`; a fragment never reaches
+    the server). The user signs in there with a party token."""
+    url = base_url.rstrip("/") + "/"
+    return f"{url}#agreement={quote(agreement_id, safe='')}" if agreement_id else url
 
 
 class _WithHeaders:

@@ -26,6 +26,7 @@ function references(refs, onConflict) {
 }
 
 export function renderInbox(list, items, { onAck, onConflict }) {
+  if (!items.length) return list.replaceChildren(el("li", { class: "empty muted" }, "No messages."));
   list.replaceChildren(...ordered(items).map(({ message, deadline }) => {
     const state = deadline?.state ?? "none";
     const owed = state === "pending" || state === "overdue";

@@ -10,6 +10,7 @@ import { ConsoleMap } from "./map.js";
 
 const WORLD = "/console/vendor/world/countries-110m.geojson";
 const HOUR = 3600e3;
+const AGREEMENT = "deconfliction.agreement";
 
 const state = {
   me: null, // {party_id, scopes}
@@ -48,6 +49,7 @@ async function signIn(event) {
 function signOut() {
   state.stream?.abort();
   token.clear();
+  sessionStorage.removeItem(AGREEMENT);
   location.reload();
 }
 
@@ -71,7 +73,11 @@ async function start(me) {
     $("place-info").textContent = "Your party is not a member of any agreement yet.";
     return;
   }
-  await selectAgreement(agreements[0].id);
+  // The agreement named in the address (#agreement=ID, as `demo` prints it), else the last one chosen, else the first.
+  const wanted = [new URLSearchParams(location.hash.slice(1)).get("agreement"), sessionStorage.getItem(AGREEMENT)];
+  const chosen = wanted.find((id) => agreements.some((a) => a.id === id)) ?? agreements[0].id;
+  select.value = chosen;
+  await selectAgreement(chosen);
   follow(health.last_event_seq);
   setInterval(() => {
     $("server-time").textContent = utc(serverNow(), true);
@@ -85,6 +91,8 @@ function syncClock(now) {
 
 async function selectAgreement(id) {
   state.agreement = await api(`/v1/agreements/${encodeURIComponent(id)}`);
+  sessionStorage.setItem(AGREEMENT, id);
+  history.replaceState(null, "", `#agreement=${encodeURIComponent(id)}`);
   state.alerts.clear();
   map.clearAircraft();
   const others = state.agreement.parties.filter((p) => p !== state.me.party_id);
@@ -239,7 +247,7 @@ function renderConflicts() {
     return el("li", { class: `conflict ${live ? "" : "inactive"}`, "data-conflict": c.id, onclick: () => focusConflict(c) },
       mine ? el("span", { class: "meta right" }, "acknowledged")
         : el("button", { type: "button", class: "ack", onclick: (e) => { e.stopPropagation(); acknowledgeConflict(c.id, e.target); } }, "Acknowledge"),
-      el("strong", {}, `${c.party_a} / ${c.party_b}`),
+      el("strong", {}, `with ${c.party_a === me ? c.party_b : c.party_a}`),
       el("div", {}, `lateral ${metres(c.lateral_m)} · vertical ${height(c.vertical_m)}`),
       el("div", { class: "meta" }, `${utc(c.time_start)} – ${utc(c.time_end)}`),
       el("div", { class: "meta" }, c.channel ? `channel ${c.channel.name}: ${c.channel.contact}` : "no channel named"));
