@@ -34,7 +34,7 @@ def run_json(db: str, *args: str):
 
 def test_demo_prints_the_conflicts_and_leaves_a_store_to_explore(tmp_path: Path):
     store = tmp_path / "demo.db"
-    result = runner.invoke(app, ["demo", "--db", str(store), "--json"])
+    result = runner.invoke(app, ["demo", "--no-serve", "--db", str(store), "--json"])
     assert result.exit_code == 0, result.output
     shown = json.loads(result.output)
     assert len(shown["conflicts"]) == 2
