@@ -3,7 +3,6 @@
 // the party's event stream.
 
 import { api, all, ApiError, streamEvents, token } from "./api.js";
-import { channelAt } from "./channels.js";
 import { $, el, height, metres, utc } from "./dom.js";
 import { renderInbox } from "./inbox.js";
 import { ConsoleMap } from "./map.js";
@@ -102,11 +101,13 @@ async function selectAgreement(id) {
 
 async function loadPlan() {
   const agreement_id = state.agreement.id;
-  [state.notices, state.conflicts] = await Promise.all([
+  let plan;
+  [state.notices, state.conflicts, plan] = await Promise.all([
     all("/v1/notices", { agreement_id, live: "true" }),
     all("/v1/conflicts", { agreement_id }),
+    api(`/v1/agreements/${encodeURIComponent(agreement_id)}/channels`).then((page) => page.items, () => []),
   ]);
-  map.show({ notices: state.notices, conflicts: state.conflicts, me: state.me.party_id, channels: state.agreement.channels });
+  map.show({ notices: state.notices, conflicts: state.conflicts, me: state.me.party_id, channels: plan });
   if (state.fitted !== agreement_id) {
     map.fit();
     state.fitted = agreement_id;
@@ -274,14 +275,24 @@ function focusConflict(conflict) {
   $("compose-state").textContent = `Messages you send now refer to conflict ${conflict.id.slice(0, 8)}….`;
 }
 
-function showPlace(latlng) {
+/** The channel for a clicked place, as the server decides it (GET /v1/agreements/{id}/channels with
+ *  lon, lat and the slider's time: the applying channel comes first), pool assignments included. */
+async function showPlace(latlng) {
   const t = sliderTime() ?? serverNow();
-  const channel = channelAt(state.agreement, latlng.lng, latlng.lat, t);
   const where = `${latlng.lat.toFixed(4)}, ${latlng.lng.toFixed(4)}`;
+  const query = new URLSearchParams({ lon: latlng.lng.toFixed(6), lat: latlng.lat.toFixed(6), at: t.toISOString() });
+  let channel = null;
+  try {
+    [channel = null] = (await api(`/v1/agreements/${encodeURIComponent(state.agreement.id)}/channels?${query}`)).items;
+  } catch (error) {
+    $("place-info").textContent = `Channel: ${error.message}`;
+    return;
+  }
   const info = el("dl", { class: "channel" },
     el("dt", {}, channel ? channel.name : "No channel"),
     el("dd", {}, channel ? channel.contact : "The agreement names no channel for this place and time."),
-    el("dd", { class: "meta" }, `${where} at ${utc(t)}${channel && !channel.area ? " (the agreement's fallback channel)" : ""}`));
+    el("dd", { class: "meta" }, `${where} at ${utc(t)}`,
+      channel?.source === "assigned" ? " (assigned from the pool to the operations here)" : channel && !channel.area ? " (the agreement's channel for everywhere else)" : ""));
   $("place-info").replaceChildren(info);
   map.popup(latlng, info.cloneNode(true));
 }

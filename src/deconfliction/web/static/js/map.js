@@ -14,6 +14,15 @@ function shape(footprint, options) {
   return L.polygon(footprint.vertices.map(latLng), options);
 }
 
+/** A channel plan's area (GeoJSON-like: Polygon, Point with radius_m, GeometryCollection; null: everywhere). */
+function planShapes(area, options) {
+  if (!area) return [];
+  if (area.type === "GeometryCollection") return area.geometries.flatMap((g) => planShapes(g, options));
+  if (area.type === "Point") return [L.circle(latLng(area.coordinates), { ...options, radius: area.radius_m })];
+  if (area.type === "Polygon") return [L.polygon(area.coordinates[0].map(latLng), options)];
+  return [];
+}
+
 const during = (start, end, t) => t === null || (new Date(start) <= t && t < new Date(end));
 
 export class ConsoleMap {
@@ -42,9 +51,7 @@ export class ConsoleMap {
     for (const name of ["channels", "volumes", "conflicts"]) this.layers[name].clearLayers();
     this.timed = [];
     for (const channel of channels) {
-      if (!channel.area) continue;
-      shape(channel.area, { className: "channel-area", interactive: false, fill: false, dashArray: "2 6", weight: 1, color: "#57606a" })
-        .addTo(this.layers.channels);
+      for (const layer of planShapes(channel.area, { className: "channel-area", interactive: false, fill: false, weight: 1 })) layer.addTo(this.layers.channels);
     }
     const contested = new Set(conflicts.flatMap((c) => [c.notice_a, c.notice_b]));
     for (const notice of notices) {
