@@ -64,6 +64,27 @@ def _start_tactical(system: Deconfliction):
     return TacticalLoop(TacticalService(system, config), interval_s=1.0).start()
 
 
+def _with_f3548(settings: ApiSettings, url: str, agreement_id: str | None) -> ApiSettings:
+    """The F3548 interface's settings: a JWT key and audience (USSs authenticate only so), and the
+    agreement its intents go under, which must exist (see docs/f3548.md)."""
+    from dataclasses import replace
+
+    if settings.jwt_public_key_file is None:
+        _fail(InvalidInput("--f3548 needs --jwt-public-key and --jwt-audience (USSs authenticate with RS256 JWTs)", field="jwt_public_key"))
+    try:
+        agreements = [a.id for a in connect(url).agreements()]
+    except DeconflictionError as exc:
+        _fail(exc)
+    if agreement_id is None:
+        if len(agreements) != 1:
+            _fail(InvalidInput(f"give --f3548-agreement (the store has {len(agreements)} agreements: {', '.join(agreements) or 'none'})", field="f3548_agreement"))
+        agreement_id = agreements[0]
+    elif agreement_id not in agreements:
+        _fail(InvalidInput(f"no agreement {agreement_id!r} in the store", field="f3548_agreement"))
+    print(f"F3548 DSS interface on /dss/v1: USSs' operational intents go under agreement {agreement_id}", flush=True)
+    return replace(settings, f3548_agreement=agreement_id)
+
+
 def serve(
     database: DatabaseOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -73,6 +94,8 @@ def serve(
     jwt_audience: Annotated[Optional[str], typer.Option(help="The `aud` those JWTs must carry (required with --jwt-public-key).")] = None,
     jwt_issuer: Annotated[Optional[str], typer.Option(help="The `iss` those JWTs must carry (optional).")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+    f3548: Annotated[bool, typer.Option("--f3548", help="Also serve the ASTM F3548-21 DSS interface at /dss/v1 (needs --jwt-public-key and --jwt-audience).")] = False,
+    f3548_agreement: Annotated[Optional[str], typer.Option(help="The agreement USSs' operational intents go under (default: the store's only agreement).")] = None,
 ) -> None:
     """Run the HTTP API (/v1, OpenAPI at /openapi.json) with its background scheduler."""
     import uvicorn
@@ -85,6 +108,8 @@ def serve(
     if jwt_public_key is not None and not jwt_public_key.is_file():
         _fail(InvalidInput(f"no such file: {jwt_public_key}", field="jwt_public_key"))
     settings = ApiSettings(jwt_public_key_file=jwt_public_key, jwt_audience=jwt_audience, jwt_issuer=jwt_issuer, database=url)
+    if f3548 or f3548_agreement:
+        settings = _with_f3548(settings, url, f3548_agreement)
     try:
         system = connect(url)
     except DeconflictionError as exc:
