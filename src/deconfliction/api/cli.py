@@ -12,6 +12,7 @@ from rich.console import Console
 
 from ..errors import DeconflictionError, InvalidInput
 from ..service import Deconfliction, connect
+from ..web import console_url
 from .settings import ApiSettings
 
 console = Console()
@@ -122,6 +123,7 @@ def serve(
             flush=True,
         )
     print(f"deconfliction API on http://{host}:{port}/v1 (OpenAPI: /openapi.json), store {url}, {workers} worker(s)", flush=True)
+    print(f"Web console: {console_url(f'http://{host}:{port}')} (sign in with a party token: deconfliction token issue --party P)", flush=True)
     scheduler = _start_scheduler(system)
     tactical = _start_tactical(system) if workers == 1 else None
     try:
