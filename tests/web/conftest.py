@@ -18,6 +18,11 @@ from urllib.parse import urlsplit
 import pytest
 import uvicorn
 
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `browser` fixture skips, or fails in CI
+    expect = None
+
 from deconfliction.api import ApiSettings, create_app
 from deconfliction.web import console_url
 

@@ -10,12 +10,11 @@ import time
 
 import httpx
 import pytest
-from playwright.sync_api import expect
 
 from deconfliction.models import MessageRefs
 from deconfliction.tactical import TacticalService
 
-from .conftest import ARTIFACTS, sign_in
+from .conftest import ARTIFACTS, expect, sign_in
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import expect
 
 from deconfliction import Deconfliction
 from deconfliction.store import SQLiteStore
@@ -13,7 +12,7 @@ from deconfliction.store import SQLiteStore
 from factories import circle_volume, example_agreement
 from serverproc import Server
 
-from .conftest import sign_in
+from .conftest import expect, sign_in
 
 
 def test_serve_prints_the_console_address_and_serves_it(browser, tmp_path):
