@@ -44,6 +44,8 @@ from .channels import AssignedArea, assigned_areas, choose, contact_of
 from .events import publish
 from .models import LIVE_STATES, ChannelRef, Notice
 from .monitor import Alert, Minima, Monitor, MonitorConfig, volumes_checker
+from .monitor.alerts import AircraftState
+from .monitor.conformance import aircraft_state
 from .monitor.reports import MalformedReport, PositionReport, report_from_mapping
 
 if TYPE_CHECKING:
@@ -378,6 +380,26 @@ class TacticalService:
             (p for p in found if (party_id is None or party_id in p.audience) and (scope is None or p.agreement_id in scope)),
             key=lambda p: (p.alert.opened_at, p.alert.id),
         )
+
+    def aircraft(self, party_id: str | None = None, agreements: Iterable[str] | None = None) -> list[AircraftState]:
+        """The last reported state of each tracked aircraft (what the web console draws): a party's
+        own (`party_id`), every one in some agreements (an observer's view, as for alerts), or all
+        (both None: the operator). An aircraft tracked by several agreements' monitors appears once.
+        Other parties' aircraft reach a party only inside the alerts that involve it."""
+        scope = set(agreements) if agreements is not None else None
+        found: dict[tuple[str, str], AircraftState] = {}
+        with self._lock:
+            for agreement_id, watch in self._watches.items():
+                if scope is not None and agreement_id not in scope:
+                    continue
+                table = watch.monitor.tracks
+                for slot, key in enumerate(table.keys):
+                    if key is None or key in found or (party_id is not None and key[0] != party_id):
+                        continue
+                    if math.isnan(table.lon[slot]) or math.isnan(table.lat[slot]):
+                        continue  # no position reported yet
+                    found[key] = aircraft_state(table, slot)
+        return [found[key] for key in sorted(found)]
 
     def pending(self) -> int:
         with self._lock:

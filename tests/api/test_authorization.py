@@ -123,6 +123,7 @@ CASES = [
     # tests/api/test_tracks.py covers them with one.
     Case("post tracks", "POST", lambda w: "/v1/tracks", {**owner_write(503, member=503, nonmember=503)}, lambda w, now: {"reports": []}),
     Case("list alerts", "GET", lambda w: "/v1/alerts", {**party_read(503, nonmember=503), "admin": 503}),
+    Case("list aircraft", "GET", lambda w: "/v1/tracks", {**party_read(503, nonmember=503), "admin": 503}),  # tests/api/test_aircraft.py: 200s
     Case("audit verify", "GET", lambda w: "/v1/audit/verify", {**only_admin(200), "observer": 200}),
 ]
 

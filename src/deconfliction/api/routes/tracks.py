@@ -18,6 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 
 from ...errors import DeconflictionError, InvalidInput
+from ...monitor.alerts import AircraftState
 from ...tactical import TacticalService
 from ..auth import Principal, principal, reader_or_admin, system_of, writer
 from ..pagination import After, Limit, window
@@ -99,6 +100,27 @@ def list_alerts(request: Request, after: str | None = After(), limit: int = Limi
     rows = window(found, after, limit, key=lambda p: p.alert.id)
     shown = rows[:limit]
     return reply({"items": [p.as_dict() for p in shown], "next": shown[-1].alert.id if len(rows) > limit and shown else None})
+
+
+class AircraftPage(BaseModel):
+    items: list[AircraftState]
+    next: str | None = None
+
+
+@router.get("/tracks", response_model=AircraftPage, responses=responses(503),
+            summary="The last reported state of your aircraft (an observer: all of its agreements'; the operator: all)")
+def list_aircraft(request: Request, after: str | None = After(), limit: int = Limit(), who: Principal = Depends(reader_or_admin)):
+    service = tactical_of(request.app)
+    if who.is_admin:
+        found = service.aircraft()
+    elif who.is_observer:
+        found = service.aircraft(agreements=[a.id for a in system_of(request).agreements(who.party_id)])
+    else:
+        found = service.aircraft(who.party_id)
+    rows = window(found, after, limit, key=lambda a: f"{a.party}/{a.aircraft}")
+    shown = rows[:limit]
+    return reply({"items": [a.model_dump(mode="json") for a in shown],
+                  "next": f"{shown[-1].party}/{shown[-1].aircraft}" if len(rows) > limit and shown else None})
 
 
 def _credentials(websocket: WebSocket, token: str | None) -> HTTPAuthorizationCredentials | None:
