@@ -211,16 +211,23 @@ def test_live_tracks_and_alerts_show_when_the_monitor_runs(page, served, system,
     # Head-on at the same altitude, 10 km apart, closing at 400 m/s: predicted loss of separation.
     tactical.ingest("blue", [{"aircraft": "b1", "callsign": "BLUE1", "time": t, "lon": 2.30, "lat": 48.85, "altitude_m": 1000.0,
                               "datum": "AMSL", "ground_speed_ms": 200.0, "track_deg": 90.0, "vertical_rate_ms": 0.0}])
+    # Your own aircraft show as they report (polled), before any alert; red's is not yours to see yet.
+    expect(page.locator(".leaflet-tooltip.callsign", has_text="BLUE1")).to_have_count(1)
     tactical.ingest("red", [{"aircraft": "r1", "callsign": "RED1", "time": t, "lon": 2.436, "lat": 48.85, "altitude_m": 1000.0,
                              "datum": "AMSL", "ground_speed_ms": 200.0, "track_deg": 270.0, "vertical_rate_ms": 0.0}])
+    page.wait_for_timeout(2500)  # a poll of /v1/tracks after red's report
+    expect(page.locator("path.aircraft")).to_have_count(1)
     cycle = tactical.step(clock.now)
     assert cycle.published, "the monitor raised no alert"
     alert = page.locator("#alert-list li").first
     expect(alert).to_contain_text("separation predicted")
     expect(alert).to_contain_text("BLUE1 (blue)")
     expect(alert).to_contain_text("paris")
-    expect(page.locator("path.aircraft")).to_have_count(2)
+    expect(page.locator("path.aircraft")).to_have_count(2)  # red's, as the alert tells blue
     expect(page.locator(".leaflet-tooltip.callsign", has_text="RED1")).to_have_count(1)
+    tactical.step(clock.now.timestamp() + tactical.config.stale_after_s + 1)  # both tracks go stale: the alert closes
+    expect(page.locator("#alert-list li")).to_have_count(0)
+    expect(page.locator("path.aircraft")).to_have_count(0)
 
 
 def test_the_console_files_are_package_data_served_with_a_same_origin_policy(served):

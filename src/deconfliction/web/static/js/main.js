@@ -10,6 +10,7 @@ import { ConsoleMap } from "./map.js";
 const WORLD = "/console/vendor/world/countries-110m.geojson";
 const HOUR = 3600e3;
 const AGREEMENT = "deconfliction.agreement";
+const TRACKS_EVERY_MS = 2000;
 
 const state = {
   me: null, // {party_id, scopes}
@@ -22,6 +23,7 @@ const state = {
   stream: null, // AbortController of the event stream
   reloads: new Set(),
   timer: null,
+  tracking: null, // the interval that polls your aircraft while the tactical monitor runs
   fitted: null, // the agreement the map was last fitted to
 };
 let map = null;
@@ -139,7 +141,8 @@ async function loadAlerts() {
     const items = await all("/v1/alerts");
     for (const item of items) if (item.agreement_id === state.agreement.id) state.alerts.set(item.alert.id, item);
     $("alerts-state").textContent = "";
-    $("alerts").hidden = false;
+    state.tracking ??= setInterval(() => loadAircraft().catch(console.warn), TRACKS_EVERY_MS);
+    loadAircraft().catch(console.warn);
   } catch (error) {
     // 503: no tactical monitor in this server process; the section stays out of the way.
     $("alerts-state").textContent = error.status === 503 ? "The tactical monitor does not run on this server." : `Alerts: ${error.message}`;
@@ -189,12 +192,25 @@ function reloadSoon(...what) {
   }, 150);
 }
 
+/** Your aircraft where they last reported (GET /v1/tracks), polled: positions are not feed events. */
+async function loadAircraft() {
+  let aircraft;
+  try {
+    aircraft = await all("/v1/tracks");
+  } catch (error) {
+    if (error.status !== 503) throw error;
+    aircraft = []; // the monitor stopped (or never ran here): alerts' aircraft only
+  }
+  map.moveAircraft(aircraft);
+  const inAlerts = [...state.alerts.values()].flatMap((i) => i.alert.aircraft ?? []);
+  map.keepAircraft(new Set([...aircraft, ...inAlerts].map((a) => `${a.party}/${a.aircraft}`)));
+}
+
 function onAlert(item) {
   if (!item?.alert) return;
   if (item.alert.status === "closed") state.alerts.delete(item.alert.id);
   else state.alerts.set(item.alert.id, item);
-  map.moveAircraft(item.alert.aircraft ?? []);
-  renderAlerts();
+  renderAlerts(); // moves the aircraft of the open alerts; the next poll forgets the rest
 }
 
 // ---- actions -----------------------------------------------------------------------------------
@@ -302,9 +318,8 @@ async function showPlace(latlng) {
 function setupSlider() {
   const now = serverNow().getTime();
   const times = state.notices.flatMap((n) => n.volumes.flatMap((v) => [new Date(v.time.start).getTime(), new Date(v.time.end).getTime()]));
-  const horizon = now + state.agreement.planning_horizon_s * 1000;
   const start = Math.min(now, ...times);
-  const end = Math.min(Math.max(now + HOUR, ...times), Math.max(horizon, ...times));
+  const end = Math.max(now + HOUR, ...times); // notices lie within the planning horizon already
   const slider = $("time");
   const value = Number(slider.value);
   slider.min = String(Math.floor(start / 1000));

@@ -122,6 +122,15 @@ export class ConsoleMap {
     }
   }
 
+  /** Forget the aircraft whose keys ("party/aircraft") are not in `keys` (no longer tracked). */
+  keepAircraft(keys) {
+    for (const [key, item] of this.trails) {
+      if (keys.has(key)) continue;
+      this.layers.aircraft.removeLayer(item.marker).removeLayer(item.trail);
+      this.trails.delete(key);
+    }
+  }
+
   clearAircraft() {
     this.layers.aircraft.clearLayers();
     this.trails.clear();
