@@ -280,3 +280,18 @@ def test_a_busy_console_is_captured_as_a_screenshot(page, served, system, clock,
     page.screenshot(path=str(ARTIFACTS / "console-busy.png"))
     assert page.requests.elsewhere() == []
     assert page.errors == []
+
+
+def test_a_party_whose_line_is_down_is_flagged_and_acknowledging_the_test_brings_yours_up(page, served, system, scene, clock):
+    system.add_agreement(system.agreement("pact").model_copy(update={"line_test_interval_s": 3600.0}))
+    sign_in(page, served.url, scene["token"])
+    expect(page.locator('#lines .line[data-party="red"]')).to_have_text("red unknown")
+    system.tick()  # the system tests every party's line
+    test = page.locator('#inbox li[data-state="pending"]', has=page.locator(".kind", has_text="test"))
+    expect(test).to_have_count(1)
+    test.locator("button.ack").click()  # blue answers its line test; red and green do not
+    clock.advance(seconds=system.agreement("pact").alert_ack_deadline_s + 1)
+    system.tick()
+    expect(page.locator('#lines .line[data-party="red"]')).to_have_text("red down")
+    expect(page.locator('#lines .line[data-party="red"]')).to_have_class(re.compile(r"\bdown\b"))
+    expect(page.locator('#lines .line[data-party="blue"]')).to_have_text("blue up")

@@ -130,10 +130,24 @@ async function loadInbox() {
     $("hotline-state").textContent = missing ? "The hotline is not available on this server." : `Hotline: ${error.message}`;
     $("compose").hidden = missing;
   }
+  await loadLines();
   renderInbox($("inbox"), state.inbox, { onAck: acknowledgeMessage, onConflict: (id) => focusConflict(state.conflicts.find((c) => c.id === id)) });
   const owed = state.inbox.filter((i) => ["pending", "overdue"].includes(i.deadline?.state));
   const overdue = owed.filter((i) => i.deadline.state === "overdue").length;
   $("inbox-count").textContent = owed.length ? `${owed.length} to acknowledge${overdue ? `, ${overdue} overdue` : ""}` : "";
+}
+
+/** Whose hotline answers (GET /v1/hotline/lines): up / down from each party's last settled line test. */
+async function loadLines() {
+  let lines = [];
+  try {
+    lines = (await api(`/v1/hotline/lines?${new URLSearchParams({ agreement_id: state.agreement.id })}`)).items;
+  } catch (error) {
+    console.warn("hotline lines:", error);
+  }
+  $("lines").replaceChildren(...(lines.length ? ["Lines: "] : []), ...lines.map((line) => el("span",
+    { class: `line ${line.state}`, "data-party": line.party_id, title: line.last_test_at ? `last test ${utc(line.last_test_at, true)}` : "never tested" },
+    `${line.party_id} ${line.state}`)));
 }
 
 async function loadAlerts() {
@@ -172,7 +186,8 @@ function follow(after) {
 function onEvent(event) {
   if (event.created_at) syncClock(event.created_at);
   const kind = event.kind;
-  const agreement = event.payload?.agreement_id ?? event.payload?.message?.agreement_id;
+  const payload = event.payload ?? {};
+  const agreement = payload.agreement_id ?? payload.message?.agreement_id ?? payload.conflict?.agreement_id ?? payload.notice?.agreement_id;
   if (agreement && agreement !== state.agreement?.id) return;
   if (kind.startsWith("alert.")) return onAlert(event.payload);
   if (kind.startsWith("notice.") || kind.startsWith("conflict.")) reloadSoon("plan");
