@@ -295,3 +295,18 @@ def test_a_party_whose_line_is_down_is_flagged_and_acknowledging_the_test_brings
     expect(page.locator('#lines .line[data-party="red"]')).to_have_text("red down")
     expect(page.locator('#lines .line[data-party="red"]')).to_have_class(re.compile(r"\bdown\b"))
     expect(page.locator('#lines .line[data-party="blue"]')).to_have_text("blue up")
+
+
+def test_text_from_other_parties_is_shown_as_text_never_run_as_html(page, served, system, scene, clock):
+    tactical = TacticalService(system)
+    served.app.state.tactical = tactical
+    sign_in(page, served.url, scene["token"])
+    payload = '<img src="/x" onerror="window.pwned = 1">'
+    sent = system.send_message("red", "pact", kind="alert", text=payload, to=["blue"])
+    t = clock.now.timestamp()
+    tactical.ingest("blue", [{"aircraft": "b1", "callsign": payload, "time": t, "lon": 2.30, "lat": 48.85, "altitude_m": 1000.0,
+                              "datum": "AMSL", "ground_speed_ms": 200.0, "track_deg": 90.0, "vertical_rate_ms": 0.0}])
+    expect(page.locator(f'#inbox li[data-message="{sent.id}"] .text')).to_have_text(payload)
+    expect(page.locator(".leaflet-tooltip.callsign")).to_have_text(payload)
+    assert page.locator("img").count() == 0
+    assert page.evaluate("window.pwned") is None

@@ -112,7 +112,8 @@ export class ConsoleMap {
       let item = this.trails.get(key);
       if (!item) {
         const marker = L.circleMarker(at, { className: "aircraft", radius: 6, fillOpacity: 1 }).addTo(this.layers.aircraft);
-        marker.bindTooltip(state.callsign || state.aircraft, { permanent: true, direction: "right", className: "callsign" });
+        // An element, not a string: Leaflet would parse a string as HTML, and callsigns come from other parties.
+        marker.bindTooltip(el("span", {}, state.callsign || state.aircraft), { permanent: true, direction: "right", className: "callsign" });
         item = { marker, trail: L.polyline([], { className: "trail", interactive: false }).addTo(this.layers.aircraft), points: [] };
         this.trails.set(key, item);
       }
