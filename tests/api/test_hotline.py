@@ -58,8 +58,9 @@ def test_the_inbox_pages_in_its_own_order(http, tokens):
     assert sorted(seen) == sorted(ids) and len(seen) == len(set(seen))
 
 
-def test_a_reply_threads_and_lines_are_listed(http, tokens):
+def test_a_reply_threads_and_lines_are_listed(http, tokens, clock):
     question = send(http, tokens["owner"], kind="query", text="Who is on 123.45?", to=["red"]).json()
+    clock.advance(seconds=1)
     answer = send(http, tokens["member"], kind="info", text="We are", in_reply_to=question["id"]).json()
     assert answer["to"] == ["blue"]
     thread = http.get(f"/v1/hotline/messages/{question['id']}/thread", headers=bearer(tokens["owner"])).json()["items"]

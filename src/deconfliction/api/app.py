@@ -35,8 +35,8 @@ def create_app(system: Deconfliction, settings: ApiSettings | None = None) -> Fa
     app.state.system = system
     app.state.settings = settings
     app.state.waker = Waker()
-    key = settings.jwt_public_key()
-    app.state.jwt = JwtVerifier(key, settings.jwt_audience, settings.jwt_issuer) if key else None
+    keys = [path.read_text() for path in settings.jwt_key_files]
+    app.state.jwt = JwtVerifier(keys, settings.jwt_audiences, settings.jwt_issuer) if keys else None
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -73,25 +73,36 @@ def system_of(request: Request) -> Deconfliction:
 
 
 class JwtVerifier:
-    def __init__(self, public_key: str, audience: str | None, issuer: str | None):
+    """Accepts RS256 tokens signed by any of the configured issuers' keys, for any accepted audience."""
+
+    def __init__(self, public_keys: str | list[str], audiences: str | list[str] | None, issuer: str | None):
         from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-        self.public_key = load_pem_public_key(public_key.encode())  # parsed once, not per request
-        self.audience, self.issuer = audience, issuer
+        keys = [public_keys] if isinstance(public_keys, str) else list(public_keys)
+        self.public_keys = [load_pem_public_key(k.encode()) for k in keys]  # parsed once, not per request
+        self.audiences = [audiences] if isinstance(audiences, str) else list(audiences or [])
+        self.issuer = issuer
 
     def verify(self, token: str, system: Deconfliction) -> Principal:
-        try:
-            claims = jwt.decode(
-                token,
-                self.public_key,
-                algorithms=["RS256"],
-                audience=self.audience,
-                issuer=self.issuer,
-                options={"require": ["exp", "sub"], "verify_aud": self.audience is not None},
-                leeway=30,
-            )
-        except jwt.PyJWTError as exc:
-            raise Unauthenticated(f"invalid token: {exc}", field="authorization") from None
+        claims, error = None, None
+        for key in self.public_keys:
+            try:
+                claims = jwt.decode(
+                    token,
+                    key,
+                    algorithms=["RS256"],
+                    audience=self.audiences or None,
+                    issuer=self.issuer,
+                    options={"require": ["exp", "sub"], "verify_aud": bool(self.audiences)},
+                    leeway=30,
+                )
+                break
+            except jwt.InvalidSignatureError as exc:
+                error = exc  # perhaps another issuer's key signed it
+            except jwt.PyJWTError as exc:
+                raise Unauthenticated(f"invalid token: {exc}", field="authorization") from None
+        if claims is None:
+            raise Unauthenticated(f"invalid token: {error}", field="authorization")
         party_id = claims.get("sub")
         if not isinstance(party_id, str):
             raise Unauthenticated("invalid token: 'sub' must name a party", field="authorization")

@@ -91,8 +91,8 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes (over one store; PostgreSQL for real concurrency).")] = 1,
-    jwt_public_key: Annotated[Optional[Path], typer.Option(help="PEM public key of an external issuer of RS256 JWTs.")] = None,
-    jwt_audience: Annotated[Optional[str], typer.Option(help="The `aud` those JWTs must carry (required with --jwt-public-key).")] = None,
+    jwt_public_key: Annotated[Optional[list[Path]], typer.Option(help="PEM public key of an external issuer of RS256 JWTs (repeat for several).")] = None,
+    jwt_audience: Annotated[Optional[list[str]], typer.Option(help="An `aud` those JWTs may carry (required with --jwt-public-key; repeat for several).")] = None,
     jwt_issuer: Annotated[Optional[str], typer.Option(help="The `iss` those JWTs must carry (optional).")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
     f3548: Annotated[bool, typer.Option("--f3548", help="Also serve the ASTM F3548-21 DSS interface at /dss/v1 (needs --jwt-public-key and --jwt-audience).")] = False,
@@ -104,11 +104,17 @@ def serve(
     from .app import create_app
 
     url = _database(database)
-    if jwt_public_key is not None and not jwt_audience:
+    keys, audiences = list(jwt_public_key or []), list(jwt_audience or [])
+    if keys and not audiences:
         _fail(InvalidInput("give --jwt-audience with --jwt-public-key", field="jwt_audience"))
-    if jwt_public_key is not None and not jwt_public_key.is_file():
-        _fail(InvalidInput(f"no such file: {jwt_public_key}", field="jwt_public_key"))
-    settings = ApiSettings(jwt_public_key_file=jwt_public_key, jwt_audience=jwt_audience, jwt_issuer=jwt_issuer, database=url)
+    for key in keys:
+        if not key.is_file():
+            _fail(InvalidInput(f"no such file: {key}", field="jwt_public_key"))
+    settings = ApiSettings(
+        jwt_public_key_file=keys[0] if keys else None, more_jwt_public_key_files=tuple(keys[1:]),
+        jwt_audience=audiences[0] if audiences else None, more_jwt_audiences=tuple(audiences[1:]),
+        jwt_issuer=jwt_issuer, database=url,
+    )
     if f3548 or f3548_agreement:
         settings = _with_f3548(settings, url, f3548_agreement)
     try:

@@ -16,6 +16,9 @@ class ApiSettings:
     jwt_public_key_file: Path | None = None
     jwt_audience: str | None = None
     jwt_issuer: str | None = None
+    # Further issuers' keys and further accepted audiences (e.g. a DSS known by several host names).
+    more_jwt_public_key_files: tuple[Path, ...] = ()
+    more_jwt_audiences: tuple[str, ...] = ()
     max_body_bytes: int = MIB  # larger request bodies get a 413 problem
     max_page: int = 1000  # the largest `limit` a list accepts
     sse_ping_s: float = 15.0  # heartbeat comments on idle event streams
@@ -29,6 +32,14 @@ class ApiSettings:
     def jwt_public_key(self) -> str | None:
         return Path(self.jwt_public_key_file).read_text() if self.jwt_public_key_file else None
 
+    @property
+    def jwt_key_files(self) -> list[Path]:
+        return [Path(f) for f in ([self.jwt_public_key_file] if self.jwt_public_key_file else []) + list(self.more_jwt_public_key_files)]
+
+    @property
+    def jwt_audiences(self) -> list[str]:
+        return ([self.jwt_audience] if self.jwt_audience else []) + list(self.more_jwt_audiences)
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "ApiSettings":
         """Settings from DECONFLICTION_* variables (how `serve --workers N` passes them to each worker)."""
@@ -38,10 +49,13 @@ class ApiSettings:
             value = env.get(ENV_PREFIX + name)
             return value if value not in (None, "") else None
 
-        key = get("JWT_PUBLIC_KEY")
+        keys = [Path(k) for k in (get("JWT_PUBLIC_KEY") or "").split(os.pathsep) if k]
+        audiences = [a for a in (get("JWT_AUDIENCE") or "").split(",") if a]
         return cls(
-            jwt_public_key_file=Path(key) if key else None,
-            jwt_audience=get("JWT_AUDIENCE"),
+            jwt_public_key_file=keys[0] if keys else None,
+            more_jwt_public_key_files=tuple(keys[1:]),
+            jwt_audience=audiences[0] if audiences else None,
+            more_jwt_audiences=tuple(audiences[1:]),
             jwt_issuer=get("JWT_ISSUER"),
             max_body_bytes=int(get("MAX_BODY_BYTES") or MIB),
             database=get("DATABASE") or get("DB") or "deconfliction.db",
@@ -50,10 +64,10 @@ class ApiSettings:
 
     def to_env(self) -> dict[str, str]:
         env = {ENV_PREFIX + "DATABASE": self.database, ENV_PREFIX + "MAX_BODY_BYTES": str(self.max_body_bytes)}
-        if self.jwt_public_key_file:
-            env[ENV_PREFIX + "JWT_PUBLIC_KEY"] = str(self.jwt_public_key_file)
-        if self.jwt_audience:
-            env[ENV_PREFIX + "JWT_AUDIENCE"] = self.jwt_audience
+        if self.jwt_key_files:
+            env[ENV_PREFIX + "JWT_PUBLIC_KEY"] = os.pathsep.join(str(f) for f in self.jwt_key_files)
+        if self.jwt_audiences:
+            env[ENV_PREFIX + "JWT_AUDIENCE"] = ",".join(self.jwt_audiences)
         if self.jwt_issuer:
             env[ENV_PREFIX + "JWT_ISSUER"] = self.jwt_issuer
         if self.f3548_agreement:

@@ -279,9 +279,9 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
 
 
 def mount(app: FastAPI, system: Deconfliction, settings: Any) -> None:
-    """Serve the interface at /dss/v1 of `app` (ApiSettings: f3548_agreement, jwt_public_key_file,
-    jwt_audience, jwt_issuer)."""
-    if not settings.jwt_public_key_file or not settings.jwt_audience:
+    """Serve the interface at /dss/v1 of `app` (ApiSettings: f3548_agreement, the JWT key files,
+    audiences and issuer)."""
+    if not settings.jwt_key_files or not settings.jwt_audiences:
         raise ValueError("the F3548 interface needs a JWT public key and audience (--jwt-public-key, --jwt-audience)")
-    verifier = UssVerifier.from_files([settings.jwt_public_key_file], [settings.jwt_audience], settings.jwt_issuer)
+    verifier = UssVerifier.from_files(settings.jwt_key_files, settings.jwt_audiences, settings.jwt_issuer)
     app.mount("/dss/v1", create_dss_app(system, F3548Config(agreement_id=settings.f3548_agreement), verifier))
