@@ -310,3 +310,27 @@ def test_text_from_other_parties_is_shown_as_text_never_run_as_html(page, served
     expect(page.locator(".leaflet-tooltip.callsign")).to_have_text(payload)
     assert page.locator("img").count() == 0
     assert page.evaluate("window.pwned") is None
+
+
+def test_the_console_reconnects_a_dropped_stream_and_misses_nothing(browser, system, scene, vol):
+    """The server ends every stream after 1 s; the console resumes with Last-Event-ID each time."""
+    from deconfliction.api import ApiSettings, create_app
+
+    from .conftest import Served
+
+    with Served(create_app(system, ApiSettings(sse_max_s=1.0, sse_poll_s=0.05))) as server:
+        context = browser.new_context()
+        page = context.new_page()
+        try:
+            sign_in(page, server.url, scene["token"])
+            page.wait_for_timeout(2500)  # two dropped streams
+            streams = []
+            page.on("request", lambda r: streams.append(r.headers.get("last-event-id")) if r.url.endswith("/v1/events/stream") else None)
+            filed = system.file_notice("green", "pact", [vol(lon=2.20, lat=48.90, start_h=3)])
+            expect(page.locator(f'path.volume.other[data-notice="{filed.notice.id}"]')).to_have_count(1)
+            page.wait_for_timeout(1500)
+            assert streams and all(seq is not None and int(seq) > 0 for seq in streams), streams
+            sent = system.send_message("red", "pact", kind="alert", text="after a reconnect", to=["blue"])
+            expect(page.locator(f'#inbox li[data-message="{sent.id}"]')).to_have_attribute("data-state", "pending")
+        finally:
+            context.close()

@@ -25,6 +25,7 @@ const state = {
   timer: null,
   tracking: null, // the interval that polls your aircraft while the tactical monitor runs
   fitted: null, // the agreement the map was last fitted to
+  focused: null, // the conflict last clicked: messages sent now refer to it
 };
 let map = null;
 
@@ -83,10 +84,15 @@ async function start(me) {
   setInterval(() => {
     $("server-time").textContent = utc(serverNow(), true);
   }, 1000);
+  setInterval(() => api("/v1/health", { auth: null }).then((h) => syncClock(h.now), console.warn), 30_000);
 }
 
-function syncClock(now) {
-  if (now) state.clockOffset = new Date(now) - Date.now();
+/** The server's clock (its test clock, in tests) is the console's "now". `forwardOnly`: events resumed
+ *  after a reconnect carry older times and must not move it back. */
+function syncClock(now, forwardOnly = false) {
+  const offset = new Date(now) - Date.now();
+  if (!now || Number.isNaN(offset) || (forwardOnly && offset < state.clockOffset)) return;
+  state.clockOffset = offset;
   $("server-time").textContent = utc(serverNow(), true);
 }
 
@@ -170,6 +176,7 @@ function follow(after) {
   state.stream?.abort();
   state.stream = new AbortController();
   const badge = $("stream-state");
+  let connected = false;
   streamEvents({
     after,
     signal: state.stream.signal,
@@ -178,13 +185,14 @@ function follow(after) {
       if (status === "signed-out") return signOut();
       badge.textContent = status;
       badge.className = `badge ${status === "live" ? "live" : "down"}`;
-      if (status === "live") reloadSoon("plan", "inbox"); // catch up on anything missed while down
+      if (status === "live" && connected) reloadSoon("plan", "inbox"); // a reconnect: catch up on anything missed
+      connected ||= status === "live";
     },
   });
 }
 
 function onEvent(event) {
-  if (event.created_at) syncClock(event.created_at);
+  syncClock(event.created_at, true);
   const kind = event.kind;
   const payload = event.payload ?? {};
   const agreement = payload.agreement_id ?? payload.message?.agreement_id ?? payload.conflict?.agreement_id ?? payload.notice?.agreement_id;
