@@ -107,7 +107,9 @@ def test_clicking_a_place_shows_the_channel_that_applies_there(page, served, sce
     sign_in(page, served.url, scene["token"])
     page.locator("path.conflict-marker").click()  # focuses the map on the conflict
     box = page.locator("#map").bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # the conflict's place, in the 'paris' area
+    page.wait_for_timeout(400)  # the pan animates
+    # Beside the conflict (a click on its marker selects the conflict instead), well inside the 'paris' area.
+    page.mouse.click(box["x"] + box["width"] / 2 + 80, box["y"] + box["height"] / 2 + 80)
     expect(page.locator("#place-info")).to_contain_text("paris")
     expect(page.locator("#place-info")).to_contain_text("tel:+33-1-0000")
     for _ in range(5):  # far out, to click beyond the 'paris' channel's 50 km
@@ -328,7 +330,10 @@ def test_the_console_reconnects_a_dropped_stream_and_misses_nothing(browser, sys
             page.on("request", lambda r: streams.append(r.headers.get("last-event-id")) if r.url.endswith("/v1/events/stream") else None)
             filed = system.file_notice("green", "pact", [vol(lon=2.20, lat=48.90, start_h=3)])
             expect(page.locator(f'path.volume.other[data-notice="{filed.notice.id}"]')).to_have_count(1)
-            page.wait_for_timeout(1500)
+            for _ in range(60):  # a stream lasts 1 s and the console waits 1 s before resuming
+                if streams:
+                    break
+                page.wait_for_timeout(100)
             assert streams and all(seq is not None and int(seq) > 0 for seq in streams), streams
             sent = system.send_message("red", "pact", kind="alert", text="after a reconnect", to=["blue"])
             expect(page.locator(f'#inbox li[data-message="{sent.id}"]')).to_have_attribute("data-state", "pending")
