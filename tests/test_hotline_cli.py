@@ -3,27 +3,8 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import pytest
-from typer.testing import CliRunner
-
-from deconfliction.cli import app
-
-runner = CliRunner()
-
-
-@pytest.fixture()
-def db(tmp_path: Path) -> str:
-    path = str(tmp_path / "cli.db")
-    result = runner.invoke(app, ["--db", path, "init"])
-    assert result.exit_code == 0, result.output
-    return path
-
-
-def run(db: str, *args: str) -> tuple[int, str]:
-    result = runner.invoke(app, ["--db", db, *args])
-    return result.exit_code, result.output
+from test_cli import db, run  # noqa: F401 - the same store fixture and runner as the other CLI tests
 
 
 def parties(db: str) -> list[str]:
