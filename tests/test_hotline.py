@@ -242,3 +242,19 @@ def test_the_compliance_report_counts_hotline_escalations_and_missed_line_tests(
     assert rows["red"].hotline_escalations == 3 + 3 and rows["red"].line_tests_missed == 1  # the alert and the line test
     assert rows["green"].hotline_escalations == 3 and rows["green"].line_tests_missed == 1
     assert rows["blue"].hotline_escalations == 0 and rows["blue"].line_tests_missed == 0
+
+
+def test_the_sender_sees_what_it_sent_with_each_recipients_acknowledgment(tmp_path):
+    system, clock = make_system(tmp_path, alert_ack_deadline_s=60)
+    first = system.send_message("blue", "pact", kind="info", text="first")
+    clock.advance(seconds=1)
+    second = system.send_message("blue", "pact", kind="alert", text="second", to=["red"])
+    system.send_message("red", "pact", kind="info", text="not blue's", to=["blue"])
+    system.acknowledge_message("green", first.id)
+    clock.advance(seconds=61)
+    system.tick()
+    sent = system.sent("blue")
+    assert [m.id for m in sent] == [second.id, first.id]
+    assert {a.party_id: a.state for a in sent[1].acknowledgments} == {"red": "pending", "green": "acknowledged"}
+    assert [(a.state, a.escalations) for a in sent[0].acknowledgments] == [("overdue", 1)]
+    assert system.sent("green") == []

@@ -32,6 +32,8 @@ def test_send_inbox_ack_and_thread(db: str):
     code, output = run(db, "hotline", "send", "Copied", "--reply-to", message["id"][:8], "--as", recipient, "--json")
     assert code == 0, output
     assert json.loads(output)["to"] == [sender]
+    code, output = run(db, "hotline", "sent", "--as", sender, "--json")
+    assert code == 0 and json.loads(output)[0]["acknowledgments"][0]["state"] == "acknowledged"
     code, output = run(db, "hotline", "thread", message["id"], "--as", sender, "--json")
     assert [m["text"] for m in json.loads(output)] == ["Tanker on 123.45 in ten minutes", "Copied"]
 

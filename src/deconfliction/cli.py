@@ -460,6 +460,22 @@ def hotline_inbox(
             console.print(render.inbox_table(items))
 
 
+@hotline_app.command("sent")
+def hotline_sent(
+    agreement: Annotated[Optional[str], typer.Option("--agreement", "-a", help="Only this agreement.")] = None,
+    party: Party = None,
+    as_json: Json = False,
+) -> None:
+    """Messages you sent, newest first, with who has acknowledged them."""
+    with _guarded(as_json):
+        system, party = _session(party)
+        messages = system.sent(party, agreement_id=agreement, limit=1000)
+        if as_json:
+            _emit([m.model_dump(mode="json") for m in messages])
+        else:
+            console.print(render.messages_table(messages, title="Sent"))
+
+
 @hotline_app.command("ack")
 def hotline_ack(message_id: str, party: Party = None, as_json: Json = False) -> None:
     """Acknowledge a message you received (its id or a unique prefix)."""

@@ -281,6 +281,10 @@ class Client:
         page = self._get("/v1/hotline/inbox", agreement_id=agreement_id, state=state, limit=limit)
         return [InboxItem.model_validate(i) for i in page["items"]]
 
+    def sent(self, *, agreement_id: str | None = None, limit: int = 100) -> list[HotlineMessage]:
+        page = self._get("/v1/hotline/sent", agreement_id=agreement_id, limit=limit)
+        return [HotlineMessage.model_validate(m) for m in page["items"]]
+
     def message(self, message_id: str) -> HotlineMessage:
         return HotlineMessage.model_validate(self._get(f"/v1/hotline/messages/{message_id}"))
 
@@ -554,6 +558,10 @@ class RemoteDeconfliction:
     def inbox(self, party_id: str, *, agreement_id: str | None = None, state: str | None = None, limit: int = 100) -> list[InboxItem]:
         self._as(party_id)
         return self.api.inbox(agreement_id=agreement_id, state=state, limit=limit)
+
+    def sent(self, party_id: str, *, agreement_id: str | None = None, limit: int = 100) -> list[HotlineMessage]:
+        self._as(party_id)
+        return self.api.sent(agreement_id=agreement_id, limit=limit)
 
     def message(self, party_id: str | None, message_id: str) -> HotlineMessage:
         self._as(party_id)

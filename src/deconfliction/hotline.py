@@ -216,6 +216,12 @@ def inbox(tx: Transaction, party_id: str, agreement_id: str | None = None, state
     return items
 
 
+def sent(tx: Transaction, party_id: str, agreement_id: str | None = None, limit: int = 100) -> list[HotlineMessage]:
+    """What the party sent, newest first, with each recipient's acknowledgment."""
+    found = tx.find_messages(agreement_id=agreement_id, sender=party_id, limit=limit, newest_first=True)
+    return [with_acknowledgments(tx, m) for m in found]
+
+
 def thread(tx: Transaction, message_id: str, viewer: str) -> list[HotlineMessage]:
     """The conversation a message belongs to, as far as the viewer took part in it."""
     message = visible_message(tx, message_id, viewer)

@@ -274,6 +274,11 @@ class Deconfliction:
         with self.store.transaction(write=False) as tx:
             return hotline.inbox(tx, party_id, agreement_id, state)[:limit]
 
+    def sent(self, party_id: str, *, agreement_id: str | None = None, limit: int = 100) -> list[HotlineMessage]:
+        """What the party sent, newest first, with each recipient's acknowledgment."""
+        with self.store.transaction(write=False) as tx:
+            return hotline.sent(tx, party_id, agreement_id, limit)
+
     def message(self, party_id: str | None, message_id: str) -> HotlineMessage:
         """A message its sender or a recipient may read (party_id None: the operator)."""
         with self.store.transaction(write=False) as tx:

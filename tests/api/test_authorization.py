@@ -91,6 +91,7 @@ CASES = [
          {"admin": 403, "owner": 201, "member": 201, "nonmember": 404, "observer": 403, "reader": 403},
          lambda w, now: {"agreement_id": "pact", "kind": "info", "text": "radio check"}),
     Case("hotline inbox", "GET", lambda w: "/v1/hotline/inbox", party_read()),
+    Case("hotline sent", "GET", lambda w: "/v1/hotline/sent", party_read()),
     # red sent world's message to blue; green (observer) and yellow are not on it.
     Case("get hotline message", "GET", lambda w: f"/v1/hotline/messages/{message_of(w)}",
          {"admin": 403, "owner": 200, "member": 200, "nonmember": 404, "observer": 404, "reader": 200}),

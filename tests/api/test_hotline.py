@@ -30,6 +30,8 @@ def test_a_message_sent_over_http_reaches_the_recipients_inbox_and_is_acknowledg
     assert seen["acknowledgments"][0]["state"] == "acknowledged"
     events = http.get("/v1/events", headers=bearer(tokens["owner"])).json()["items"]
     assert events[-1]["kind"] == "hotline.acknowledged"
+    sent_box = http.get("/v1/hotline/sent", headers=bearer(tokens["owner"])).json()["items"]
+    assert sent_box[0]["id"] == message["id"] and sent_box[0]["acknowledgments"][0]["state"] == "acknowledged"
 
 
 def test_an_overdue_message_comes_first_in_the_inbox_and_escalates_again(http, tokens, system, clock):

@@ -635,6 +635,8 @@ def test_hotline_messages_by_agreement_party_thread_and_kind(any_store):
         assert [m.id for m in tx.find_messages(thread_id="m1")] == ["m1", "m2"]
         assert [m.id for m in tx.find_messages(kind="test", agreement_id="pact", newest_first=True, limit=1)] == ["m3"]
         assert [m.id for m in tx.find_messages(newest_first=True, limit=2)] == ["m4", "m3"]
+        assert [m.id for m in tx.find_messages(sender="red")] == ["m2"]
+        assert [m.id for m in tx.find_messages(sender="blue", party_id="blue", newest_first=True)] == ["m1"]
     with pytest.raises(Exception):  # messages are immutable: the same id twice is refused
         with any_store.transaction() as tx:
             tx.put_message(items[0])

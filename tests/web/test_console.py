@@ -195,6 +195,21 @@ def test_a_message_is_sent_from_the_console(page, served, system, scene):
     assert received.deadline.state == "pending"
 
 
+def test_the_sender_watches_its_message_being_acknowledged_live(page, served, system, scene):
+    sign_in(page, served.url, scene["token"])
+    page.select_option("#compose-kind", "alert")
+    page.select_option("#compose-to", "red")
+    page.fill("#compose-text", "Helicopter lifting from the pad now")
+    page.click("#compose button[type=submit]")
+    page.click("#sent-box summary")
+    [sent] = [m for m in system.sent("blue") if m.text == "Helicopter lifting from the pad now"]
+    mine = page.locator(f'#sent li[data-message="{sent.id}"]')
+    expect(mine.locator('.ack-of[data-party="red"]')).to_have_text("red pending")
+    expect(page.locator("#sent-count")).to_contain_text("awaiting acknowledgment")
+    system.acknowledge_message("red", sent.id)
+    expect(mine.locator('.ack-of[data-party="red"]')).to_have_text("red ✓")  # over SSE, no reload
+
+
 def test_a_refused_message_says_why_and_sends_nothing(page, served, system, scene):
     sign_in(page, served.url, scene["token"])
     page.fill("#compose-text", "x" * 10)

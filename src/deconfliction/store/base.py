@@ -114,6 +114,7 @@ class Transaction(F3548Transaction, Protocol):  # F3548's tables: store/f3548.py
         kind: str | None = None,
         limit: int = 100,
         newest_first: bool = False,
+        sender: str | None = None,  # sent by this party
     ) -> list[HotlineMessage]: ...
 
     # Audit chain (append-only)

@@ -40,6 +40,7 @@ from ..geometry.earth import GEOD
 from ..geometry.footprint import densify
 from ..geometry.separation import ellipsoidal_band
 from .f3548 import F3548_SCHEMA, F3548Tables
+from ..f3548.records import SubscriptionRecord
 from ..models import LIVE_STATES, AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, HotlineMessage, Notice, Subscription
 
 try:  # psycopg is an optional dependency: `pip install 'deconfliction[postgres]'`
@@ -253,6 +254,43 @@ CREATE INDEX deadlines_escalation ON deadlines (state, escalate_at);
 
 MIGRATIONS[3] = F3548_SCHEMA  # the F3548 interface's tables (SQLite: migrations/003_f3548.sql)
 
+MIGRATIONS[4] = r"""
+-- The F3548 subscriptions' 4-D index, built as notice_volumes is (one row per volume, same margins);
+-- subscriptions stored before it are indexed right after, in the same transaction (MIGRATION_STEPS).
+-- (SQLite: migrations/004_f3548_subscription_index.sql)
+CREATE TABLE f3548_subscription_volumes (
+    subscription_id text COLLATE "C" NOT NULL REFERENCES f3548_subscriptions(id) ON DELETE CASCADE,
+    k integer NOT NULL,
+    agreement_id text COLLATE "C" NOT NULL,
+    footprint geography(Polygon, 4326) NOT NULL,
+    altitude numrange NOT NULL,
+    during tstzrange NOT NULL,
+    PRIMARY KEY (subscription_id, k)
+);
+CREATE INDEX f3548_subscription_volumes_search ON f3548_subscription_volumes USING gist (footprint, during, altitude);
+"""
+
+
+def _index_existing_f3548_subscriptions(connection) -> None:
+    """Migration 4: index the subscriptions stored before it (written against schema 4's tables)."""
+    for (body,) in connection.execute("SELECT body FROM f3548_subscriptions").fetchall():
+        record = SubscriptionRecord.model_validate_json(body, context=TRUSTED)
+        _insert_f3548_subscription_volumes(connection, record)
+
+
+def _insert_f3548_subscription_volumes(connection, record: SubscriptionRecord) -> None:
+    rows = [(record.id, k, record.agreement_id, *_volume_row(v)) for k, v in enumerate(record.volumes)]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO f3548_subscription_volumes (subscription_id, k, agreement_id, footprint, altitude, during) "
+            "VALUES (%s, %s, %s, ST_GeogFromText(%s), numrange(%s::numeric, %s::numeric, '[]'), tstzrange(%s, %s, '[]'))",
+            rows,
+        )
+
+
+# What a migration needs beyond its SQL, run right after it in the same transaction.
+MIGRATION_STEPS: dict[int, Callable[[Any], None]] = {4: _index_existing_f3548_subscriptions}
+
 
 
 def _require_driver() -> None:
@@ -287,6 +325,8 @@ def migrate(connection) -> None:
                 if version > current:
                     with connection.transaction():
                         connection.execute(script)
+                        if version in MIGRATION_STEPS:
+                            MIGRATION_STEPS[version](connection)
                         connection.execute("INSERT INTO deconfliction_schema (version) VALUES (%s)", (version,))
         except pg_errors.InsufficientPrivilege as exc:
             raise DeconflictionError(
@@ -477,11 +517,43 @@ def search_distance_m(lateral_m: float) -> float:
     return lateral_m * (1.0 + LATERAL_RELATIVE_MARGIN) + LATERAL_ABSOLUTE_MARGIN_M
 
 
+def _volume_row(volume: Volume4D) -> tuple:
+    """(footprint EWKT, altitude lower, upper, time start, end) of an index row, each erring outward."""
+    lower, upper = ellipsoidal_band(volume.altitude)
+    return cover_wkt(volume.footprint), lower - ALTITUDE_PAD_M, upper + ALTITUDE_PAD_M, volume.time.start, volume.time.end
+
+
+def _search_params(volume: Volume4D, minima: Minima) -> dict[str, Any]:
+    """The volume widened by the minima and the safety margins, for a search of an index table."""
+    lower, upper = ellipsoidal_band(volume.altitude)
+    buffer = timedelta(seconds=minima.time_buffer_s)
+    return {
+        "footprint": cover_wkt(volume.footprint),
+        "distance": search_distance_m(minima.lateral_m),
+        "t0": volume.time.start - buffer,
+        "t1": volume.time.end + buffer,
+        "a0": lower - minima.vertical_m - ALTITUDE_PAD_M,
+        "a1": upper + minima.vertical_m + ALTITUDE_PAD_M,
+    }
+
+
 _SEARCH = """
 SELECT DISTINCT v.notice_id FROM notice_volumes v
 WHERE ST_DWithin(v.footprint, ST_GeogFromText(%(footprint)s), %(distance)s)
   AND v.during && tstzrange(%(t0)s, %(t1)s, '[]')
   AND v.altitude && numrange(%(a0)s::numeric, %(a1)s::numeric, '[]')
+"""
+
+
+_SUBSCRIPTION_SEARCH = """
+SELECT s.id, s.body FROM f3548_subscriptions s
+WHERE s.id IN (
+    SELECT v.subscription_id FROM f3548_subscription_volumes v
+    WHERE ST_DWithin(v.footprint, ST_GeogFromText(%(footprint)s), %(distance)s)
+      AND v.during && tstzrange(%(t0)s, %(t1)s, '[]')
+      AND v.altitude && numrange(%(a0)s::numeric, %(a1)s::numeric, '[]')
+      AND v.agreement_id = %(agreement)s)
+  AND s.agreement_id = %(agreement)s AND s.time_end > %(start)s AND s.time_start < %(end)s
 """
 
 
@@ -595,6 +667,29 @@ class PostgresTransaction(F3548Tables):  # F3548's tables: store/f3548.py
             return []
         rows = self._all("SELECT body FROM notices WHERE id = ANY(%s) AND state = ANY(%s) ORDER BY id", (sorted(ids), wanted))
         return [_notice(r[0]) for r in rows]
+
+    # F3548 subscriptions' 4-D index (MIGRATIONS[4]; the rest of their table is in store/f3548.py) ----
+    def _index_f3548_subscription(self, record: SubscriptionRecord) -> None:
+        self.db.execute("DELETE FROM f3548_subscription_volumes WHERE subscription_id = %s", (record.id,))
+        _insert_f3548_subscription_volumes(self.db, record)
+
+    def _unindex_f3548_subscription(self, subscription_id: str) -> None:
+        pass  # ON DELETE CASCADE
+
+    def f3548_subscriptions_near(
+        self, agreement_id: str, volumes: Sequence[Volume4D], minima: Minima, manager: str | None = None
+    ) -> list[SubscriptionRecord]:
+        window = {
+            "agreement": agreement_id,
+            "start": min(v.time.start_s for v in volumes),
+            "end": max(v.time.end_s for v in volumes),
+            "manager": manager,
+        }
+        sql = _SUBSCRIPTION_SEARCH + (" AND s.manager = %(manager)s" if manager is not None else "")
+        found: dict[str, str] = {}
+        for volume in volumes:
+            found.update(self._all(sql, {**_search_params(volume, minima), **window}))
+        return [SubscriptionRecord.model_validate_json(found[i], context=TRUSTED) for i in sorted(found)]
 
     def find_notices(
         self,
@@ -840,8 +935,9 @@ class PostgresTransaction(F3548Tables):  # F3548's tables: store/f3548.py
         kind: str | None = None,
         limit: int = 100,
         newest_first: bool = False,
+        sender: str | None = None,
     ) -> list[HotlineMessage]:
-        clauses, params = _filters(agreement_id=agreement_id, thread_id=thread_id, kind=kind)
+        clauses, params = _filters(agreement_id=agreement_id, thread_id=thread_id, kind=kind, sender=sender)
         if party_id is not None:
             clauses.append("(sender = %s OR id IN (SELECT message_id FROM hotline_recipients WHERE party_id = %s))")
             params += [party_id, party_id]

@@ -22,6 +22,7 @@ from ..agreements import Agreement, Party
 from ..errors import DeconflictionError
 from ..geometry import Minima, Volume4D, index_boxes, search_boxes
 from .f3548 import F3548Tables
+from ..f3548.records import SubscriptionRecord
 from ..models import AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, HotlineMessage, Notice, Subscription
 
 T = TypeVar("T")
@@ -39,6 +40,32 @@ def _migrations() -> list[tuple[int, str]]:
 
 
 SCHEMA_VERSION = max(number for number, _ in _migrations())
+
+
+def _put_boxes(db: sqlite3.Connection, table: str, rowid: int, old_count: int, volumes: Iterable[Volume4D]) -> int:
+    """Replace the index boxes of one row (ids rowid * BOX_ID_STRIDE + k) in an R*Tree; returns how many."""
+    db.executemany(f"DELETE FROM {table} WHERE id = ?", [(rowid * BOX_ID_STRIDE + k,) for k in range(old_count)])
+    boxes = [box for volume in volumes for box in index_boxes(volume)]
+    if len(boxes) > BOX_ID_STRIDE:
+        raise DeconflictionError("too many volumes", field="volumes", code="payload_too_large")
+    db.executemany(
+        f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(rowid * BOX_ID_STRIDE + k, *box.as_tuple()) for k, box in enumerate(boxes)],
+    )
+    return len(boxes)
+
+
+def _index_existing_f3548_subscriptions(db: sqlite3.Connection) -> None:
+    """Migration 004: index the subscriptions stored before it (written against schema 004's tables)."""
+    rows = db.execute("SELECT rowid, body FROM f3548_subscriptions").fetchall()
+    for rowid, body in rows:
+        record = SubscriptionRecord.model_validate_json(body, context=TRUSTED)
+        count = _put_boxes(db, "f3548_subscription_boxes", rowid, 0, record.volumes)
+        db.execute("UPDATE f3548_subscriptions SET box_count = ? WHERE rowid = ?", (count, rowid))
+
+
+# What a migration needs beyond its SQL, run right after it in the same transaction.
+MIGRATION_STEPS: dict[int, Callable[[sqlite3.Connection], None]] = {4: _index_existing_f3548_subscriptions}
 
 
 class _WriteLock:
@@ -176,6 +203,8 @@ class SQLiteStore:
                     for statement in script.split(";\n"):
                         if statement.strip():
                             connection.execute(statement)
+                    if number in MIGRATION_STEPS:
+                        MIGRATION_STEPS[number](connection)
                     connection.execute(f"PRAGMA user_version={number}")
             connection.execute("COMMIT")
         except BaseException:
@@ -316,6 +345,39 @@ class SQLiteTransaction(F3548Tables):  # F3548's tables: store/f3548.py
                         else:
                             seen.setdefault(rowid, None)  # type: ignore[arg-type]
         return [n for n in seen.values() if n is not None]
+
+    # F3548 subscriptions' 4-D index (migration 004; the rest of their table is in store/f3548.py) ----
+    def _index_f3548_subscription(self, record: SubscriptionRecord) -> None:
+        rowid, old_count = self.db.execute("SELECT rowid, box_count FROM f3548_subscriptions WHERE id = ?", (record.id,)).fetchone()
+        count = _put_boxes(self.db, "f3548_subscription_boxes", rowid, old_count, record.volumes)
+        if count != old_count:
+            self.db.execute("UPDATE f3548_subscriptions SET box_count = ? WHERE rowid = ?", (count, rowid))
+
+    def _unindex_f3548_subscription(self, subscription_id: str) -> None:
+        row = self.db.execute("SELECT rowid, box_count FROM f3548_subscriptions WHERE id = ?", (subscription_id,)).fetchone()
+        if row is not None:
+            _put_boxes(self.db, "f3548_subscription_boxes", row[0], row[1], [])
+
+    def f3548_subscriptions_near(
+        self, agreement_id: str, volumes: Sequence[Volume4D], minima: Minima, manager: str | None = None
+    ) -> list[SubscriptionRecord]:
+        start, end = min(v.time.start_s for v in volumes), max(v.time.end_s for v in volumes)
+        # CROSS JOIN keeps the R*Tree first: otherwise SQLite prefers the time index and scans those hours.
+        sql = (
+            "SELECT s.id, s.body FROM (SELECT DISTINCT b.id / ? AS r FROM f3548_subscription_boxes b "
+            "WHERE b.max_lon >= ? AND b.min_lon <= ? AND b.max_lat >= ? AND b.min_lat <= ? AND b.max_alt >= ? AND b.min_alt <= ? "
+            "AND b.max_t >= ? AND b.min_t <= ?) AS hit CROSS JOIN f3548_subscriptions s ON s.rowid = hit.r "
+            "WHERE s.agreement_id = ? AND s.time_end > ? AND s.time_start < ?"
+        )
+        extra: tuple = ()
+        if manager is not None:
+            sql, extra = sql + " AND s.manager = ?", (manager,)
+        found: dict[str, str] = {}
+        for volume in volumes:
+            for box in search_boxes(volume, minima):
+                found.update(self.db.execute(sql, (BOX_ID_STRIDE, box.min_lon, box.max_lon, box.min_lat, box.max_lat, box.min_alt,
+                                                   box.max_alt, box.min_t, box.max_t, agreement_id, start, end, *extra)))
+        return [SubscriptionRecord.model_validate_json(found[i], context=TRUSTED) for i in sorted(found)]
 
     def find_notices(
         self,
@@ -574,8 +636,9 @@ class SQLiteTransaction(F3548Tables):  # F3548's tables: store/f3548.py
         kind: str | None = None,
         limit: int = 100,
         newest_first: bool = False,
+        sender: str | None = None,
     ) -> list[HotlineMessage]:
-        clauses, params = _filters(agreement_id=agreement_id, thread_id=thread_id, kind=kind)
+        clauses, params = _filters(agreement_id=agreement_id, thread_id=thread_id, kind=kind, sender=sender)
         if party_id is not None:
             clauses.append("(sender = ? OR id IN (SELECT message_id FROM hotline_recipients WHERE party_id = ?))")
             params += [party_id, party_id]

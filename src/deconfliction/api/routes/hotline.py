@@ -51,6 +51,20 @@ def inbox(
     return reply(page(items, limit, lambda item: start + limit))
 
 
+@router.get("/sent", response_model=Page[HotlineMessage], responses=responses(),
+            summary="Messages you sent, newest first, with each recipient's acknowledgment")
+def sent(
+    request: Request,
+    agreement_id: str | None = Query(None, max_length=64),
+    after: str | None = After("cursor: the `next` of the previous page (a position in this ordering)"),
+    limit: int = Limit(),
+    who: Principal = Depends(hotline_reader),
+):
+    start = int(after) if after and after.isdigit() else 0
+    found = system_of(request).sent(who.party_id, agreement_id=agreement_id, limit=start + limit + 1)[start:]
+    return reply(page(found, limit, lambda message: start + limit))
+
+
 @router.get("/messages/{message_id}", response_model=HotlineMessage, responses=responses(404),
             summary="A message you sent or received, with each recipient's acknowledgment")
 def get_message(request: Request, message_id: str = MessageId, who: Principal = Depends(hotline_reader)):

@@ -45,3 +45,19 @@ export function renderInbox(list, items, { onAck, onConflict }) {
         deadline?.escalations ? el("span", { class: "escalations" }, ` · escalated ${deadline.escalations}×`) : null));
   }));
 }
+
+/** What this party sent, newest first, with each recipient's acknowledgment (✓, pending, overdue ×n). */
+export function renderSent(list, messages) {
+  if (!messages.length) return list.replaceChildren(el("li", { class: "empty muted" }, "Nothing sent."));
+  list.replaceChildren(...messages.map((message) => {
+    const waiting = message.acknowledgments.some((a) => a.state === "pending" || a.state === "overdue");
+    const overdue = message.acknowledgments.some((a) => a.state === "overdue");
+    return el("li", { class: `message ${overdue ? "overdue" : waiting ? "pending" : "acknowledged"}`, "data-message": message.id },
+      el("span", { class: "kind" }, message.kind), `→ ${message.to.join(", ")}`,
+      el("div", { class: "text" }, message.text),
+      el("div", { class: "meta" }, `sent ${utc(message.created_at, true)} · `,
+        ...message.acknowledgments.flatMap((a, i) => [i ? ", " : "", el("span",
+          { class: `ack-of ${a.state}`, "data-party": a.party_id },
+          `${a.party_id} ${a.state === "acknowledged" ? "✓" : a.state}${a.escalations ? ` ×${a.escalations}` : ""}`)])));
+  }));
+}

@@ -4,7 +4,7 @@
 
 import { api, all, ApiError, streamEvents, token } from "./api.js";
 import { $, el, height, metres, utc } from "./dom.js";
-import { renderInbox } from "./inbox.js";
+import { renderInbox, renderSent } from "./inbox.js";
 import { ConsoleMap } from "./map.js";
 
 const WORLD = "/console/vendor/world/countries-110m.geojson";
@@ -136,11 +136,24 @@ async function loadInbox() {
     $("hotline-state").textContent = missing ? "The hotline is not available on this server." : `Hotline: ${error.message}`;
     $("compose").hidden = missing;
   }
-  await loadLines();
+  await Promise.all([loadLines(), loadSent()]);
   renderInbox($("inbox"), state.inbox, { onAck: acknowledgeMessage, onConflict: (id) => focusConflict(state.conflicts.find((c) => c.id === id)) });
   const owed = state.inbox.filter((i) => ["pending", "overdue"].includes(i.deadline?.state));
   const overdue = owed.filter((i) => i.deadline.state === "overdue").length;
   $("inbox-count").textContent = owed.length ? `${owed.length} to acknowledge${overdue ? `, ${overdue} overdue` : ""}` : "";
+}
+
+/** What this party sent (GET /v1/hotline/sent), with who acknowledged; refreshed by hotline events. */
+async function loadSent() {
+  let sent = [];
+  try {
+    sent = (await api(`/v1/hotline/sent?${new URLSearchParams({ agreement_id: state.agreement.id, limit: "50" })}`)).items;
+  } catch (error) {
+    console.warn("hotline sent:", error);
+  }
+  renderSent($("sent"), sent);
+  const waiting = sent.filter((m) => m.acknowledgments.some((a) => a.state !== "acknowledged" && a.state !== "withdrawn")).length;
+  $("sent-count").textContent = waiting ? `${waiting} awaiting acknowledgment` : "";
 }
 
 /** Whose hotline answers (GET /v1/hotline/lines): up / down from each party's last settled line test. */
@@ -270,6 +283,7 @@ async function sendMessage(event) {
     const message = await api("/v1/hotline/messages", { method: "POST", body });
     $("compose-text").value = "";
     $("compose-state").textContent = `Sent ${message.kind} to ${message.to.join(", ") || "all"} at ${utc(message.created_at, true)}.`;
+    loadSent().catch(console.warn); // the sender hears of its own message only through acknowledgments
   } catch (error) {
     $("compose-state").textContent = `Not sent: ${error.message}${error.problem?.field ? ` (${error.problem.field})` : ""}`;
   }
