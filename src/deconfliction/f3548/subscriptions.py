@@ -31,12 +31,17 @@ def covers(outer: list[Volume4D], inner: list[Volume4D]) -> bool:
     return all(any(volume_covers(o, v) for o in outer) for v in inner)
 
 
+def candidates(tx: Transaction, cfg: F3548Config, volumes: list[Volume4D], manager: str | None = None) -> list[SubscriptionRecord]:
+    """Subscriptions that may intersect the volumes, from the store's 4-D index (it only narrows;
+    `intersects` decides). bench/f3548_intents.py swaps in the time-window scan to compare."""
+    return tx.f3548_subscriptions_near(cfg.agreement_id, volumes, TOUCHING, manager=manager)
+
+
 def notify(tx: Transaction, cfg: F3548Config, volumes: list[Volume4D], about: Literal["intents", "constraints"]) -> list[dict[str, Any]]:
     """Subscriptions that must hear of a change in `volumes`: their notification index goes up by one,
     and they are returned grouped by USS base URL, as `subscribers` (the writer's own included)."""
-    start, end = min(v.time.start for v in volumes), max(v.time.end for v in volumes)
     by_url: dict[str, list[dict[str, Any]]] = {}
-    for sub in tx.f3548_subscriptions(cfg.agreement_id, start, end):
+    for sub in candidates(tx, cfg, volumes):
         wanted = sub.notify_for_operational_intents if about == "intents" else sub.notify_for_constraints
         if not wanted or not intersects(sub.volumes, volumes):
             continue
@@ -72,8 +77,7 @@ def own(tx: Transaction, cfg: F3548Config, uss: str, subscription_id: str) -> Su
 
 def query(tx: Transaction, cfg: F3548Config, uss: str, area: Volume4D) -> list[SubscriptionRecord]:
     """The caller's subscriptions that intersect the area (only one's own, as the standard says)."""
-    found = tx.f3548_subscriptions(cfg.agreement_id, area.time.start, area.time.end, manager=uss)
-    return [s for s in found if intersects(s.volumes, [area])]
+    return [s for s in candidates(tx, cfg, [area], manager=uss) if intersects(s.volumes, [area])]
 
 
 def check_duration(cfg: F3548Config, volume: Volume4D, now: datetime) -> None:

@@ -1,14 +1,17 @@
 """The store's part of the F3548 interface: one mixin for both stores (the SQL is the same but for
 the parameter mark), its protocol, and the PostgreSQL schema (SQLite's is migrations/003_f3548.sql).
 
-Spatial search here is by time window only; the exact geometry is decided in Python. Subscriptions and
-constraints are few next to notices (a subscription per operation at most), so no 4-D index yet."""
+Subscriptions are searched through a 4-D index of their own (migration 004), kept by each backend as
+it keeps the notices' (SQLite: R*Tree boxes; PostgreSQL: geography + GiST): every intent write asks
+which subscriptions it touches, and there is one per intent. Constraints are searched by time window
+only. Either way the index only narrows; the exact geometry is decided in Python."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, Sequence
 
+from ..geometry import Minima, Volume4D
 from ..f3548.records import ConstraintRecord, DssReport, IntentRecord, SubscriptionRecord, UssAvailability
 
 TRUSTED = {"trusted": True}  # stored geometry was validated when it was written
@@ -69,6 +72,13 @@ class F3548Transaction(Protocol):
     def f3548_subscriptions(
         self, agreement_id: str, start: datetime, end: datetime, manager: str | None = None
     ) -> list[SubscriptionRecord]: ...
+    def f3548_subscriptions_near(
+        self, agreement_id: str, volumes: Sequence[Volume4D], minima: Minima, manager: str | None = None
+    ) -> list[SubscriptionRecord]:
+        """Candidates from the 4-D index: every subscription that may come within the minima of one of
+        the volumes (never fewer; perhaps more), within the volumes' overall time span as
+        `f3548_subscriptions` takes it, ordered by id. The caller checks the geometry exactly."""
+        ...
 
     def put_f3548_constraint(self, record: ConstraintRecord) -> None: ...
     def get_f3548_constraint(self, constraint_id: str) -> ConstraintRecord | None: ...
@@ -83,7 +93,9 @@ class F3548Transaction(Protocol):
 
 
 class F3548Tables:
-    """Mixed into SQLiteTransaction (mark '?') and PostgresTransaction (mark '%s'); needs `self.db`."""
+    """Mixed into SQLiteTransaction (mark '?') and PostgresTransaction (mark '%s'); needs `self.db`, and
+    from the backend the subscription index: `_index_f3548_subscription(record)` (after the row is
+    written), `_unindex_f3548_subscription(id)` (before it is deleted) and `f3548_subscriptions_near`."""
 
     MARK = "?"
 
@@ -123,16 +135,19 @@ class F3548Tables:
             "id": record.id, "agreement_id": record.agreement_id, "manager": record.manager,
             "time_start": record.time_start.timestamp(), "time_end": record.time_end.timestamp(), "body": record.model_dump_json(),
         })
+        self._index_f3548_subscription(record)
 
     def get_f3548_subscription(self, subscription_id: str) -> SubscriptionRecord | None:
         row = self._run("SELECT body FROM f3548_subscriptions WHERE id = ?", (subscription_id,)).fetchone()
         return SubscriptionRecord.model_validate_json(row[0], context=TRUSTED) if row else None
 
     def delete_f3548_subscription(self, subscription_id: str) -> None:
+        self._unindex_f3548_subscription(subscription_id)
         self._run("DELETE FROM f3548_subscriptions WHERE id = ?", (subscription_id,))
 
     def f3548_subscriptions(self, agreement_id: str, start: datetime, end: datetime, manager: str | None = None) -> list[SubscriptionRecord]:
-        """Subscriptions whose time span overlaps [start, end) (candidates: the caller checks the geometry)."""
+        """Subscriptions whose time span overlaps [start, end), wherever they are (a scan of those hours:
+        `f3548_subscriptions_near` is the search; this lists, and is its reference in the tests)."""
         sql = "SELECT body FROM f3548_subscriptions WHERE agreement_id = ? AND time_end > ? AND time_start < ?"
         params: tuple = (agreement_id, start.timestamp(), end.timestamp())
         if manager is not None:
