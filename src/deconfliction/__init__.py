@@ -1,13 +1,14 @@
 """deconfliction: advance notice, conflicts and acknowledgments between parties that share airspace.
 
 The library and the CLI are the same functions: `connect()` a store, then file notices, read
-conflicts and acknowledge them. Geometry lives in `deconfliction.geometry`.
+conflicts and acknowledge them, talk over the hotline. Geometry lives in `deconfliction.geometry`,
+the HTTP API in `deconfliction.api`, the F3548 DSS interface in `deconfliction.f3548`.
 """
 
 from .agreements import Agreement, Channel, Party, Separation, load_toml
 from .errors import DeconflictionError
 from .geometry import AltitudeBand, Circle, Polygon, TimeWindow, Volume4D, load_volumes
-from .models import Conflict, Event, MinimisedNotice, Notice, NoticePrivate
+from .models import Conflict, Event, HotlineMessage, InboxItem, LineStatus, MessageRefs, MinimisedNotice, Notice, NoticePrivate
 from .notices import Filing
 from .service import Deconfliction, connect
 
@@ -23,6 +24,10 @@ __all__ = [
     "DeconflictionError",
     "Event",
     "Filing",
+    "HotlineMessage",
+    "InboxItem",
+    "LineStatus",
+    "MessageRefs",
     "MinimisedNotice",
     "Notice",
     "NoticePrivate",
