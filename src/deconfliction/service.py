@@ -23,6 +23,7 @@ from . import subscriptions as subscription_rules
 from .compliance import ComplianceReport
 from .agreements import Agreement, Party
 from .conflicts import Finding, find_conflicts
+from .credential_cache import CredentialCache
 from .errors import NotFound
 from .geometry import Footprint, Minima, Volume4D, volume_conflict
 from .models import (
@@ -44,6 +45,7 @@ class Deconfliction:
     def __init__(self, store: Store, clock: Callable[[], datetime] = utc_now):
         self.store = store
         self.clock = clock
+        self.credential_cache = CredentialCache()  # tokens checked in the last second (credential_cache.py)
 
     def close(self) -> None:
         self.store.close()
@@ -363,8 +365,21 @@ class Deconfliction:
         return self._write(work)
 
     def authenticate(self, token: str) -> Credential:
+        """The token's credential; the store is read unless this process checked it within the last
+        second (a revocation through this object is seen at once, through another process within 1 s)."""
+        token_hash = credentials.hash_token(token)
+        credential = self.credential_cache.get(token_hash)
+        if credential is not None:
+            return credential
+        began = self.credential_cache.begin()
         with self.store.transaction(write=False) as tx:
-            return credentials.authenticate(tx, token)
+            credential = credentials.authenticate(tx, token)
+        self.credential_cache.put(token_hash, credential, began)
+        return credential
+
+    def authenticate_cached(self, token: str) -> Credential | None:
+        """`authenticate` without touching the store: the credential if it is remembered, else None."""
+        return self.credential_cache.get(credentials.hash_token(token))
 
     def revoke_token(self, credential_id: str, actor: str = "admin") -> Credential:
         now = self.clock()
@@ -374,8 +389,10 @@ class Deconfliction:
             audit.record(tx, actor, "token.revoked", credential_id, {}, now)
             return credential
 
-
-        return self._write(work)
+        try:
+            return self._write(work)
+        finally:  # committed or not, forget every remembered token (and any lookup already under way)
+            self.credential_cache.clear()
 
     def tokens(self, party_id: str | None = None) -> list[Credential]:
         with self.store.transaction(write=False) as tx:

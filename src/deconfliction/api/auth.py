@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from ..credentials import SCOPES, TOKEN_PREFIX
 from ..errors import Forbidden, NotFound, Unauthenticated
@@ -116,22 +117,27 @@ class JwtVerifier:
         return Principal(party_id=party_id, scopes=granted, credential_id=f"jwt:{claims.get('jti') or party_id}", via="jwt")
 
 
-def principal(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Principal:
-    """The authenticated caller; 401 when there is no usable bearer token."""
+async def principal(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Principal:
+    """The authenticated caller; 401 when there is no usable bearer token.
+
+    Async, and so are the role checks below, so that a request does not hop to the thread pool for
+    each of them (FastAPI runs plain `def` dependencies there): a token this process checked within the
+    last second is answered from memory; anything else reads the store (or checks a JWT) in the pool."""
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthenticated("send 'Authorization: Bearer <token>'", field="authorization")
     token = credentials.credentials
     system = system_of(request)
     if token.startswith(TOKEN_PREFIX):
-        credential = system.authenticate(token)
+        credential = system.authenticate_cached(token) or await run_in_threadpool(system.authenticate, token)
         return Principal(party_id=credential.party_id, scopes=frozenset(credential.scopes), credential_id=credential.id)
     verifier: JwtVerifier | None = request.app.state.jwt
     if verifier is not None and token.count(".") == 2:
-        return verifier.verify(token, system)
+        return await run_in_threadpool(verifier.verify, token, system)
     raise Unauthenticated("unknown or revoked token", field="authorization")
 
 
-def reader(who: Principal = Depends(principal)) -> Principal:
+# The checks, as plain functions (for routes that authorise by hand), then as dependencies.
+def ensure_reader(who: Principal) -> Principal:
     """A party's token with notices:read or observer."""
     if who.party_id is None:
         raise Forbidden("this operation is a party's; an operator (admin) token acts for no party", field="authorization")
@@ -140,7 +146,7 @@ def reader(who: Principal = Depends(principal)) -> Principal:
     return who
 
 
-def writer(who: Principal = Depends(principal)) -> Principal:
+def ensure_writer(who: Principal) -> Principal:
     """A party's token with notices:write and without observer."""
     if who.party_id is None:
         raise Forbidden("this operation is a party's; an operator (admin) token acts for no party", field="authorization")
@@ -151,7 +157,17 @@ def writer(who: Principal = Depends(principal)) -> Principal:
     return who
 
 
-def hotline_reader(who: Principal = Depends(principal)) -> Principal:
+async def reader(who: Principal = Depends(principal)) -> Principal:
+    """A party's token with notices:read or observer."""
+    return ensure_reader(who)
+
+
+async def writer(who: Principal = Depends(principal)) -> Principal:
+    """A party's token with notices:write and without observer."""
+    return ensure_writer(who)
+
+
+async def hotline_reader(who: Principal = Depends(principal)) -> Principal:
     """A party's token that may read its hotline: hotline, notices:read or observer."""
     if who.party_id is None:
         raise Forbidden("this operation is a party's; an operator (admin) token acts for no party", field="authorization")
@@ -160,7 +176,7 @@ def hotline_reader(who: Principal = Depends(principal)) -> Principal:
     return who
 
 
-def hotline_writer(who: Principal = Depends(principal)) -> Principal:
+async def hotline_writer(who: Principal = Depends(principal)) -> Principal:
     """A party's token that may speak on the hotline: hotline or notices:write, and not observer."""
     if who.party_id is None:
         raise Forbidden("this operation is a party's; an operator (admin) token acts for no party", field="authorization")
@@ -171,20 +187,20 @@ def hotline_writer(who: Principal = Depends(principal)) -> Principal:
     return who
 
 
-def admin(who: Principal = Depends(principal)) -> Principal:
+async def admin(who: Principal = Depends(principal)) -> Principal:
     if not who.is_admin:
         raise Forbidden("needs an operator token (the 'admin' scope)", field="authorization")
     return who
 
 
-def reader_or_admin(who: Principal = Depends(principal)) -> Principal:
+async def reader_or_admin(who: Principal = Depends(principal)) -> Principal:
     """Admin (sees everything of this kind) or a party reader (sees its own)."""
     if who.is_admin:
         return who
-    return reader(who)
+    return ensure_reader(who)
 
 
-def observer_or_admin(who: Principal = Depends(principal)) -> Principal:
+async def observer_or_admin(who: Principal = Depends(principal)) -> Principal:
     if who.is_admin or (who.party_id is not None and who.is_observer):
         return who
     raise Forbidden("needs an operator token or the 'observer' scope", field="authorization")

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from ...errors import DeconflictionError, InvalidInput
 from ...monitor.alerts import AircraftState
 from ...tactical import TacticalService
-from ..auth import Principal, principal, reader_or_admin, system_of, writer
+from ..auth import Principal, ensure_writer, principal, reader_or_admin, system_of, writer
 from ..pagination import After, Limit, window
 from ..problems import from_error, responses
 from ..wire import Strict, reply
@@ -161,8 +161,7 @@ async def track_stream(websocket: WebSocket, token: str | None = Query(None, des
     the ingest counts of POST /v1/tracks plus `message` (1, 2, …), or with `{"message": n, "error": problem}`
     for a message that is not a report or a list. Authenticate with `Authorization: Bearer …` or `?token=`."""
     try:
-        who = await anyio.to_thread.run_sync(principal, websocket, _credentials(websocket, token))
-        who = writer(who)
+        who = ensure_writer(await principal(websocket, _credentials(websocket, token)))
         service = tactical_of(websocket.app)
     except DeconflictionError as error:
         await _deny(websocket, error)

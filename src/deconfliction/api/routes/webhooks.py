@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from ... import delivery as webhooks
 from ...models import Delivery, Endpoint
-from ..auth import Principal, principal, reader_or_admin, system_of, writer
+from ..auth import Principal, ensure_writer, principal, reader_or_admin, system_of, writer
 from ..pagination import After, Limit, Page, page, window
 from ..problems import responses
 from ..wire import Strict, call, reply
@@ -81,6 +81,6 @@ def dead_letters(request: Request, after: str | None = After(), limit: int = Lim
              summary="Requeue a dead delivery (your own; any: admin)")
 def retry(request: Request, delivery_id: str = Path(max_length=300), who: Principal = Depends(principal)):
     if not who.is_admin:
-        writer(who)
+        ensure_writer(who)
     requeued = webhooks.retry_dead(system_of(request), delivery_id, actor=who.actor, party_id=who.party_id)
     return reply(requeued.model_dump(mode="json"))
