@@ -23,7 +23,10 @@ class HookServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802
-                body = self.rfile.read(int(self.headers["Content-Length"]))
+                length = int(self.headers["Content-Length"])
+                body = self.rfile.read(length)
+                if len(body) < length:  # the sender died mid-request (kill -9): nothing was delivered
+                    return
                 with outer.lock:
                     status = outer.script.pop(0) if outer.script else 204
                     if not verify_signature(body, self.headers.get(SIGNATURE_HEADER), outer.secret):
