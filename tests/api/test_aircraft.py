@@ -8,21 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from deconfliction.api import create_app
-from deconfliction.tactical import TacticalService
 
 from .conftest import bearer
-
-
-@pytest.fixture
-def tactical(system) -> TacticalService:
-    return TacticalService(system)
-
-
-@pytest.fixture
-def app(system, settings, tactical):
-    app = create_app(system, settings)
-    app.state.tactical = tactical
-    return app
+from .test_tracks import app, tactical  # noqa: F401 - the same app, with a tactical monitor
 
 
 def report(t: float, aircraft: str, lon: float, **extra) -> dict:

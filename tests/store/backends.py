@@ -236,3 +236,45 @@ def make_store(kind: str, tmp_path: Path):
     from deconfliction.store.postgres import PostgresStore
 
     return PostgresStore(postgres_server().create_database(), max_size=8)
+
+
+def sqlite_file_at_schema(path: Path, version: int, fill=None) -> Path:
+    """A SQLite file as release `version` of the schema left it (its migrations only), with `fill(connection)` run on it."""
+    import sqlite3
+
+    from deconfliction.store.sqlite import _migrations
+
+    connection = sqlite3.connect(path)
+    for number, script in _migrations():
+        if number <= version:
+            connection.executescript(script)
+    if fill is not None:
+        fill(connection)
+    connection.execute(f"PRAGMA user_version = {version}")
+    connection.commit()
+    connection.close()
+    return path
+
+
+@contextmanager
+def postgres_database_at_schema(version: int, fill=None) -> Iterator[str]:
+    """A fresh PostgreSQL database (its URL) as release `version` of the schema left it, dropped afterwards."""
+    import psycopg
+
+    from deconfliction.store.postgres import MIGRATIONS
+
+    server = postgres_server()
+    url = server.create_database()
+    try:
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute("DROP SCHEMA public CASCADE")  # the template holds the current schema
+            connection.execute("CREATE SCHEMA public")
+            for number in sorted(MIGRATIONS):
+                if number <= version:
+                    connection.execute(MIGRATIONS[number])
+                    connection.execute("INSERT INTO deconfliction_schema (version) VALUES (%s)", (number,))
+            if fill is not None:
+                fill(connection)
+        yield url
+    finally:
+        server.drop_database(url)

@@ -18,7 +18,7 @@ from deconfliction.f3548.records import ConstraintRecord, DssReport, IntentRecor
 from deconfliction.f3548.subscriptions import intersects
 from deconfliction.geometry import AltitudeBand, Circle, Polygon, TimeWindow, Volume4D
 
-from .backends import postgres_server
+from .backends import postgres_database_at_schema, sqlite_file_at_schema
 
 GEOD = Geod(ellps="WGS84")
 
@@ -262,21 +262,12 @@ def old_row(sub: SubscriptionRecord) -> tuple:
 
 
 def test_a_schema_3_sqlite_file_has_its_subscriptions_indexed(tmp_path):
-    import sqlite3
-
     from deconfliction.store import SQLiteStore
-    from deconfliction.store.sqlite import _migrations
 
-    path = tmp_path / "old.db"
-    connection = sqlite3.connect(path)
-    for number, script in _migrations():
-        if number <= 3:
-            connection.executescript(script)
-    connection.executemany("INSERT INTO f3548_subscriptions VALUES (?, ?, ?, ?, ?, ?)", [old_row(s) for s in OLD_SUBSCRIPTIONS])
-    connection.execute("PRAGMA user_version = 3")
-    connection.commit()
-    connection.close()
-    store = SQLiteStore(path)
+    def fill(connection):
+        connection.executemany("INSERT INTO f3548_subscriptions VALUES (?, ?, ?, ?, ?, ?)", [old_row(s) for s in OLD_SUBSCRIPTIONS])
+
+    store = SQLiteStore(sqlite_file_at_schema(tmp_path / "old.db", 3, fill))
     try:
         check_old_subscriptions_are_found(store)
     finally:
@@ -284,25 +275,15 @@ def test_a_schema_3_sqlite_file_has_its_subscriptions_indexed(tmp_path):
 
 
 def test_a_schema_3_postgres_database_has_its_subscriptions_indexed(tmp_path):
-    import psycopg
+    from deconfliction.store.postgres import PostgresStore
 
-    from deconfliction.store.postgres import MIGRATIONS, PostgresStore
+    def fill(connection):
+        with connection.cursor() as cursor:
+            cursor.executemany("INSERT INTO f3548_subscriptions VALUES (%s, %s, %s, %s, %s, %s)", [old_row(s) for s in OLD_SUBSCRIPTIONS])
 
-    server = postgres_server()
-    url = server.create_database()
-    try:
-        with psycopg.connect(url, autocommit=True) as connection:
-            connection.execute("DROP SCHEMA public CASCADE")
-            connection.execute("CREATE SCHEMA public")
-            for version in (1, 2, 3):
-                connection.execute(MIGRATIONS[version])
-                connection.execute("INSERT INTO deconfliction_schema (version) VALUES (%s)", (version,))
-            with connection.cursor() as cursor:
-                cursor.executemany("INSERT INTO f3548_subscriptions VALUES (%s, %s, %s, %s, %s, %s)", [old_row(s) for s in OLD_SUBSCRIPTIONS])
+    with postgres_database_at_schema(3, fill) as url:
         store = PostgresStore(url, max_size=2)
         try:
             check_old_subscriptions_are_found(store)
         finally:
             store.close()
-    finally:
-        server.drop_database(url)

@@ -8,7 +8,7 @@ from deconfliction.store import SQLiteStore
 
 from factories import FixedClock, circle_volume, example_agreement
 
-from .backends import postgres_server
+from .backends import postgres_database_at_schema, sqlite_file_at_schema
 
 
 def use_first_release(system: Deconfliction, clock: FixedClock):
@@ -32,21 +32,8 @@ def exercise_the_upgraded_store(system: Deconfliction, clock: FixedClock, notice
 
 
 def test_a_first_release_sqlite_file_is_upgraded_in_place(tmp_path):
-    import sqlite3
-
-    from deconfliction.store.sqlite import _migrations
-
-    path = tmp_path / "old.db"
-    connection = sqlite3.connect(path)
-    (number, script), *_ = _migrations()
-    assert number == 1
-    connection.executescript(script)
-    connection.execute("PRAGMA user_version = 1")
-    connection.commit()
-    connection.close()
-
     clock = FixedClock()
-    system = Deconfliction(SQLiteStore(path), clock=clock)
+    system = Deconfliction(SQLiteStore(sqlite_file_at_schema(tmp_path / "old.db", 1)), clock=clock)
     notice = use_first_release(system, clock)
     exercise_the_upgraded_store(system, clock, notice)
     system.close()
@@ -57,14 +44,7 @@ def test_a_first_release_postgres_database_is_upgraded_in_place(tmp_path):
 
     from deconfliction.store.postgres import MIGRATIONS, PostgresStore
 
-    server = postgres_server()
-    url = server.create_database()
-    try:
-        with psycopg.connect(url, autocommit=True) as connection:
-            connection.execute("DROP SCHEMA public CASCADE")
-            connection.execute("CREATE SCHEMA public")
-            connection.execute(MIGRATIONS[1])
-            connection.execute("INSERT INTO deconfliction_schema (version) VALUES (1)")
+    with postgres_database_at_schema(1) as url:
         clock = FixedClock()
         system = Deconfliction(PostgresStore(url, max_size=4), clock=clock)
         try:
@@ -74,5 +54,3 @@ def test_a_first_release_postgres_database_is_upgraded_in_place(tmp_path):
             exercise_the_upgraded_store(system, clock, notice)
         finally:
             system.close()
-    finally:
-        server.drop_database(url)
