@@ -412,7 +412,8 @@ def _message_id(system: Deconfliction, party: str, given: str) -> str:
     """A message id, or an unambiguous prefix of one in the party's inbox or sent messages."""
     if len(given) >= 32:
         return given
-    matches = {i.message.id for i in system.inbox(party, limit=1000) if i.message.id.startswith(given)}
+    known = [i.message.id for i in system.inbox(party, limit=1000)] + [m.id for m in system.sent(party, limit=1000)]
+    matches = {m for m in known if m.startswith(given)}
     return matches.pop() if len(matches) == 1 else given
 
 
