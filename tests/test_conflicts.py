@@ -175,3 +175,32 @@ def test_conflicts_are_per_agreement(system, vol):
     system.file_notice("yellow", "other", [vol()])
     assert system.file_notice("red", "pact", [vol()]).conflicts == []
     assert system.conflicts("yellow") == [] and system.conflicts("red") == []
+
+
+def test_a_filing_that_opens_many_conflicts_tells_each_in_order_with_its_deliveries_deadlines_and_audit_entry(system, vol):
+    # The conflicts of one filing are told as a batch (endpoints and the audit head read once): each
+    # side still hears every conflict in the filing's order, each webhook gets one delivery per event,
+    # each side owes one acknowledgment per conflict, and the audit has one chained entry per conflict.
+    system.add_endpoint("blue", "https://blue.example/hook", kinds=["conflict."])
+    for i, party in enumerate(["red", "green", "red"]):
+        volumes = [vol(lon=2.35 + 0.004 * i, radius_m=100)]
+        system.file_notice(party, "pact", volumes, key=[f.notice.version for f in system.check(party, "pact", volumes)])
+    before = system.audit_entries()[-1].seq
+    mine = [vol(radius_m=2_000)]
+    filing = system.file_notice("blue", "pact", mine, key=[f.notice.version for f in system.check("blue", "pact", mine)])
+    assert len(filing.conflicts) == 3
+    expected = [c.model_dump(mode="json") for c in filing.conflicts]
+    told_blue = [e.payload["conflict"] for e in system.events("blue") if e.kind == "conflict.opened"]
+    assert told_blue == expected
+    for party in ("red", "green"):
+        heard = [e.payload["conflict"] for e in system.events(party) if e.kind == "conflict.opened"]
+        assert [c for c in heard if filing.notice.id in (c["notice_a"], c["notice_b"])] == [
+            c for c in expected if party in (c["party_a"], c["party_b"])
+        ]
+    blue_seqs = [e.seq for e in system.events("blue") if e.kind == "conflict.opened"]
+    assert sorted(d.event_seq for d in system.deliveries("blue")) == blue_seqs
+    for conflict in filing.conflicts:
+        assert sorted(d.party_id for d in system.deadlines(None, subject_id=conflict.id)) == sorted([conflict.party_a, conflict.party_b])
+    entries = [e for e in system.audit_entries() if e.seq > before and e.action == "conflict.opened"]
+    assert [(e.subject, e.payload) for e in entries] == [(c["id"], c) for c in expected]
+    assert system.verify_audit().ok

@@ -35,16 +35,27 @@ def entry_hash(prev_hash: str, seq: int, at: datetime, actor: str, action: str, 
 
 
 def record(tx: Transaction, actor: str, action: str, subject: str, payload: dict[str, Any], now: datetime) -> AuditEntry:
+    return record_many(tx, [(actor, action, subject, payload)], now)[0]
+
+
+def record_many(tx: Transaction, items: Iterable[tuple[str, str, str, dict[str, Any]]], now: datetime) -> list[AuditEntry]:
+    """Append (actor, action, subject, payload) entries in order, chained from one read of the chain's
+    head: a filing that opens hundreds of conflicts reads the head once, not once per entry. The
+    entries are the ones `record` would write one by one (the writer holds the transaction)."""
     last = tx.last_audit()
-    seq = last.seq + 1 if last else 1
-    prev = last.hash if last else GENESIS
-    payload = canonical(payload)
-    entry = AuditEntry(
-        seq=seq, at=now, actor=actor, action=action, subject=subject, payload=payload, prev_hash=prev,
-        hash=entry_hash(prev, seq, now, actor, action, subject, payload),
-    )
-    tx.append_audit(entry)
-    return entry
+    seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
+    entries = []
+    for actor, action, subject, payload in items:
+        seq += 1
+        payload = canonical(payload)
+        entry = AuditEntry(
+            seq=seq, at=now, actor=actor, action=action, subject=subject, payload=payload, prev_hash=prev,
+            hash=entry_hash(prev, seq, now, actor, action, subject, payload),
+        )
+        tx.append_audit(entry)
+        entries.append(entry)
+        prev = entry.hash
+    return entries
 
 
 @dataclass(frozen=True)

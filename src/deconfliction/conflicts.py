@@ -67,19 +67,28 @@ def _shape(agreement: Agreement, notice: Notice, other: Notice, closest: VolumeC
     )
 
 
-def _tell_both(tx: Transaction, agreement: Agreement, conflict: Conflict, kind: str, now: datetime) -> None:
-    """Both sides hear of it; while it is open, each owes an acknowledgment by the agreement's deadline."""
-    payload = {"conflict": conflict.model_dump(mode="json")}
-    for party in (conflict.party_a, conflict.party_b):
-        publish(tx, party, kind, payload, now)
-        if conflict.state == "open":
-            acknowledgments.expect(
-                tx, kind="conflict", subject_id=conflict.id, version=f"{conflict.version_a}/{conflict.version_b}",
-                agreement=agreement, party_id=party, owner_id=None, within_s=agreement.notice_ack_deadline_s, now=now,
-            )
-    if conflict.state != "open":
-        acknowledgments.withdraw(tx, conflict.id, now)
-    audit.record(tx, "system", kind, conflict.id, conflict.model_dump(mode="json"), now)
+def _tell_both(tx: Transaction, agreement: Agreement, told: list[tuple[Conflict, str]], now: datetime) -> None:
+    """Both sides hear of each conflict; while it is open, each owes an acknowledgment by the agreement's
+    deadline; the audit records each one. Per-party lookups (webhook endpoints) and the audit chain's
+    head are read once for the whole batch, and each conflict is serialised once."""
+    endpoints: dict[str, list] = {}
+    entries = []
+    for conflict, kind in told:
+        body = conflict.model_dump(mode="json")
+        payload = {"conflict": body}
+        for party in (conflict.party_a, conflict.party_b):
+            if party not in endpoints:
+                endpoints[party] = tx.list_endpoints(party)
+            publish(tx, party, kind, payload, now, endpoints=endpoints[party])
+            if conflict.state == "open":
+                acknowledgments.expect(
+                    tx, kind="conflict", subject_id=conflict.id, version=f"{conflict.version_a}/{conflict.version_b}",
+                    agreement=agreement, party_id=party, owner_id=None, within_s=agreement.notice_ack_deadline_s, now=now,
+                )
+        if conflict.state != "open":
+            acknowledgments.withdraw(tx, conflict.id, now)
+        entries.append(("system", kind, conflict.id, body))
+    audit.record_many(tx, entries, now)  # nothing above writes to the audit, so the chain's order is as if one by one
 
 
 def reconcile(tx: Transaction, agreement: Agreement, notice: Notice, findings: list[Finding], now: datetime) -> list[Conflict]:
@@ -111,8 +120,7 @@ def reconcile(tx: Transaction, agreement: Agreement, notice: Notice, findings: l
     if pooled:
         changed = channel_assignment.assign(tx, agreement, now, quiet={c.id for c, _ in told})
         told = [(changed.get(c.id, c), kind) for c, kind in told]
-    for conflict, kind in told:
-        _tell_both(tx, agreement, conflict, kind, now)
+    _tell_both(tx, agreement, told, now)
     return [c for c, kind in told if kind != "conflict.cleared"]
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from .geometry import Minima, volume_conflict
-from .models import Delivery, Notice
+from .models import Delivery, Endpoint, Notice
 from .store import Transaction
 
 TOUCHING = Minima(lateral_m=1e-3, vertical_m=0.0, time_buffer_s=0.0)
@@ -25,9 +25,13 @@ def wants(kinds: Iterable[str], kind: str) -> bool:
     return not kinds or any(kind.startswith(prefix) for prefix in kinds)
 
 
-def publish(tx: Transaction, party_id: str, kind: str, payload: dict[str, Any], now: datetime) -> int:
+def publish(
+    tx: Transaction, party_id: str, kind: str, payload: dict[str, Any], now: datetime, endpoints: Sequence[Endpoint] | None = None
+) -> int:
+    """Append the event to the party's feed, with a delivery per webhook that wants it. `endpoints`:
+    the party's endpoints when the caller already read them (publishing many events in one transaction)."""
     seq = tx.append_event(party_id, kind, payload, now)
-    for endpoint in tx.list_endpoints(party_id):
+    for endpoint in tx.list_endpoints(party_id) if endpoints is None else endpoints:
         if endpoint.active and wants(endpoint.kinds, kind):
             tx.put_delivery(
                 Delivery(id=f"{seq:012d}-{endpoint.id}", event_seq=seq, endpoint_id=endpoint.id, party_id=party_id, next_attempt_at=now)
