@@ -18,7 +18,7 @@ message, acknowledgment and escalation is in the audit chain (invariant 6).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from . import acknowledgments, audit
 from .agreements import Agreement
@@ -162,9 +162,7 @@ def line_status(tx: Transaction, agreement_id: str, party_id: str) -> LineStatus
     """The party's newest line test that is settled decides: overdue → down, acknowledged → up."""
     last_test = last_ack = None
     state = "unknown"
-    for message in tx.find_messages(agreement_id=agreement_id, party_id=party_id, kind="test", limit=50, newest_first=True):
-        if message.sender is not SYSTEM:
-            continue
+    for message in _line_tests(tx, agreement_id, party_id):
         last_test = last_test or message.created_at
         owed = [d for d in tx.deadlines_of(message.id, party_id=party_id) if d.kind == "hotline"]
         if owed and owed[0].state in ("overdue", "acknowledged"):
@@ -260,11 +258,16 @@ def _check_refs(tx: Transaction, agreement: Agreement, sender: str | None, refs:
             raise InvalidInput("an aircraft is named by 1 to 32 characters (callsign or ICAO address)", field=f"refs.aircraft[{i}]")
 
 
-def _last_line_test(tx: Transaction, agreement_id: str) -> HotlineMessage | None:
-    for message in tx.find_messages(agreement_id=agreement_id, kind="test", limit=50, newest_first=True):
+def _line_tests(tx: Transaction, agreement_id: str, party_id: str | None = None) -> Iterator[HotlineMessage]:
+    """The system's line tests in the agreement (to `party_id`), newest first; a party's own `test`
+    messages are not line tests."""
+    for message in tx.find_messages(agreement_id=agreement_id, party_id=party_id, kind="test", limit=50, newest_first=True):
         if message.sender is SYSTEM:
-            return message
-    return None
+            yield message
+
+
+def _last_line_test(tx: Transaction, agreement_id: str) -> HotlineMessage | None:
+    return next(_line_tests(tx, agreement_id), None)
 
 
 def _tell_agreement(tx: Transaction, agreement_id: str, kind: str, payload: dict, now: datetime) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Callable, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import Field
@@ -46,9 +46,7 @@ def inbox(
     limit: int = Limit(),
     who: Principal = Depends(hotline_reader),
 ):
-    start = int(after) if after and after.isdigit() else 0
-    items = system_of(request).inbox(who.party_id, agreement_id=agreement_id, state=state, limit=start + limit + 1)[start:]
-    return reply(page(items, limit, lambda item: start + limit))
+    return reply(_by_position(lambda n: system_of(request).inbox(who.party_id, agreement_id=agreement_id, state=state, limit=n), after, limit))
 
 
 @router.get("/sent", response_model=Page[HotlineMessage], responses=responses(),
@@ -60,9 +58,7 @@ def sent(
     limit: int = Limit(),
     who: Principal = Depends(hotline_reader),
 ):
-    start = int(after) if after and after.isdigit() else 0
-    found = system_of(request).sent(who.party_id, agreement_id=agreement_id, limit=start + limit + 1)[start:]
-    return reply(page(found, limit, lambda message: start + limit))
+    return reply(_by_position(lambda n: system_of(request).sent(who.party_id, agreement_id=agreement_id, limit=n), after, limit))
 
 
 @router.get("/messages/{message_id}", response_model=HotlineMessage, responses=responses(404),
@@ -87,3 +83,9 @@ def acknowledge_message(request: Request, message_id: str = MessageId, who: Prin
             summary="Whose hotline answers: each party's line from its last settled line test")
 def lines(request: Request, agreement_id: str = Query(min_length=1, max_length=64), who: Principal = Depends(hotline_reader)):
     return reply({"items": [line.model_dump(mode="json") for line in system_of(request).lines(who.party_id, agreement_id)], "next": None})
+
+
+def _by_position(first: Callable[[int], list], after: str | None, limit: int) -> dict:
+    """A page of a list in its own order (not by id): the cursor is the position reached."""
+    start = int(after) if after and after.isdigit() else 0
+    return page(first(start + limit + 1)[start:], limit, lambda _: start + limit)

@@ -21,7 +21,7 @@ from ...errors import DeconflictionError, InvalidInput
 from ...monitor.alerts import AircraftState
 from ...tactical import TacticalService
 from ..auth import Principal, ensure_writer, principal, reader_or_admin, system_of, writer
-from ..pagination import After, Limit, window
+from ..pagination import After, Limit, page, window
 from ..problems import from_error, responses
 from ..wire import Strict, reply
 
@@ -90,16 +90,9 @@ def post_tracks(request: Request, body: TracksIn, who: Principal = Depends(write
 @router.get("/alerts", response_model=AlertPage, responses=responses(503),
             summary="Open tactical alerts: those involving you (an observer: all of its agreements'; the operator: all)")
 def list_alerts(request: Request, after: str | None = After(), limit: int = Limit(), who: Principal = Depends(reader_or_admin)):
-    service = tactical_of(request.app)
-    if who.is_admin:
-        found = service.open_alerts()
-    elif who.is_observer:
-        found = service.open_alerts(agreements=[a.id for a in system_of(request).agreements(who.party_id)])
-    else:
-        found = service.open_alerts(who.party_id)
+    found = tactical_of(request.app).open_alerts(**_seen_by(request, who))
     rows = window(found, after, limit, key=lambda p: p.alert.id)
-    shown = rows[:limit]
-    return reply({"items": [p.as_dict() for p in shown], "next": shown[-1].alert.id if len(rows) > limit and shown else None})
+    return reply(page(rows, limit, lambda p: p.alert.id, dump=lambda p: p.as_dict()))
 
 
 class AircraftPage(BaseModel):
@@ -110,17 +103,18 @@ class AircraftPage(BaseModel):
 @router.get("/tracks", response_model=AircraftPage, responses=responses(503),
             summary="The last reported state of your aircraft (an observer: all of its agreements'; the operator: all)")
 def list_aircraft(request: Request, after: str | None = After(), limit: int = Limit(), who: Principal = Depends(reader_or_admin)):
-    service = tactical_of(request.app)
+    found = tactical_of(request.app).aircraft(**_seen_by(request, who))
+    key = lambda a: f"{a.party}/{a.aircraft}"  # noqa: E731
+    return reply(page(window(found, after, limit, key=key), limit, key))
+
+
+def _seen_by(request: Request, who: Principal) -> dict:
+    """Whose aircraft and alerts the caller sees: all (operator), its agreements' (observer), its own (party)."""
     if who.is_admin:
-        found = service.aircraft()
-    elif who.is_observer:
-        found = service.aircraft(agreements=[a.id for a in system_of(request).agreements(who.party_id)])
-    else:
-        found = service.aircraft(who.party_id)
-    rows = window(found, after, limit, key=lambda a: f"{a.party}/{a.aircraft}")
-    shown = rows[:limit]
-    return reply({"items": [a.model_dump(mode="json") for a in shown],
-                  "next": f"{shown[-1].party}/{shown[-1].aircraft}" if len(rows) > limit and shown else None})
+        return {}
+    if who.is_observer:
+        return {"agreements": [a.id for a in system_of(request).agreements(who.party_id)]}
+    return {"party_id": who.party_id}
 
 
 def _credentials(websocket: WebSocket, token: str | None) -> HTTPAuthorizationCredentials | None:
