@@ -627,10 +627,12 @@ def demo(
 def _register_parts() -> None:
     """Commands that live beside their capability: the tactical monitor, the server."""
     from .api.cli import register as register_server
+    from .cluster_cli import register as register_cluster
     from .monitor.cli import register as register_monitor
 
     register_monitor(app)
     register_server(app)
+    register_cluster(app)
 
 
 _register_parts()
