@@ -6,7 +6,7 @@ import logging
 import sqlite3
 from typing import Any, Awaitable, Callable
 
-from ..store import is_retryable
+from ..store import is_unavailable
 from .problems import problem
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class Guard:
         except Exception as exc:  # noqa: BLE001 - last resort: a problem document, never a stack trace
             if started:
                 raise
-            if is_retryable(exc) or (isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)):
+            if is_unavailable(exc) or (isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)):
                 response = problem("unavailable", "the store is busy; try again", headers={"Retry-After": "1"})
             else:
                 log.exception("unexpected error on %s %s", method, scope.get("path"))

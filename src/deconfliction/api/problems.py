@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import STATUS_BY_CODE, DeconflictionError
-from ..store import is_retryable
+from ..store import is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,8 @@ TITLES = {
     "unsupported_media_type": "Unsupported media type",
     "internal": "Internal error",
     "unavailable": "Unavailable",
+    "idempotency_in_progress": "Idempotent request in progress",
+    "idempotency_key_reused": "Idempotency key reused",
 }
 
 # Keys of a problem document that an error's details may not overwrite.
@@ -106,7 +108,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        if is_retryable(exc) or (isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)):
+        if is_unavailable(exc) or (isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)):
             return problem("unavailable", "the store is busy; try again", headers={"Retry-After": "1"})
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return problem("internal", "an unexpected error; it has been logged")

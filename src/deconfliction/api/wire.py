@@ -17,7 +17,7 @@ from ..errors import InvalidInput
 from ..geometry import Volume4D, load_volumes
 from ..models import NoticePrivate
 from ..notices import Filing
-from ..store import is_retryable
+from ..store import connection_lost, is_retryable
 
 T = TypeVar("T")
 
@@ -120,7 +120,7 @@ def call(fn: Callable[..., T], *args: Any, attempts: int = 8, **kwargs: Any) -> 
         try:
             return fn(*args, **kwargs)
         except Exception as error:
-            if attempt == attempts or not is_retryable(error):
+            if attempt == attempts or not is_retryable(error) or connection_lost(error):  # the store waited out a failover already
                 raise
             time.sleep(random.uniform(0, min(0.2, 0.002 * 2**attempt)))
     raise AssertionError("unreachable")
