@@ -25,6 +25,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "unsupported_media_type": 415,  # HTTP only: a body that is not JSON
     "internal": 500,  # a bug: never raised on purpose
     "unavailable": 503,
+    "idempotency_in_progress": 409,  # the request with this Idempotency-Key was applied; its reply is not recorded yet
+    "idempotency_key_reused": 422,  # the same Idempotency-Key with a different request
 }
 
 

@@ -31,6 +31,7 @@ from .models import (
     MessageRefs, Notice, NoticePrivate, Subscription,
 )
 from .notices import Filing
+from . import idempotency
 from .store import Store, Transaction, open_store, run_in_transaction
 
 
@@ -51,8 +52,9 @@ class Deconfliction:
         self.store.close()
 
     def _write(self, work: Callable[[Transaction], T]) -> T:
-        """One write transaction, rerun from the start if the store aborts it for a concurrent one."""
-        return run_in_transaction(self.store, work)
+        """One write transaction, rerun from the start if the store aborts it for a concurrent one;
+        guarded by the request's idempotency key when it has one (idempotency.py)."""
+        return idempotency.run_write(self.store, work, self.clock)
 
     # Agreements and parties -------------------------------------------------------------------
     def add_agreement(self, agreement: Agreement, parties: Iterable[Party] = (), actor: str = "admin") -> Agreement:

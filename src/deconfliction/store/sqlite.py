@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 from ..agreements import Agreement, Party
 from ..errors import DeconflictionError
 from ..geometry import Minima, Volume4D, index_boxes, search_boxes
+from .idempotency import IdempotencyTables
 from .f3548 import F3548Tables
 from ..f3548.records import SubscriptionRecord
 from ..models import AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, HotlineMessage, Notice, Subscription
@@ -237,7 +238,9 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat()
 
 
-class SQLiteTransaction(F3548Tables):  # F3548's tables: store/f3548.py
+class SQLiteTransaction(F3548Tables, IdempotencyTables):  # F3548's tables: store/f3548.py; idempotency keys: store/idempotency.py
+    _param = "?"
+
     def __init__(self, connection: sqlite3.Connection):
         self.db = connection
 
