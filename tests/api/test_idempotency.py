@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from deconfliction import idempotency
@@ -124,3 +125,32 @@ def test_a_write_lost_at_commit_is_retried_without_being_applied_twice(tmp_path,
     assert store.lost == 1 and pending.committed
     assert [n.id for n in system.notices("blue", party_id="blue")] == [filing.notice.id]
     store.close()
+
+
+class _LoseFirstReply(httpx.BaseTransport):
+    """Passes requests to the app; the first write's reply is lost on the way back (connection reset)."""
+
+    def __init__(self, inner: httpx.BaseTransport):
+        self.inner = inner
+        self.write_keys: list[str | None] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        if request.method != "GET":
+            self.write_keys.append(request.headers.get("Idempotency-Key"))
+            if len(self.write_keys) == 1:
+                response.read()
+                raise httpx.ReadError("connection reset by peer", request=request)
+        return response
+
+
+def test_the_client_sends_a_key_and_retries_a_lost_reply_with_it(http, tokens, clock, system):
+    from deconfliction.client import Client
+
+    transport = _LoseFirstReply(http._transport)
+    with Client("http://testserver", tokens["owner"], transport=transport, retry_s=5.0) as api:
+        filing = api.file_notice("pact", [volume_json(clock.now)])
+        second = api.file_notice("pact", [volume_json(clock.now, lon=5.0)])
+    first_key, retried_key, second_key = transport.write_keys
+    assert first_key and first_key == retried_key and second_key != first_key
+    assert sorted(n.id for n in _notices_of(system, "blue")) == sorted([filing.notice.id, second.notice.id])

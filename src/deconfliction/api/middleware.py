@@ -6,7 +6,7 @@ import logging
 import sqlite3
 from typing import Any, Awaitable, Callable
 
-from ..store import is_unavailable
+from ..store import connection_lost, is_unavailable
 from .problems import problem
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class Guard:
             if started:
                 raise
             if is_unavailable(exc) or (isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)):
-                response = problem("unavailable", "the store is busy; try again", headers={"Retry-After": "1"})
+                response = problem("unavailable", _unavailable_detail(exc), headers={"Retry-After": "1"})
             else:
                 log.exception("unexpected error on %s %s", method, scope.get("path"))
                 response = problem("internal", "an unexpected error; it has been logged")
@@ -111,3 +111,9 @@ def _json_only(scope: dict) -> tuple[dict, Any]:
     if media == "application/json" or media.endswith("+json"):
         return scope, None
     return scope, problem("unsupported_media_type", f"request bodies are JSON (Content-Type: application/json), not {media}", field="Content-Type")
+
+
+def _unavailable_detail(error: BaseException) -> str:
+    if connection_lost(error):
+        return "the database is unreachable (failing over?); send the request again, with the same Idempotency-Key"
+    return "the store is busy; try again"

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import STATUS_BY_CODE, DeconflictionError
-from ..store import is_unavailable
+from ..store import connection_lost, is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         if is_unavailable(exc) or (isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)):
-            return problem("unavailable", "the store is busy; try again", headers={"Retry-After": "1"})
+            return problem("unavailable", _unavailable_detail(exc), headers={"Retry-After": "1"})
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return problem("internal", "an unexpected error; it has been logged")
 
@@ -142,3 +142,9 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     for status in sorted({400, 401, 403, *statuses}):
         out[status] = {"description": _DESCRIPTIONS.get(status, "Problem"), "content": {MEDIA_TYPE: {"schema": PROBLEM_SCHEMA}}}
     return out
+
+
+def _unavailable_detail(error: BaseException) -> str:
+    if connection_lost(error):
+        return "the database is unreachable (failing over?); send the request again, with the same Idempotency-Key"
+    return "the store is busy; try again"
