@@ -351,7 +351,9 @@ class Client:
                 with self._http.stream("GET", "/v1/events/stream", headers=headers, timeout=timeout) as response:
                     if response.status_code >= 400:
                         response.read()
-                        raise error_from_response(response)
+                        if not (reconnect and _worth_retrying(response)):
+                            raise error_from_response(response)
+                        raise httpx.RemoteProtocolError("503: the server's database is failing over")  # come back, as after a drop
                     wait = 0.1
                     for data, _ in _sse(response.iter_lines()):
                         event = Event.model_validate_json(data)

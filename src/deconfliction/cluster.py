@@ -248,7 +248,11 @@ class LocalCluster:
         for member in [*self.state.nodes, self.state.monitor]:
             self.stop(member.name)
 
-    def destroy(self) -> None:
+    def destroy(self, *, fast: bool = False) -> None:
+        """Stop everything and delete the data; `fast`: kill -9 instead of a clean stop (a throwaway cluster)."""
+        if fast and self.state is not None:
+            for member in [*self.state.nodes, self.state.monitor]:
+                self.kill(member.name)
         self.down()
         shutil.rmtree(self.directory, ignore_errors=True)
         self.state = None

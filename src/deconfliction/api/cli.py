@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from ..errors import DeconflictionError, InvalidInput
+from ..leadership import Leadership
 from ..service import Deconfliction, connect
 from ..web import console_url
 from .settings import ApiSettings
@@ -63,6 +64,39 @@ def _start_tactical(system: Deconfliction):
     except ValueError as exc:
         _fail(InvalidInput(str(exc), field="environment"))
     return TacticalLoop(TacticalService(system, config), interval_s=1.0).start()
+
+
+class _LeaderWork:
+    """What only the pool's leader runs: the scheduler (with webhook dispatch) and the tactical loop."""
+
+    def __init__(self, system: Deconfliction, tactical: bool):
+        self.system = system
+        self.scheduler = None
+        self.loop = None
+        self.service = None
+        if tactical:
+            from ..tactical import TacticalConfig, TacticalService
+
+            try:
+                config = TacticalConfig.from_env()
+            except ValueError as exc:
+                _fail(InvalidInput(str(exc), field="environment"))
+            self.service = TacticalService(system, config)
+
+    def start(self) -> None:
+        self.scheduler = _start_scheduler(self.system)
+        if self.service is not None:
+            from ..tactical import TacticalLoop
+
+            self.loop = TacticalLoop(self.service, interval_s=1.0).start()
+
+    def stop(self) -> None:
+        if self.loop is not None:
+            self.loop.stop()
+            self.loop = None
+        if self.scheduler is not None:
+            self.scheduler.stop()
+            self.scheduler = None
 
 
 def _with_f3548(settings: ApiSettings, url: str, agreement_id: str | None) -> ApiSettings:
@@ -130,8 +164,9 @@ def serve(
         )
     print(f"deconfliction API on http://{host}:{port}/v1 (OpenAPI: /openapi.json), store {url}, {workers} worker(s)", flush=True)
     print(f"Web console: {console_url(f'http://{host}:{port}')} (sign in with a party token: deconfliction token issue --party P)", flush=True)
-    scheduler = _start_scheduler(system)
-    tactical = _start_tactical(system) if workers == 1 else None
+    # Deadlines, deliveries and the tactical loop run on one instance of a pool: the leader (leadership.py).
+    leader_work = _LeaderWork(system, tactical=workers == 1)
+    leadership = Leadership(url, leader_work.start, leader_work.stop, name=f"http://{host}:{port}").start()
     try:
         if workers > 1:
             # Each worker builds its own app from the environment; the scheduler runs once, here.
@@ -140,12 +175,10 @@ def serve(
             uvicorn.run("deconfliction.api.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level=log_level)
         else:
             app = create_app(system, settings)
-            app.state.tactical = tactical.service
+            app.state.tactical = leader_work.service
             uvicorn.run(app, host=host, port=port, log_level=log_level)
     finally:
-        if tactical is not None:
-            tactical.stop()
-        scheduler.stop()
+        leadership.stop()
         system.close()
 
 

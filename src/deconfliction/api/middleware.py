@@ -115,5 +115,5 @@ def _json_only(scope: dict) -> tuple[dict, Any]:
 
 def _unavailable_detail(error: BaseException) -> str:
     if connection_lost(error):
-        return "the database is unreachable (failing over?); send the request again, with the same Idempotency-Key"
+        return "the database is unreachable (failing over?); send the request again (a write: with the same Idempotency-Key)"
     return "the store is busy; try again"

@@ -146,5 +146,5 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 def _unavailable_detail(error: BaseException) -> str:
     if connection_lost(error):
-        return "the database is unreachable (failing over?); send the request again, with the same Idempotency-Key"
+        return "the database is unreachable (failing over?); send the request again (a write: with the same Idempotency-Key)"
     return "the store is busy; try again"
