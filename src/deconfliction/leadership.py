@@ -25,6 +25,7 @@ from typing import Callable
 log = logging.getLogger(__name__)
 
 LEADER_LOCK = 0x6465636F6E66_03  # advisory lock key (beside the store's 01 migration, 02 events)
+APPLICATION_PREFIX = "deconfliction-leader "  # + the instance's base URL: how the others find the leader
 
 
 class Leadership:
@@ -47,6 +48,8 @@ class Leadership:
         self._connection = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._leader: str | None = None
+        self._asked_at = float("-inf")
 
     @property
     def uses_lock(self) -> bool:
@@ -68,6 +71,32 @@ class Leadership:
             self._deposed()
         self._close()
 
+    def leader_url(self) -> str | None:
+        """The name (base URL) of the instance that leads now, as PostgreSQL sees the lock's holder;
+        remembered for a second."""
+        import time
+
+        now = time.monotonic()
+        if now - self._asked_at < 1.0:
+            return self._leader
+        self._asked_at = now
+        if not self.uses_lock:
+            self._leader = self.name
+            return self._leader
+        import psycopg
+
+        try:
+            with psycopg.connect(self.url, autocommit=True, connect_timeout=3) as connection:
+                row = connection.execute(
+                    "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                    "WHERE l.locktype = 'advisory' AND l.granted AND ((l.classid::bigint << 32) | l.objid::bigint) = %s",
+                    (LEADER_LOCK,),
+                ).fetchone()
+        except Exception:  # noqa: BLE001 - the database is failing over: nobody leads for now
+            row = None
+        self._leader = row[0].removeprefix(APPLICATION_PREFIX) if row else None
+        return self._leader
+
     # The loop ------------------------------------------------------------------------------------------
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -87,7 +116,7 @@ class Leadership:
         import psycopg
 
         if self._connection is None or self._connection.closed:
-            self._connection = psycopg.connect(self.url, autocommit=True, connect_timeout=3, application_name=f"deconfliction-leader {self.name}")
+            self._connection = psycopg.connect(self.url, autocommit=True, connect_timeout=3, application_name=f"{APPLICATION_PREFIX}{self.name}")
         return bool(self._connection.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_LOCK,)).fetchone()[0])
 
     def _elected(self) -> None:

@@ -101,6 +101,21 @@ def test_three_instances_act_as_one_system_with_one_leader_that_is_replaced_when
             time.sleep(2.0)  # time for a second deliverer, if there were one, to deliver again
             assert [k for k, c in hooks.counts.items() if c != 1] == [], "an event was delivered more than once"
 
+            # Tracks sent to the two other instances reach the one monitor (on the leader); its alert
+            # reaches both parties, and the alerts are listed through any instance.
+            others = [u for u in urls if u != first[0]]
+            now = time.time()
+            for party, url, lon, track in (("blue", others[0], -60.0, 90.0), ("red", others[1], -59.95, 270.0)):
+                reply = httpx.post(f"{url}/v1/tracks", headers={"Authorization": f"Bearer {tokens[party]}"}, json={"reports": [
+                    dict(aircraft=f"{party}1", time=now, lat=30.0, lon=lon, altitude_m=3000.0, datum="AMSL",
+                         ground_speed_ms=100.0, track_deg=track, vertical_rate_ms=0.0)]})
+                assert reply.status_code == 200 and reply.json()["accepted"] == 1, reply.text
+            for party in ("blue", "red"):
+                wait_for(lambda: [e for e in system.events(party, limit=1000) if e.kind.startswith("alert.")], what=f"{party}'s alert event")
+            listed = httpx.get(f"{others[1]}/v1/alerts", headers={"Authorization": f"Bearer {tokens['blue']}"})
+            assert listed.status_code == 200 and [i["alert"]["kind"] for i in listed.json()["items"]] == ["separation.predicted"]
+            truth = feed(system, "red")
+
             # Kill the leader: another instance takes over, and delivers what is written next.
             leader = next(s for s in instances if s.url == first[0])
             leader.kill()

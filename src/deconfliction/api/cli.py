@@ -131,6 +131,7 @@ def serve(
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
     f3548: Annotated[bool, typer.Option("--f3548", help="Also serve the ASTM F3548-21 DSS interface at /dss/v1 (needs --jwt-public-key and --jwt-audience).")] = False,
     f3548_agreement: Annotated[Optional[str], typer.Option(help="The agreement USSs' operational intents go under (default: the store's only agreement).")] = None,
+    advertise: Annotated[Optional[str], typer.Option(help="In a pool: the base URL the other instances reach this one at (default http://HOST:PORT).")] = None,
 ) -> None:
     """Run the HTTP API (/v1, OpenAPI at /openapi.json) with its background scheduler."""
     import uvicorn
@@ -166,7 +167,8 @@ def serve(
     print(f"Web console: {console_url(f'http://{host}:{port}')} (sign in with a party token: deconfliction token issue --party P)", flush=True)
     # Deadlines, deliveries and the tactical loop run on one instance of a pool: the leader (leadership.py).
     leader_work = _LeaderWork(system, tactical=workers == 1)
-    leadership = Leadership(url, leader_work.start, leader_work.stop, name=f"http://{host}:{port}").start()
+    advertised = (advertise or f"http://{host}:{port}").rstrip("/")
+    leadership = Leadership(url, leader_work.start, leader_work.stop, name=advertised).start()
     try:
         if workers > 1:
             # Each worker builds its own app from the environment; the scheduler runs once, here.
@@ -176,6 +178,10 @@ def serve(
         else:
             app = create_app(system, settings)
             app.state.tactical = leader_work.service
+            if leadership.uses_lock:  # a pool: other instances pass the monitor's routes on to the leader
+                from .leader_proxy import LeaderProxy
+
+                app.add_middleware(LeaderProxy, leadership=leadership, self_url=advertised)
             uvicorn.run(app, host=host, port=port, log_level=log_level)
     finally:
         leadership.stop()
