@@ -33,6 +33,7 @@ from .store.idempotency import IdempotencyRecord
 
 T = TypeVar("T")
 MAX_KEY_LENGTH = 255
+KEEP_S = 86_400.0  # a key is remembered this long; a retry after that is a new request
 
 
 class IdempotencyConflict(DeconflictionError):
@@ -133,3 +134,16 @@ def record_reply(store: Store, pending: Pending, status: int, headers: list[tupl
     """Record the reply of a request whose write committed (retried through a failover)."""
     reply = {"headers": headers, "body": body}
     run_in_transaction(store, lambda tx: tx.record_idempotent_reply(pending.caller, pending.key, pending.nonce, status, reply))
+
+
+def forget_old(store: Store, now: datetime, keep_s: float = KEEP_S) -> int:
+    """Drop keys older than `keep_s` (the leader does, every few minutes); returns how many."""
+    from datetime import timedelta
+
+    cutoff = now - timedelta(seconds=keep_s)
+    total = 0
+    while True:
+        dropped = run_in_transaction(store, lambda tx: tx.forget_idempotency(cutoff, 1000))
+        total += dropped
+        if dropped < 1000:
+            return total

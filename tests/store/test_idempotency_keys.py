@@ -35,3 +35,15 @@ def test_old_keys_are_forgotten(any_store):
         assert tx.forget_idempotency(NOW - timedelta(days=1)) == 1
     with any_store.transaction(write=False) as tx:
         assert tx.get_idempotency("blue", "old") is None and tx.get_idempotency("blue", "new") is not None
+
+
+def test_forget_old_drops_every_key_past_the_retention_and_keeps_the_rest(any_store):
+    from deconfliction.idempotency import forget_old
+
+    with any_store.transaction() as tx:
+        for i in range(1203):
+            tx.reserve_idempotency("blue", f"old-{i}", "h", "n", NOW - timedelta(days=2))
+        tx.reserve_idempotency("blue", "fresh", "h", "n", NOW - timedelta(hours=1))
+    assert forget_old(any_store, NOW) == 1203
+    with any_store.transaction(write=False) as tx:
+        assert tx.get_idempotency("blue", "fresh") is not None and tx.get_idempotency("blue", "old-7") is None

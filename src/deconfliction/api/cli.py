@@ -84,13 +84,28 @@ class _LeaderWork:
             self.service = TacticalService(system, config)
 
     def start(self) -> None:
+        import threading
+
+        self._stopping = threading.Event()
+        threading.Thread(target=self._forget_old_keys, args=(self._stopping,), name="deconfliction-keys", daemon=True).start()
         self.scheduler = _start_scheduler(self.system)
         if self.service is not None:
             from ..tactical import TacticalLoop
 
             self.loop = TacticalLoop(self.service, interval_s=1.0).start()
 
+    def _forget_old_keys(self, stopping) -> None:
+        from .. import idempotency
+
+        while not stopping.wait(600.0):
+            try:
+                idempotency.forget_old(self.system.store, self.system.clock())
+            except Exception:  # noqa: BLE001 - next time
+                pass
+
     def stop(self) -> None:
+        if getattr(self, "_stopping", None) is not None:
+            self._stopping.set()
         if self.loop is not None:
             self.loop.stop()
             self.loop = None
