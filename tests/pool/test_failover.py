@@ -9,6 +9,7 @@ import time
 from collections import Counter
 
 import psycopg
+import pytest
 
 from deconfliction import connect
 
@@ -16,6 +17,7 @@ from .conftest import start_instances
 from .workload import PARTIES, Listener, Writer, feed, gap_after, set_up, start
 
 
+@pytest.mark.xdist_group("cluster")  # one replicated cluster per session, not one per xdist worker
 def test_killing_the_primary_loses_no_acknowledged_write_and_applies_none_twice(cluster, pool_url, tmp_path):
     tokens = set_up(pool_url)
     instances = start_instances(pool_url, 2, tmp_path)

@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import psycopg
+import pytest
 
 from deconfliction import connect
 from deconfliction.client import Client
@@ -66,6 +67,7 @@ def wait_for(condition, timeout_s: float = 20.0, what: str = "condition"):
     raise AssertionError(f"{what}: not within {timeout_s} s")
 
 
+@pytest.mark.xdist_group("cluster")  # one replicated cluster per session, not one per xdist worker
 def test_three_instances_act_as_one_system_with_one_leader_that_is_replaced_when_killed(cluster, pool_url, tmp_path):
     tokens = set_up(pool_url)
     instances = start_instances(pool_url, 3, tmp_path)
