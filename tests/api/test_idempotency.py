@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from deconfliction import idempotency
+from deconfliction.rules import idempotency
 from deconfliction.store import SQLiteStore
 
 from .conftest import bearer, volume_json

@@ -17,7 +17,7 @@ import pytest
 from deconfliction import connect
 from deconfliction.client import Client
 from deconfliction.delivery import EVENT_ID_HEADER
-from deconfliction.leadership import LEADER_LOCK
+from deconfliction.workers.leadership import LEADER_LOCK
 
 from .conftest import start_instances
 from .workload import Listener, feed, set_up, start, volume

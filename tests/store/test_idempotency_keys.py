@@ -38,7 +38,7 @@ def test_old_keys_are_forgotten(any_store):
 
 
 def test_forget_old_drops_every_key_past_the_retention_and_keeps_the_rest(any_store):
-    from deconfliction.idempotency import forget_old
+    from deconfliction.rules.idempotency import forget_old
 
     with any_store.transaction() as tx:
         for i in range(1203):

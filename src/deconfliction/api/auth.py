@@ -27,8 +27,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from .. import idempotency
-from ..credentials import SCOPES, TOKEN_PREFIX
+from ..rules import idempotency
+from ..rules.credentials import SCOPES, TOKEN_PREFIX
 from ..errors import Forbidden, NotFound, Unauthenticated
 from ..service import Deconfliction
 

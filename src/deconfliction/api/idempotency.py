@@ -15,7 +15,7 @@ from typing import Any, Awaitable, Callable
 from anyio import to_thread
 from starlette.responses import Response
 
-from .. import idempotency
+from ..rules import idempotency
 from .problems import from_error, problem
 
 HEADER = b"idempotency-key"
