@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from deconfliction import connect
-from deconfliction.agreements import Agreement, Separation
+from deconfliction.models import Agreement, Separation
 
 from store.backends import _postgres_bin, in_ci
 from serverproc import free_port

@@ -16,7 +16,7 @@ import pytest
 
 from deconfliction import connect
 from deconfliction.client import Client
-from deconfliction.delivery import EVENT_ID_HEADER
+from deconfliction.workers.webhooks import EVENT_ID_HEADER
 from deconfliction.workers.leadership import LEADER_LOCK
 
 from .conftest import start_instances

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from deconfliction import connect
-from deconfliction.agreements import Agreement, Separation
+from deconfliction.models import Agreement, Separation
 from deconfliction.client import Client
 
 PARTIES = ("blue", "red", "green")
