@@ -1,7 +1,7 @@
 """The `Idempotency-Key` header on writes (POST, PUT, PATCH, DELETE): a retry is applied once.
 
 The key, with a hash of the request (method, path, query, body), is opened for the request
-(deconfliction/idempotency.py); the facade reserves it in the transaction of the request's first
+(rules/idempotency.py); the facade reserves it in the transaction of the request's first
 write; once the reply is sent, it is recorded under the key, and the same request with the same key
 gets that reply again (with `Idempotent-Replayed: true`). The same key with another request: 422
 `idempotency_key_reused`. Requests that wrote nothing (refused, invalid) leave no key behind.

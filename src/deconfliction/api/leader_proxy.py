@@ -1,4 +1,4 @@
-"""In a pool, the tactical monitor runs on the leader only (leadership.py): the other instances pass
+"""In a pool, the tactical monitor runs on the leader only (workers/leadership.py): the other instances pass
 its HTTP routes (`POST/GET /v1/tracks`, `GET /v1/alerts`) on to the leader, with the caller's own
 `Authorization`, and answer with the leader's reply. The monitor's alerts need no passing on: they
 are events, written to the database, and reach every instance's streams.

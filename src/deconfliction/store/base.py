@@ -161,7 +161,7 @@ def run_in_transaction(store: Store, fn: Callable[..., T], *args: Any, write: bo
     """`fn(tx, *args, **kwargs)` in one transaction, run again from the start when the store aborts it
     for a concurrent transaction (PostgreSQL SERIALIZABLE: 40001, deadlock: 40P01), or loses its
     server before COMMIT (for up to FAILOVER_BUDGET_S: the new primary takes a few seconds). A loss at
-    COMMIT is raised: only an idempotency key can tell whether it was applied (idempotency.py). `fn`
+    COMMIT is raised: only an idempotency key can tell whether it was applied (rules/idempotency.py). `fn`
     must do nothing outside the transaction that it would regret doing twice. SQLite never asks for a
     retry: its writers take the lock at BEGIN IMMEDIATE."""
     grouped = getattr(store, "run_serialised", None)
