@@ -9,7 +9,7 @@ import typer
 from . import render
 from .app import app
 from .output import Json, console, emit, guarded
-from .session import AsParty, State, acting, connected
+from .session import AsParty, acting, connected, token_party
 
 conflicts_app = typer.Typer(help="Conflicts between notices, and acknowledging them.", invoke_without_command=True)
 app.add_typer(conflicts_app, name="conflicts")
@@ -28,8 +28,8 @@ def conflicts_list(
         return
     with guarded(as_json):
         system = connected()
-        if party is None and State.server:
-            party = system.identity.party_id
+        if party is None:
+            party = token_party(system)
         found = system.conflicts(party, notice_id=notice, open_only=not include_cleared, limit=1000)
         if as_json:
             emit([c.model_dump(mode="json") for c in found])
