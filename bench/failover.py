@@ -29,7 +29,7 @@ import psycopg  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from deconfliction.store.cluster import LocalCluster  # noqa: E402
+from deconfliction.cluster import LocalCluster  # noqa: E402
 from pool.workload import PARTIES, Writer, set_up, start  # noqa: E402
 from serverproc import Server, free_port  # noqa: E402
 

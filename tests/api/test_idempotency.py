@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from deconfliction.errors import DatabaseLost
 from deconfliction.rules import idempotency
 from deconfliction.store import SQLiteStore
 
@@ -111,8 +112,9 @@ def test_a_write_lost_at_commit_is_retried_without_being_applied_twice(tmp_path,
 
     store = _CommitThenLose(SQLiteStore(tmp_path / "lost.db"))
     system = Deconfliction(store, clock=clock)
-    with pytest.raises(OSError):  # without a key, a loss at COMMIT is raised: nobody knows if it was applied
+    with pytest.raises(DatabaseLost) as lost:  # without a key, a loss at COMMIT is raised: nobody knows if it was applied
         system.add_agreement(agreement)
+    assert lost.value.status == 503 and lost.value.retry_after_s
     assert system.agreement(agreement.id)  # (it was)
     # A keyed write whose commit is lost the same way is retried, finds its own reservation, and stops:
     store.lost = 0

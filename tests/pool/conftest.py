@@ -31,7 +31,7 @@ def cluster():
     try:
         import psycopg  # noqa: F401
 
-        from deconfliction.store.cluster import ClusterError, LocalCluster
+        from deconfliction.cluster import ClusterError, LocalCluster
     except ImportError as exc:
         _unavailable(f"{exc.name} is not installed")
     directory = tempfile.mkdtemp(prefix="dcfha-")

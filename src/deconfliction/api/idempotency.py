@@ -15,6 +15,7 @@ from typing import Any, Awaitable, Callable
 from anyio import to_thread
 from starlette.responses import Response
 
+from ..errors import IdempotencyInProgress, IdempotencyKeyReused
 from ..rules import idempotency
 from .problems import from_error, problem
 
@@ -61,7 +62,7 @@ class IdempotencyKeys:
         except idempotency.Replay as replay:
             await _replayed(replay.record)(scope, receive, send)
             return
-        except (idempotency.IdempotencyConflict, idempotency.IdempotencyKeyReused) as error:
+        except (IdempotencyInProgress, IdempotencyKeyReused) as error:  # raised outside a route's handlers
             await from_error(error)(scope, receive, send)
             return
         finally:

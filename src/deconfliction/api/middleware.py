@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Any, Awaitable, Callable
 
-from ..store import connection_lost, is_unavailable
 from .problems import problem
 
 log = logging.getLogger(__name__)
@@ -55,14 +53,11 @@ class Guard:
 
         try:
             await self.app(scope, receive, tracking_send)
-        except Exception as exc:  # noqa: BLE001 - last resort: a problem document, never a stack trace
+        except Exception:  # noqa: BLE001 - last resort: a problem document, never a stack trace
             if started:
                 raise
-            if is_unavailable(exc) or (isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)):
-                response = problem("unavailable", _unavailable_detail(exc), headers={"Retry-After": "1"})
-            else:
-                log.exception("unexpected error on %s %s", method, scope.get("path"))
-                response = problem("internal", "an unexpected error; it has been logged")
+            log.exception("unexpected error on %s %s", method, scope.get("path"))
+            response = problem("internal", "an unexpected error; it has been logged")
             await response(scope, receive, send)
         finally:
             if method not in READ_METHODS and self.after_write is not None:
@@ -111,9 +106,3 @@ def _json_only(scope: dict) -> tuple[dict, Any]:
     if media == "application/json" or media.endswith("+json"):
         return scope, None
     return scope, problem("unsupported_media_type", f"request bodies are JSON (Content-Type: application/json), not {media}", field="Content-Type")
-
-
-def _unavailable_detail(error: BaseException) -> str:
-    if connection_lost(error):
-        return "the database is unreachable (failing over?); send the request again (a write: with the same Idempotency-Key)"
-    return "the store is busy; try again"

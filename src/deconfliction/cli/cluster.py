@@ -33,7 +33,7 @@ def up(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Start the cluster (created on first use; loopback, free ports) and print the URL instances connect with."""
-    from ..store.cluster import ClusterError, LocalCluster
+    from ..cluster import ClusterError, LocalCluster
 
     try:
         cluster = LocalCluster(directory, database=database)
@@ -54,7 +54,7 @@ def up(
 @cluster_app.command("status")
 def status(directory: DirOption = Path("deconfliction-cluster"), as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Each node's state as the monitor sees it."""
-    from ..store.cluster import ClusterError, LocalCluster
+    from ..cluster import ClusterError, LocalCluster
 
     try:
         cluster = LocalCluster(directory)
@@ -79,7 +79,7 @@ def down(
     destroy: Annotated[bool, typer.Option("--destroy", help="Also delete the data.")] = False,
 ) -> None:
     """Stop the monitor and both nodes (the data stays for the next `up`, unless --destroy)."""
-    from ..store.cluster import ClusterError, LocalCluster
+    from ..cluster import ClusterError, LocalCluster
 
     try:
         cluster = LocalCluster(directory)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, TypeVar
 
-from ..errors import DeconflictionError
+from ..errors import IdempotencyInProgress, IdempotencyKeyReused
 from ..store import Store, Transaction, connection_lost, run_in_transaction
 from ..store.base import FAILOVER_BUDGET_S
 from ..store.idempotency import IdempotencyRecord
@@ -34,14 +34,6 @@ from ..store.idempotency import IdempotencyRecord
 T = TypeVar("T")
 MAX_KEY_LENGTH = 255
 KEEP_S = 86_400.0  # a key is remembered this long; a retry after that is a new request
-
-
-class IdempotencyConflict(DeconflictionError):
-    code = "idempotency_in_progress"
-
-
-class IdempotencyKeyReused(DeconflictionError):
-    code = "idempotency_key_reused"
 
 
 class Replay(Exception):
@@ -108,7 +100,7 @@ def run_write(store: Store, work: Callable[[Transaction], T], now: Callable[[], 
                     "this Idempotency-Key was used for a different request (method, path or body)", field="Idempotency-Key"
                 )
             if record.status is None:
-                raise IdempotencyConflict(
+                raise IdempotencyInProgress(
                     "a request with this Idempotency-Key was applied and its reply is not recorded yet; retry shortly",
                     field="Idempotency-Key",
                 )

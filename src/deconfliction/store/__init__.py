@@ -1,6 +1,6 @@
 """Stores: the protocol every backend implements, and the embedded SQLite default."""
 
-from .base import Store, Transaction, connection_lost, is_retryable, is_unavailable, outcome_unknown, run_in_transaction
+from .base import Store, Transaction, connection_lost, is_busy, is_retryable, outcome_unknown, run_in_transaction
 from .sqlite import SQLiteStore
 
 
@@ -14,6 +14,6 @@ def open_store(url: str) -> Store:
 
 
 __all__ = [
-    "SQLiteStore", "Store", "Transaction", "connection_lost", "is_retryable", "is_unavailable", "open_store", "outcome_unknown",
-    "run_in_transaction",
+    "SQLiteStore", "Store", "Transaction", "connection_lost", "is_busy", "is_retryable", "open_store",
+    "outcome_unknown", "run_in_transaction",
 ]

@@ -7,6 +7,7 @@ A store narrows candidates with its own index; the exact geometry is always deci
 from __future__ import annotations
 
 import random
+import sqlite3
 import time
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -152,9 +153,13 @@ def is_retryable(error: BaseException) -> bool:
     return connection_lost(error) and not outcome_unknown(error)
 
 
-def is_unavailable(error: BaseException) -> bool:
-    """Should the caller be told 503 (busy or failing over; try again, with the same idempotency key)?"""
-    return is_retryable(error) or connection_lost(error)
+def is_busy(error: BaseException) -> bool:
+    """Could the store not take the transaction now (nothing was written; trying later is right)?
+    SQLite: its lock was held past the busy timeout; PostgreSQL: aborted for concurrent ones. (A lost
+    database is not busy: `connection_lost`.)"""
+    if getattr(error, "sqlstate", None) in RETRYABLE_SQLSTATES:
+        return True
+    return isinstance(error, sqlite3.OperationalError) and ("locked" in str(error) or "busy" in str(error))
 
 
 def run_in_transaction(store: Store, fn: Callable[..., T], *args: Any, write: bool = True, attempts: int = 10, **kwargs: Any) -> T:

@@ -230,7 +230,7 @@ class LocalCluster:
         self.wait_replicated(timeout_s)
 
     def _tune(self, pgdata: Path) -> None:
-        lines = ["# deconfliction cluster (see deconfliction/store/cluster.py)"]
+        lines = ["# deconfliction cluster (see deconfliction/cluster.py)"]
         if pgdata.name == "monitor":
             lines += [f"pgautofailover.{k} = {v}" for k, v in FAST_FAILOVER.items()]
         else:
