@@ -11,11 +11,12 @@ import tomllib
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from ..errors import InvalidInput
 from ..geometry import Footprint, Minima, contains_lon_lat, invalid_from_validation
 from ..units import parse_duration, parse_length
+from .contacts import ContactError, is_contact_point, split_contacts
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -113,7 +114,14 @@ class Agreement(BaseModel):
     channel_assignment: ChannelAssignment | None = Field(
         default=None, description="assign conflicts' channels from a pool by graph colouring (docs/channels.md)"
     )
-    escalation_contacts: list[str] = Field(default_factory=list, max_length=50)
+    escalation_contacts: list[str] = Field(
+        default_factory=list, max_length=50,
+        description="member parties told when an acknowledgment is overdue (a summary: docs/security.md); "
+        "e-mail and tel: contacts given here are moved to escalation_contact_points",
+    )
+    escalation_contact_points: list[str] = Field(
+        default_factory=list, max_length=50, description="people to call (mailto:, tel:, e-mail): listed to members, sent nothing"
+    )
     max_area_km2: float = Field(default=100_000.0, gt=0)
     max_volumes_per_notice: int = Field(default=100, gt=0, le=10_000)
 
@@ -130,6 +138,21 @@ class Agreement(BaseModel):
         if len(set(parties)) != len(parties):
             raise ValueError("a party is listed twice")
         return parties
+
+    @model_validator(mode="before")
+    @classmethod
+    def _contacts(cls, data: Any, info: ValidationInfo) -> Any:
+        # Contacts that name parties must be members; the rest are contact points, kept apart (escalation.py).
+        if not isinstance(data, dict) or not isinstance(data.get("escalation_contacts"), list):
+            return data
+        members = data.get("parties") if isinstance(data.get("parties"), list) else []
+        if info.context and info.context.get("trusted"):
+            members = [c for c in data["escalation_contacts"] if isinstance(c, str) and not is_contact_point(c)]
+        try:
+            parties, points = split_contacts(data["escalation_contacts"], members)
+        except ContactError as exc:
+            raise InvalidInput(str(exc), field=f"agreement.escalation_contacts.{exc.index}") from None
+        return {**data, "escalation_contacts": parties, "escalation_contact_points": [*data.get("escalation_contact_points", []), *points]}
 
     @model_validator(mode="after")
     def _unique_channels(self) -> "Agreement":
