@@ -25,7 +25,8 @@ VolumesField = Field(
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Unknown fields refused, and no coercion: `true` or "100" is not a number, 7 is not a string (invariant 5).
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class NoticeIn(Strict):
