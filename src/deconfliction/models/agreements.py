@@ -122,6 +122,7 @@ class Agreement(BaseModel):
     escalation_contact_points: list[str] = Field(
         default_factory=list, max_length=50, description="people to call (mailto:, tel:, e-mail): listed to members, sent nothing"
     )
+    observers: list[str] = Field(default_factory=list, max_length=1000, description="members that read and owe no acknowledgment (observers.py)")
     max_area_km2: float = Field(default=100_000.0, gt=0)
     max_volumes_per_notice: int = Field(default=100, gt=0, le=10_000)
 
@@ -153,6 +154,13 @@ class Agreement(BaseModel):
         except ContactError as exc:
             raise InvalidInput(str(exc), field=f"agreement.escalation_contacts.{exc.index}") from None
         return {**data, "escalation_contacts": parties, "escalation_contact_points": [*data.get("escalation_contact_points", []), *points]}
+
+    @model_validator(mode="after")
+    def _observers_are_members(self) -> "Agreement":
+        outside = [p for p in self.observers if p not in self.parties]
+        if outside:
+            raise InvalidInput(f"observers must be member parties; not members: {', '.join(outside)}", field="agreement.observers")
+        return self
 
     @model_validator(mode="after")
     def _unique_channels(self) -> "Agreement":

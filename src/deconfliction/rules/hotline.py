@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Iterable, Iterator
 
-from . import acknowledgments, audit, escalation
+from . import acknowledgments, audit, escalation, observers
 from ..models.agreements import Agreement
 from ..errors import Forbidden, InvalidInput, InvalidState, NotFound
 from .events import new_id, publish
@@ -86,6 +86,8 @@ def send(
     )
     tx.put_message(message)
     for party in recipients:
+        if observers.owes_nothing(tx, agreement, party):
+            continue  # told, owes nothing (observers.py)
         acknowledgments.expect(
             tx, kind="hotline", subject_id=message_id, version=None, agreement=agreement, party_id=party,
             owner_id=sender, within_s=ack_deadline_s(agreement, kind), now=now,

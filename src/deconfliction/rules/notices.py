@@ -14,7 +14,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Iterable
 
-from . import acknowledgments, audit
+from . import acknowledgments, audit, observers
 from ..models.agreements import Agreement
 from .conflicts import find_conflicts, reconcile
 from .events import notice_audience, publish
@@ -103,7 +103,7 @@ def _tell_members(
     payload = {"notice": notice.minimised().model_dump(mode="json")}
     for party in notice_audience(tx, agreement.parties, notice, kind, always={f.notice.party_id for f in findings}):
         publish(tx, party, kind, payload, now)
-        if owe_ack:
+        if owe_ack and not observers.owes_nothing(tx, agreement, party):
             acknowledgments.expect(
                 tx, kind="notice", subject_id=notice.id, version=notice.version, agreement=agreement,
                 party_id=party, owner_id=notice.party_id, within_s=agreement.notice_ack_deadline_s, now=now,
