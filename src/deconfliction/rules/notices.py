@@ -115,6 +115,14 @@ def _record(tx: Transaction, actor: str, action: str, notice: Notice, now: datet
     audit.record(tx, actor, action, notice.id, {"agreement_id": notice.agreement_id, "late": notice.late, **notice.minimised().model_dump(mode="json")}, now)
 
 
+def scoped_id(agreement_id: str, chosen: str) -> str:
+    """A chosen notice id belongs to its agreement: `<agreement>:<chosen>` (given so or not). Ids are
+    unique across the store, so an unscoped chosen id would tell a party, by a refusal, that another
+    agreement uses it (invariant 3); scoped, the same chosen id is free in every agreement."""
+    prefix = f"{agreement_id}:"
+    return chosen if chosen.startswith(prefix) else prefix + chosen
+
+
 def file_notice(
     tx: Transaction,
     *,
@@ -129,8 +137,8 @@ def file_notice(
     agreement = agreement_for(tx, agreement_id, party_id)
     check_volumes(agreement, volumes, now)
     lead, late = _lead_time(agreement, min(v.time.start for v in volumes), now)
-    notice_id = notice_id or str(uuid.uuid4())
-    if tx.get_notice(notice_id) is not None:
+    notice_id = scoped_id(agreement.id, notice_id) if notice_id else str(uuid.uuid4())
+    if tx.get_notice(notice_id) is not None:  # only a notice of this agreement can have this id
         raise InvalidState(f"notice {notice_id} already exists", field="id")
     findings = find_conflicts(tx, agreement, party_id, volumes)
     _require_awareness(findings, key)
