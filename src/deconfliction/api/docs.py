@@ -1,6 +1,7 @@
 """The interactive API documentation at /docs, from package files only.
 
-Swagger UI comes from the `swagger-ui-bundle` package (its files, served at /docs/static/), the page
+Swagger UI 5 (OpenAPI 3.1, which FastAPI writes) comes from the `swagger-ui-py` package (its files,
+served at /docs/static/; Apache-2.0, its LICENSE beside them), the page
 and its start script are ours, and all of it is served under the web console's Content-Security-Policy:
 the page loads nothing from another origin (FastAPI's default page pulls Swagger UI from a CDN, which
 leaves it blank offline and runs third-party script next to a pasted token), and the validator badge,
@@ -9,6 +10,7 @@ which would call out to swagger.io, is off.
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -23,6 +25,7 @@ PAGE = """<!doctype html>
   <meta charset="utf-8">
   <title>deconfliction API</title>
   <link rel="stylesheet" href="/docs/static/swagger-ui.css">
+  <link rel="icon" href="/docs/static/favicon-32x32.png">
 </head>
 <body>
   <div id="swagger-ui"></div>
@@ -44,9 +47,7 @@ START = """window.ui = SwaggerUIBundle({
 
 
 def swagger_files() -> Path:
-    import swagger_ui_bundle
-
-    return Path(swagger_ui_bundle.swagger_ui_path)
+    return Path(str(resources.files("swagger_ui") / "static"))
 
 
 def install(app: FastAPI) -> None:
