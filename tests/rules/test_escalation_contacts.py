@@ -134,3 +134,16 @@ def test_contact_points_are_listed_to_members_in_overdue_events(tmp_path):
     system.tick()
     (payload,) = [e.payload for e in system.events("blue") if e.kind == "ack.overdue"][:1]
     assert payload["escalation_contacts"] == [] and payload["escalation_contact_points"] == ["tel:+1-707-555-0100"]
+
+
+def test_a_contact_point_given_as_such_must_be_one():
+    with pytest.raises(InvalidInput) as refused:
+        agreement_from_dict({"id": "pact", "name": "P", "parties": ["blue"], "separation": {"lateral_m": 1000, "vertical_m": 0},
+                             "escalation_contact_points": ["tel:+1-707-555-0100", "yellow"]})
+    assert refused.value.field == "agreement.escalation_contact_points.1"
+
+
+def test_an_agreement_read_back_from_the_store_keeps_contacts_and_points_apart(tmp_path):
+    system, _ = make_system(tmp_path, escalation_contacts=["green", "ops@example.org"])
+    stored = system.agreement("pact")
+    assert (stored.escalation_contacts, stored.escalation_contact_points) == (["green"], ["ops@example.org"])

@@ -122,7 +122,7 @@ class Agreement(BaseModel):
     escalation_contact_points: list[str] = Field(
         default_factory=list, max_length=50, description="people to call (mailto:, tel:, e-mail): listed to members, sent nothing"
     )
-    observers: list[str] = Field(default_factory=list, max_length=1000, description="members that read and owe no acknowledgment (observers.py)")
+    observers: list[str] = Field(default_factory=list, max_length=1000, description="members that read and owe no acknowledgment (rules/observers.py)")
     max_area_km2: float = Field(default=100_000.0, gt=0)
     max_volumes_per_notice: int = Field(default=100, gt=0, le=10_000)
 
@@ -143,8 +143,15 @@ class Agreement(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _contacts(cls, data: Any, info: ValidationInfo) -> Any:
-        # Contacts that name parties must be members; the rest are contact points, kept apart (escalation.py).
-        if not isinstance(data, dict) or not isinstance(data.get("escalation_contacts"), list):
+        # Contacts that name parties must be members; the rest are contact points, kept apart
+        # (models/contacts.py; what each hears: rules/escalation.py).
+        if not isinstance(data, dict):
+            return data
+        for index, point in enumerate(data.get("escalation_contact_points") or []):
+            if not is_contact_point(point):
+                raise InvalidInput(f"{point!r} is not a contact point (mailto:, tel: or an e-mail address)",
+                                   field=f"agreement.escalation_contact_points.{index}")
+        if not isinstance(data.get("escalation_contacts"), list):
             return data
         members = data.get("parties") if isinstance(data.get("parties"), list) else []
         if info.context and info.context.get("trusted"):
