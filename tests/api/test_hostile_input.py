@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from deconfliction.api import create_app
-from deconfliction.tactical import TacticalService
+from deconfliction.workers.tactical import TacticalService
 
 from factories import snapshot
 
@@ -159,3 +159,12 @@ def test_a_search_limit_that_is_not_an_integer_is_refused(http, tokens, world, c
     reply = http.post("/v1/notices/search", json={"area": volume_json(clock.now), "limit": limit}, headers=bearer(tokens["owner"]))
     assert problem(reply)["field"] == "limit"
 
+
+
+@pytest.mark.parametrize("field, value", [("lateral_m", True), ("vertical_m", "150"), ("time_buffer_s", False)])
+def test_an_agreement_number_that_is_not_a_number_is_refused(http, tokens, field, value):
+    separation = {"lateral_m": 1000, "vertical_m": 150, "time_buffer_s": 60, field: value}
+    body = {"id": "p2", "name": "P2", "parties": ["blue"], "separation": separation}
+    reply = http.post("/v1/agreements", json=body, headers=bearer(tokens["admin"]))
+    assert problem(reply)["field"] == f"agreement.separation.{field}"
+    assert http.get("/v1/agreements/p2", headers=bearer(tokens["admin"])).status_code == 404

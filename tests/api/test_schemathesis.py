@@ -60,7 +60,7 @@ def test_generated_webhooks_never_point_at_a_non_public_address(system, settings
 
     from hypothesis import strategies as st
 
-    from deconfliction.egress import EgressPolicy
+    from deconfliction.workers.egress import EgressPolicy
 
     system.egress = EgressPolicy(resolver=lambda host, port: [host] if _literal(host) else [])  # names: unresolved
     app = create_app(system, settings)

@@ -9,14 +9,18 @@ from __future__ import annotations
 import re
 import tomllib
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, ValidationInfo, field_validator, model_validator
 
 from ..errors import InvalidInput
 from ..geometry import Footprint, Minima, contains_lon_lat, invalid_from_validation
 from ..units import parse_duration, parse_length
 from .contacts import ContactError, is_contact_point, split_contacts
+
+# Numbers are JSON numbers: `true` is not 1 m nor "1000" 1000 s (invariant 5); "5 NM" is converted before this.
+Number = Annotated[float, Strict()]
+Count = Annotated[int, Strict()]
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -31,9 +35,9 @@ class Separation(BaseModel):
     """Separation minima: two volumes conflict when closer than all three at once."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    lateral_m: float = Field(gt=0, le=500_000, description="lateral minimum, metres (> 0: overlapping areas are 0 m apart)")
-    vertical_m: float = Field(ge=0, le=10_000, description="vertical minimum, metres")
-    time_buffer_s: float = Field(default=0.0, ge=0, le=86_400, description="time buffer, seconds")
+    lateral_m: Number = Field(gt=0, le=500_000, description="lateral minimum, metres (> 0: overlapping areas are 0 m apart)")
+    vertical_m: Number = Field(ge=0, le=10_000, description="vertical minimum, metres")
+    time_buffer_s: Number = Field(default=0.0, ge=0, le=86_400, description="time buffer, seconds")
 
     def minima(self) -> Minima:
         return Minima(self.lateral_m, self.vertical_m, self.time_buffer_s)
@@ -62,7 +66,7 @@ class ChannelAssignment(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     pool: list[Channel] = Field(min_length=1, max_length=1000)
-    neighbour_distance_m: float = Field(default=37_040.0, ge=0, le=1_000_000, description="metres (default 20 NM)")
+    neighbour_distance_m: Number = Field(default=37_040.0, ge=0, le=1_000_000, description="metres (default 20 NM)")
 
     @field_validator("pool", mode="before")
     @classmethod
@@ -100,15 +104,15 @@ class Agreement(BaseModel):
     id: str
     name: str = Field(min_length=1, max_length=200)
     parties: list[str] = Field(min_length=1, max_length=1000)
-    min_lead_time_s: float = Field(default=3600.0, ge=0)
+    min_lead_time_s: Number = Field(default=3600.0, ge=0)
     late_notices: Literal["reject", "flag"] = "reject"
-    planning_horizon_s: float = Field(default=30 * 86400.0, gt=0)
+    planning_horizon_s: Number = Field(default=30 * 86400.0, gt=0)
     separation: Separation
-    notice_ack_deadline_s: float = Field(default=900.0, gt=0)
-    alert_ack_deadline_s: float = Field(default=60.0, gt=0, description="hotline alerts and line tests, and tactical alerts")
-    hotline_ack_deadline_s: float = Field(default=900.0, gt=0, description="other hotline messages (notice, query, info)")
-    hotline_escalation_interval_s: float = Field(default=60.0, gt=0, description="an overdue message escalates again this often")
-    line_test_interval_s: float = Field(default=0.0, ge=0, description="the system tests each party's line this often; 0: never")
+    notice_ack_deadline_s: Number = Field(default=900.0, gt=0)
+    alert_ack_deadline_s: Number = Field(default=60.0, gt=0, description="hotline alerts and line tests, and tactical alerts")
+    hotline_ack_deadline_s: Number = Field(default=900.0, gt=0, description="other hotline messages (notice, query, info)")
+    hotline_escalation_interval_s: Number = Field(default=60.0, gt=0, description="an overdue message escalates again this often")
+    line_test_interval_s: Number = Field(default=0.0, ge=0, description="the system tests each party's line this often; 0: never")
     conflict_policy: Literal["notify", "reject"] = "notify"
     channels: list[Channel] = Field(default_factory=list, max_length=1000)
     channel_assignment: ChannelAssignment | None = Field(
@@ -123,8 +127,8 @@ class Agreement(BaseModel):
         default_factory=list, max_length=50, description="people to call (mailto:, tel:, e-mail): listed to members, sent nothing"
     )
     observers: list[str] = Field(default_factory=list, max_length=1000, description="members that read and owe no acknowledgment (rules/observers.py)")
-    max_area_km2: float = Field(default=100_000.0, gt=0)
-    max_volumes_per_notice: int = Field(default=100, gt=0, le=10_000)
+    max_area_km2: Number = Field(default=100_000.0, gt=0)
+    max_volumes_per_notice: Count = Field(default=100, gt=0, le=10_000)
 
     @field_validator("id")
     @classmethod
