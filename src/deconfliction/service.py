@@ -46,7 +46,7 @@ class Deconfliction:
         self.store = store
         self.clock = clock
         self.credential_cache = CredentialCache()  # tokens checked in the last second (credential_cache.py)
-        self.egress = egress.EgressPolicy.from_env()  # where webhooks may go (egress.py); the operator may widen it
+        self.egress = egress.EgressPolicy.from_env()  # where webhooks may go (workers/egress.py); the operator may widen it
 
     def close(self) -> None:
         self.store.close()
@@ -356,7 +356,7 @@ class Deconfliction:
 
     def add_endpoint(self, party_id: str, url: str, secret: str | None = None, kinds: list[str] | None = None) -> Endpoint:
         """A webhook for the party's events; the returned endpoint carries the signing secret (keep it).
-        Its host must resolve to public addresses only, unless `self.egress` allows more (egress.py);
+        Its host must resolve to public addresses only, unless `self.egress` allows more (workers/egress.py);
         resolved here, outside the store's write lock."""
         egress.check_url(url, self.egress)
 
