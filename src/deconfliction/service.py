@@ -141,6 +141,8 @@ class Deconfliction:
         notice_id: str | None = None,
     ) -> Filing:
         volumes, key = list(volumes), list(key)  # a retried transaction must see them again
+        # A chosen id belongs to its agreement, so it reveals nothing of others' (rules/notices.scoped_id).
+        notice_id = notice_rules.scoped_id(agreement_id, notice_id) if notice_id else None
 
         def work(tx):
             return notice_rules.file_notice(

@@ -137,8 +137,8 @@ def file_notice(
     agreement = agreement_for(tx, agreement_id, party_id)
     check_volumes(agreement, volumes, now)
     lead, late = _lead_time(agreement, min(v.time.start for v in volumes), now)
-    notice_id = scoped_id(agreement.id, notice_id) if notice_id else str(uuid.uuid4())
-    if tx.get_notice(notice_id) is not None:  # only a notice of this agreement can have this id
+    notice_id = notice_id or str(uuid.uuid4())  # chosen ids come scoped (scoped_id); F3548's are its UUIDs
+    if tx.get_notice(notice_id) is not None:
         raise InvalidState(f"notice {notice_id} already exists", field="id")
     findings = find_conflicts(tx, agreement, party_id, volumes)
     _require_awareness(findings, key)
