@@ -42,7 +42,7 @@ from .footprint import Prepared, caps_apart, contains_point_core, planar_pieces,
 NEWTON_ITERATIONS = 8
 # How far (radians, on the sphere of normals) a dense piece of a geodesic edge (≤ 10 km) strays from
 # the great-circle arc between its ends: measured at most 1.03e-9 (6.6 mm) anywhere on Earth
-# (tests/geometry/test_error_bound.py checks it); taken ten times larger.
+# (tests/geometry/test_error_bound.py checks it stays under a fifth of this); taken ten times larger.
 EPSILON_RAD = 1e-8
 # Beyond this angle from the projection centre the gnomonic plane stretches distances by more than
 # sec²(60°) = 4 and stops narrowing anything; shapes that far apart are compared piece by piece.
@@ -110,26 +110,25 @@ class _Candidates:
     point_is_query: np.ndarray  # True when the point is on the query shape (else on the tree shape)
 
 
-def _pairs(points: Prepared, pieces: Prepared, point_index: np.ndarray, piece_index: np.ndarray, point_is_query: bool) -> _Candidates:
+def _pairs(points: Prepared, pieces: Prepared, point_index: np.ndarray, piece_index: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Unit vectors and lon/lat of (point, piece start, piece end) for each pair."""
+    end_index = (piece_index + 1) % len(pieces.dense_lons)
+    return (
+        points.ring_xyz[point_index], pieces.ring_xyz[piece_index], pieces.ring_xyz[end_index],
+        points.dense_lons[point_index], points.dense_lats[point_index],
+        pieces.dense_lons[piece_index], pieces.dense_lats[piece_index],
+        pieces.dense_lons[end_index], pieces.dense_lats[end_index],
+    )  # fmt: skip
+
+
+def _with_bounds(parts: list[tuple[np.ndarray, ...]], on_query: list[bool]) -> _Candidates:
     """(point, piece) candidates with their lower bounds: the point is an exact point of its shape; the
     piece strays at most EPSILON_RAD from its chord; distance ≥ least radius of curvature × angle."""
-    n = len(pieces.dense_lons)
-    end_index = (piece_index + 1) % n
-    angle = sphere_point_to_arc_pairs(points.ring_xyz[point_index], pieces.ring_xyz[piece_index], pieces.ring_xyz[end_index])
-    return _Candidates(
-        points.dense_lons[point_index],
-        points.dense_lats[point_index],
-        pieces.dense_lons[piece_index],
-        pieces.dense_lats[piece_index],
-        pieces.dense_lons[end_index],
-        pieces.dense_lats[end_index],
-        least_radius_m(points.dense_lats[point_index], pieces.dense_lats[piece_index], pieces.dense_lats[end_index]) * np.maximum(angle - EPSILON_RAD, 0.0),
-        np.full(len(point_index), point_is_query),
-    )
-
-
-def _join(parts: list[_Candidates]) -> _Candidates:
-    return _Candidates(*(np.concatenate([getattr(p, f) for p in parts]) for f in _Candidates.__dataclass_fields__))
+    p, s, e, plon, plat, slon, slat, elon, elat = (np.concatenate(column) for column in zip(*parts))
+    angle = sphere_point_to_arc_pairs(p, s, e)
+    lower = least_radius_m(plat, slat, elat) * np.maximum(angle - EPSILON_RAD, 0.0)
+    flags = np.concatenate([np.full(len(part[0]), flag) for part, flag in zip(parts, on_query)])
+    return _Candidates(plon, plat, slon, slat, elon, elat, lower, flags)
 
 
 def _refine(candidates: _Candidates, limit_m: float | None):
@@ -166,30 +165,45 @@ def _plane_point(tree: Prepared, xy) -> tuple[float, float]:
     return float(lon), float(lat)
 
 
-def _overlap(query: Prepared, tree: Prepared, xy: np.ndarray, pieces):
+def _overlap(query: Prepared, tree: Prepared, xy: np.ndarray):
     """A (lon, lat) shared by the two cores, or None. The tree is a polygon; xy is the query's dense
-    ring (or centre) in the tree's plane, pieces its planar pieces (or point)."""
+    ring (or centre) in the tree's plane, where great circles are straight: the chords are the pieces."""
     if query.is_point_core:
         inside = shapely.intersects_xy(tree.own_planar, xy[0, 0], xy[0, 1])
         return (float(query.dense_lons[0]), float(query.dense_lats[0])) if inside else None
-    query_index, tree_index = tree.own_tree.query(pieces, predicate="intersects")
-    if len(query_index):
-        shared = shapely.intersection(pieces[query_index[0]], tree.own_pieces[tree_index[0]])
-        return _plane_point(tree, shapely.get_coordinates(shared)[0])
-    # No boundaries cross: the shapes are apart, or one lies wholly inside the other.
+    polygon = shapely.polygons(xy)
+    # GEOS's prepared polygon: indexed segment intersection and point in polygon, n log n.
+    if not tree.own_planar.intersects(polygon):
+        return None
+    # Where: a point of one inside the other, or else a point where the boundaries cross.
     if shapely.intersects_xy(tree.own_planar, xy[0, 0], xy[0, 1]):
         return float(query.dense_lons[0]), float(query.dense_lats[0])
     first = gnomonic(tree.ring_xyz[:1], tree.cap_centre, tree.basis)[0]
-    if shapely.intersects_xy(shapely.polygons(xy), first[0], first[1]):
+    if shapely.intersects_xy(polygon, first[0], first[1]):
         return float(tree.dense_lons[0]), float(tree.dense_lats[0])
-    return None
+    crossing = shapely.intersection(tree.own_planar.exterior, polygon.exterior)
+    return _plane_point(tree, shapely.get_coordinates(crossing)[0])
+
+
+def _near_pieces(tree: Prepared, xy: np.ndarray, reach: float) -> np.ndarray:
+    """The query's pieces (index k: point k to k+1) that may come within `reach` of the tree's pieces.
+
+    If piece k comes within reach of a tree piece, one of its ends is within reach + its length + half
+    the longest tree piece of a tree point, which the KD-tree answers with a bounded search."""
+    lengths = np.hypot(*(np.roll(xy, -1, axis=0) - xy).T)
+    slack = reach + float(lengths.max()) + tree.longest_piece / 2
+    gaps, _ = tree.own_points.query(xy, k=1, distance_upper_bound=slack * (1 + 1e-9))
+    near_end = np.isfinite(gaps)
+    return np.nonzero(near_end | np.roll(near_end, -1))[0]
 
 
 def _upper_bound(tree: Prepared, xy: np.ndarray, sample: int = 32) -> float:
     """A planar distance that some pair of ring points achieves, hence at least the least distance
     between pieces: the query's points nearest the tree's centre against the tree's KD-tree, and the
     tree's points nearest the query's centre against those. Any pair would do; these are usually close."""
-    toward_tree = xy[np.argpartition(np.einsum("ij,ij->i", xy, xy), sample)[:sample]] if len(xy) > sample else xy
+    if len(xy) <= 4 * sample:
+        return float(np.min(tree.own_points.query(xy, k=1)[0]))
+    toward_tree = xy[np.argpartition(np.einsum("ij,ij->i", xy, xy), sample)[:sample]]
     best = float(np.min(tree.own_points.query(toward_tree, k=1)[0]))
     own = tree.own_points.data
     middle = xy.mean(axis=0)
@@ -199,9 +213,9 @@ def _upper_bound(tree: Prepared, xy: np.ndarray, sample: int = 32) -> float:
     return min(best, float(gaps.min()))
 
 
-def _planar_candidates(tree: Prepared, xy: np.ndarray, pieces, cos2: float, limit_m: float | None):
-    """The piece pairs that may hold the closest approach, from the tree's STRtree, or None when the
-    shapes are certainly more than limit_m apart.
+def _planar_candidates(tree: Prepared, xy: np.ndarray, point_core: bool, cos2: float, limit_m: float | None):
+    """The piece pairs (query piece or point index, tree piece index) that may hold the closest
+    approach, with the least planar distance; None when the shapes are certainly more than limit_m apart.
 
     Planar distance d between pieces and the angle ψ between their chords: ψ ≤ d ≤ ψ·sec²θ (gnomonic
     scale). True distance D between the pieces: MIN_RADIUS·(ψ − 2ε) ≤ D ≤ MAX_RADIUS·(ψ + 2ε). So the
@@ -211,19 +225,24 @@ def _planar_candidates(tree: Prepared, xy: np.ndarray, pieces, cos2: float, limi
         return (MAX_RADIUS_M / MIN_RADIUS_M * (m + 2 * EPSILON_RAD) + 2 * EPSILON_RAD) / cos2
 
     within_limit = math.inf if limit_m is None else (limit_m / MIN_RADIUS_M + 2 * EPSILON_RAD) / cos2
-    # An upper bound on the least planar distance: the nearest pair of ring points (KD-tree), since
-    # pieces are never farther apart than their ends. Every pair that may be closest lies within
-    # threshold(upper) of each other; the exact planar distances of those pairs then narrow it down.
+    # An upper bound on the least planar distance: a pair of ring points (KD-tree), since pieces are
+    # never farther apart than their ends. Every pair that may be closest lies within threshold(upper)
+    # of each other; the exact planar distances of those pairs then narrow it down.
     reach = min(threshold(_upper_bound(tree, xy)), within_limit)
-    query_index, tree_index = tree.own_tree.query(pieces, predicate="dwithin", distance=reach)
+    if point_core:
+        near, geometries = np.zeros(1, dtype=int), shapely.points(xy)
+    else:
+        near = _near_pieces(tree, xy, reach)
+        geometries = planar_pieces(xy, near)
+    query_index, tree_index = tree.own_tree.query(geometries, predicate="dwithin", distance=reach)
     if len(query_index) == 0:
         return None  # nothing within the limit
-    planar = shapely.distance(pieces[query_index], tree.own_pieces[tree_index])
+    planar = shapely.distance(geometries[query_index], tree.own_pieces[tree_index])
     m = float(np.min(planar))
     if m > within_limit:
         return None
     keep = planar <= min(threshold(m), within_limit)
-    return m, (query_index[keep], tree_index[keep])
+    return m, (near[query_index[keep]], tree_index[keep]), planar[keep]
 
 
 def _all_pairs(query: Prepared, tree: Prepared) -> tuple[np.ndarray, np.ndarray]:
@@ -233,22 +252,20 @@ def _all_pairs(query: Prepared, tree: Prepared) -> tuple[np.ndarray, np.ndarray]
     return q.ravel(), t.ravel()
 
 
+def _unique_pairs(first: np.ndarray, second: np.ndarray, modulus: int) -> tuple[np.ndarray, np.ndarray]:
+    key = np.unique(first.astype(np.int64) * modulus + second)
+    return key // modulus, key % modulus
+
+
 def _candidates(query: Prepared, tree: Prepared, query_index: np.ndarray, tree_index: np.ndarray) -> _Candidates:
-    """Ends of one piece against the other piece, both ways, for each piece pair (each once)."""
-    nq = len(query.dense_lons)
-    parts = []
+    """Ends of one piece against the other piece, both ways, for each piece pair (each (end, piece) once)."""
+    nq, nt = len(query.dense_lons), len(tree.dense_lons)
     if query.is_point_core:
         piece_index = np.unique(tree_index)
-        return _pairs(query, tree, np.zeros(len(piece_index), dtype=int), piece_index, True)
-    for points, pieces, point_index, piece_index, on_query in (
-        (query, tree, query_index, tree_index, True),
-        (query, tree, (query_index + 1) % nq, tree_index, True),
-        (tree, query, tree_index, query_index, False),
-        (tree, query, (tree_index + 1) % len(tree.dense_lons), query_index, False),
-    ):
-        key = np.unique(point_index.astype(np.int64) * (len(pieces.dense_lons) + 1) + piece_index)
-        parts.append(_pairs(points, pieces, key // (len(pieces.dense_lons) + 1), key % (len(pieces.dense_lons) + 1), on_query))
-    return _join(parts)
+        return _with_bounds([_pairs(query, tree, np.zeros(len(piece_index), dtype=int), piece_index)], [True])
+    query_points = _unique_pairs(np.concatenate([query_index, (query_index + 1) % nq]), np.concatenate([tree_index, tree_index]), nt + 1)
+    tree_points = _unique_pairs(np.concatenate([tree_index, (tree_index + 1) % nt]), np.concatenate([query_index, query_index]), nq + 1)
+    return _with_bounds([_pairs(query, tree, *query_points), _pairs(tree, query, *tree_points)], [True, False])
 
 
 def _polygon_distance(query: Prepared, tree: Prepared, limit_m: float | None):
@@ -261,19 +278,18 @@ def _polygon_distance(query: Prepared, tree: Prepared, limit_m: float | None):
         query_index, tree_index = _all_pairs(query, tree)
         return _refine_in_chunks(query, tree, query_index, tree_index, limit_m)
     xy = gnomonic(query.ring_xyz, tree.cap_centre, tree.basis)
-    pieces = shapely.points(xy) if query.is_point_core else planar_pieces(xy)
-    shared = _overlap(query, tree, xy, pieces)
+    shared = _overlap(query, tree, xy)
     if shared is not None:
         return 0.0, shared, shared
     cos2 = math.cos(theta) ** 2
-    found = _planar_candidates(tree, xy, pieces, cos2, limit_m)
+    found = _planar_candidates(tree, xy, query.is_point_core, cos2, limit_m)
     if found is None:
         return None
-    closest_planar, (query_index, tree_index) = found
+    closest_planar, (query_index, tree_index), planar = found
     if not query.is_point_core and closest_planar * cos2 <= 2 * EPSILON_RAD:
         # Chords within 2ε: the true pieces may cross; they are at most ~10ε·radius (< 0.7 m) apart.
-        k = int(np.argmin(shapely.distance(pieces[query_index], tree.own_pieces[tree_index])))
-        near = shapely.shortest_line(pieces[query_index[k]], tree.own_pieces[tree_index[k]])
+        k = int(np.argmin(planar))
+        near = shapely.shortest_line(planar_pieces(xy, query_index[k : k + 1])[0], tree.own_pieces[tree_index[k]])
         point = _plane_point(tree, shapely.get_coordinates(near)[0])
         return 0.0, point, point
     return _refine(_candidates(query, tree, query_index, tree_index), limit_m)
@@ -345,8 +361,7 @@ def contains_lon_lat(footprint, lon: float, lat: float) -> bool:
 def _centre_to_boundary_m(circle: Prepared, polygon: Prepared) -> float:
     """Exact distance from a circle's centre to a polygon's boundary (inside or out)."""
     xy = gnomonic(circle.ring_xyz, polygon.cap_centre, polygon.basis)
-    found = _planar_candidates(polygon, xy, shapely.points(xy), 1.0 if polygon.cap_radius == 0 else math.cos(polygon.cap_radius) ** 2, None)
-    _, (query_index, tree_index) = found
+    _, (query_index, tree_index), _ = _planar_candidates(polygon, xy, True, math.cos(polygon.cap_radius) ** 2, None)
     metres, _, _ = _refine(_candidates(circle, polygon, query_index, tree_index), None)
     return metres
 

@@ -18,6 +18,7 @@ from shapely.geometry import Polygon as PlanarPolygon
 
 from .earth import (
     GEOD,
+    MAX_RADIUS_M,
     MIN_RADIUS_M,
     angle_between,
     angle_between_3,
@@ -72,6 +73,11 @@ class Prepared:
         return cKDTree(gnomonic(self.ring_xyz, self.cap_centre, self.basis))
 
     @cached_property
+    def longest_piece(self) -> float:
+        """The longest of own_pieces (planar length)."""
+        return float(np.max(shapely.length(self.own_pieces)))
+
+    @cached_property
     def own_tree(self) -> shapely.STRtree:
         """A spatial index of own_pieces (GEOS STRtree): nearest and within-distance queries in n log n."""
         return shapely.STRtree(self.own_pieces)
@@ -84,9 +90,11 @@ class Prepared:
         return PlanarPolygon(xy)
 
 
-def planar_pieces(xy: np.ndarray) -> np.ndarray:
-    """Segments from each planar point to the next, the last back to the first (shapely LineStrings)."""
-    return shapely.linestrings(np.stack([xy, np.roll(xy, -1, axis=0)], axis=1))
+def planar_pieces(xy: np.ndarray, which: np.ndarray | None = None) -> np.ndarray:
+    """Segments from each planar point to the next, the last back to the first (shapely LineStrings);
+    only the pieces `which` (indices of their first points) when given."""
+    start = np.arange(len(xy)) if which is None else which
+    return shapely.linestrings(np.stack([xy[start], xy[(start + 1) % len(xy)]], axis=1))
 
 
 def densify(lons: np.ndarray, lats: np.ndarray, step_m: float = DENSIFY_STEP_M) -> tuple[np.ndarray, np.ndarray]:
@@ -96,8 +104,15 @@ def densify(lons: np.ndarray, lats: np.ndarray, step_m: float = DENSIFY_STEP_M) 
     two consecutive points is a piece of an edge, not an approximation of it."""
     lons, lats = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
     ends_lon, ends_lat = np.roll(lons, -1), np.roll(lats, -1)
-    _, _, lengths = GEOD.inv(lons, lats, ends_lon, ends_lat)
-    extras = np.ceil(np.atleast_1d(lengths) / step_m).astype(int) - 1
+    # An edge is at most MAX_RADIUS × the angle between its ends' normals long: only edges that may
+    # exceed the step are measured.
+    xyz = unit_vectors(lons, lats)
+    angle = angle_between(xyz, np.roll(xyz, -1, axis=0))
+    extras = np.zeros(len(lons), dtype=int)
+    maybe = np.nonzero(angle * MAX_RADIUS_M > step_m)[0]
+    if len(maybe):
+        _, _, lengths = GEOD.inv(lons[maybe], lats[maybe], ends_lon[maybe], ends_lat[maybe])
+        extras[maybe] = np.ceil(np.atleast_1d(lengths) / step_m).astype(int) - 1
     long_edges = np.nonzero(extras > 0)[0]
     if len(long_edges) == 0:
         return lons.copy(), lats.copy()
