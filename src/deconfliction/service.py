@@ -31,6 +31,7 @@ from .rules.compliance import ComplianceReport
 from .rules.conflicts import find_conflicts
 from .rules.credential_cache import CredentialCache
 from .rules import idempotency
+from .rules.volume_limits import check_size
 from .store import Store, Transaction, connection_lost, is_busy, open_store
 from .workers import egress
 
@@ -239,6 +240,7 @@ class Deconfliction:
         """What filing these volumes would conflict with, without writing anything."""
         with self._reading() as tx:
             agreement = notice_rules.agreement_for(tx, agreement_id, party_id)
+            check_size(agreement, list(volumes))
             findings = find_conflicts(tx, agreement, party_id, list(volumes), exclude=exclude)
         return [Finding(f.notice.as_seen_by(party_id), f.closest) for f in findings]
 
