@@ -10,6 +10,7 @@ from datetime import datetime
 from . import acknowledgments, audit, channel_assignment, prechecked
 from ..models.agreements import Agreement
 from ..errors import InvalidState, NotFound
+from .cancellation import raise_if_cancelled
 from .events import publish
 from ..geometry import Minima, Volume4D, VolumeConflict, volume_conflict
 from ..models import LIVE_STATES, ChannelRef, Conflict, Finding, Notice
@@ -36,6 +37,7 @@ def find_conflicts(tx: Transaction, agreement: Agreement, party_id: str, volumes
     for other in tx.candidate_notices(agreement.id, volumes, minima, LIVE_STATES):
         if other.party_id == party_id or other.id == exclude:
             continue
+        raise_if_cancelled()
         reused, closest = known.answer_for(volumes, minima, other.id, other.version) if known is not None else (False, None)
         if not reused:  # a notice written since the snapshot (prechecked.py), or no snapshot
             closest = closest_conflict(volumes, other.volumes, minima)

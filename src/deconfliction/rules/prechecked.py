@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from ..geometry import Minima, Volume4D, VolumeConflict
 from ..models import LIVE_STATES
+from .cancellation import raise_if_cancelled
 from .volume_limits import check_size
 
 if TYPE_CHECKING:
@@ -84,6 +85,7 @@ def precompute(
         for other in tx.candidate_notices(agreement.id, volumes, minima, LIVE_STATES):
             if other.party_id == party_id or other.id == exclude:
                 continue
+            raise_if_cancelled()
             found.answers[(other.id, other.version)] = closest(volumes, other.volumes, minima)
         return found
 
