@@ -6,6 +6,9 @@ concave C and comb shapes, shared edges and vertices, nested shapes, circles, at
 The safe direction is checked tightly: the library never reports a distance more than 5 mm above the
 truth (that could hide a conflict); it may report up to 1 m less (overlap is decided on chords that
 stray millimetres from the geodesics, so shapes a few millimetres apart may count as touching).
+
+About 1,200 examples per run (GEOMETRY_EXAMPLES=800 for the main test, a sixteenth of it per relation);
+GEOMETRY_EXAMPLES=3000 for a longer search.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from deconfliction.geometry import Minima, lateral_distance
 from geodesic_truth import footprint_distance
 from strategies import hard_pairs
 
-EXAMPLES = int(os.environ.get("GEOMETRY_EXAMPLES", "400"))
+EXAMPLES = int(os.environ.get("GEOMETRY_EXAMPLES", "800"))
 SAFE_OVERSTATEMENT_M = 0.005
 ALLOWED_UNDERSTATEMENT_M = 1.0
 RELAXED = dict(deadline=None, suppress_health_check=list(HealthCheck), derandomize=False)
