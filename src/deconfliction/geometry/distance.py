@@ -245,13 +245,6 @@ def _planar_candidates(tree: Prepared, xy: np.ndarray, point_core: bool, cos2: f
     return m, (near[query_index[keep]], tree_index[keep]), planar[keep]
 
 
-def _all_pairs(query: Prepared, tree: Prepared) -> tuple[np.ndarray, np.ndarray]:
-    """Every (query piece, tree piece) pair: for shapes a continent apart, which no limit narrows."""
-    nq = 1 if query.is_point_core else len(query.dense_lons)
-    q, t = np.meshgrid(np.arange(nq), np.arange(len(tree.dense_lons)), indexing="ij")
-    return q.ravel(), t.ravel()
-
-
 def _unique_pairs(first: np.ndarray, second: np.ndarray, modulus: int) -> tuple[np.ndarray, np.ndarray]:
     key = np.unique(first.astype(np.int64) * modulus + second)
     return key // modulus, key % modulus
@@ -275,8 +268,7 @@ def _polygon_distance(query: Prepared, tree: Prepared, limit_m: float | None):
     theta = max(farthest, tree.cap_radius)
     if theta > MAX_PROJECTION_ANGLE_RAD:
         # A continent apart (the caps cannot touch): no plane narrows the pairs, every pair is a candidate.
-        query_index, tree_index = _all_pairs(query, tree)
-        return _refine_in_chunks(query, tree, query_index, tree_index, limit_m)
+        return _every_pair(query, tree, limit_m)
     xy = gnomonic(query.ring_xyz, tree.cap_centre, tree.basis)
     shared = _overlap(query, tree, xy)
     if shared is not None:
@@ -295,11 +287,16 @@ def _polygon_distance(query: Prepared, tree: Prepared, limit_m: float | None):
     return _refine(_candidates(query, tree, query_index, tree_index), limit_m)
 
 
-def _refine_in_chunks(query: Prepared, tree: Prepared, query_index, tree_index, limit_m):
+def _every_pair(query: Prepared, tree: Prepared, limit_m: float | None):
+    """The least exact distance over every (query piece, tree piece) pair, CHUNK pairs at a time."""
+    nq = 1 if query.is_point_core else len(query.dense_lons)
+    nt = len(tree.dense_lons)
+    rows = max(1, CHUNK // 4 // nt)
     best = None
-    step = max(1, CHUNK // 4)
-    for start in range(0, len(query_index), step):
-        found = _refine(_candidates(query, tree, query_index[start : start + step], tree_index[start : start + step]), limit_m)
+    for start in range(0, nq, rows):
+        query_index = np.repeat(np.arange(start, min(nq, start + rows)), nt)
+        tree_index = np.tile(np.arange(nt), len(query_index) // nt)
+        found = _refine(_candidates(query, tree, query_index, tree_index), limit_m)
         if found is not None and (best is None or found[0] < best[0]):
             best = found
     return best
