@@ -3,6 +3,7 @@
     .venv/bin/python bench/strategic.py                        # 10^4, 10^5, 10^6 stored volumes, 500 filings each
     .venv/bin/python bench/strategic.py --quick                # 10^4 only, 200 filings (smoke)
     .venv/bin/python bench/strategic.py --sizes 10000,100000 --filings 300
+    .venv/bin/python bench/strategic.py --sizes 10000,100000 --filings 300 --detailed   # 200–2,000-vertex polygons
 
 What is measured. One SQLite store file in a temp directory (WAL, synchronous FULL, as shipped) grows
 to each size in turn. Stored notices are bulk-loaded through the store's own `put_notice` in big
@@ -29,6 +30,13 @@ realistic as n grows, so what a filing conflicts with (the output) does not grow
 30 % in the hotspot at every size. Altitude bands by kind (drones 0–150 m
 W84, cities and corridors mostly AMSL), time windows of 15 min – 2 days over a 7-day horizon.
 Agreement: 10 parties, minima 1 NM / 150 m / 5 min, conflict policy `notify`, no minimum lead time.
+
+--detailed: the same mix with real-world vertex counts: city polygons and large areas of 200–2,000
+vertices, corridors with a vertex every 0.2–2 km (fire perimeters, AIXM areas, long routes).
+
+Also reported: the file p99 of the filings that open at most 10 conflicts, the cost of each further
+conflict (least-squares slope of file time against conflicts opened), and the disk's fsync time
+(4 KiB written and fsynced in the same directory, 200 times): the floor under any durable write.
 """
 
 from __future__ import annotations
@@ -92,8 +100,9 @@ def agreement() -> Agreement:
 class Mix:
     """The benchmark's volumes: deterministic for a seed."""
 
-    def __init__(self, seed: int, hotspot_budget: int | None = None):
+    def __init__(self, seed: int, hotspot_budget: int | None = None, detailed: bool = False):
         self.rng = np.random.default_rng(seed)
+        self.detailed = detailed
         self.hotspot_budget = hotspot_budget  # None: no limit
         self.polygons = 0
         self.last = ("", "")  # (kind, where) of the last volumes made
@@ -138,7 +147,7 @@ class Mix:
     def _corridor(self, lon: float, lat: float, validate: bool) -> Polygon:
         rng = self.rng
         length = rng.uniform(100_000.0, 400_000.0)
-        legs = int(math.ceil(length / 50_000.0))
+        legs = int(math.ceil(length / (rng.uniform(200.0, 2_000.0) if self.detailed else 50_000.0)))
         s = np.linspace(0.0, length, legs + 1)
         clon, clat, back = GEOD.fwd(np.full(legs + 1, lon), np.full(legs + 1, lat), np.full(legs + 1, rng.uniform(0, 360)), s)
         heading = np.asarray(back) + 180.0
@@ -146,6 +155,9 @@ class Mix:
         right_lon, right_lat, _ = GEOD.fwd(clon, clat, heading + 90.0, np.full(legs + 1, 1000.0))
         ring = list(zip(left_lon, left_lat)) + list(zip(right_lon[::-1], right_lat[::-1]))
         return self._polygon([(float(x), float(y)) for x, y in ring], validate)
+
+    def _vertices(self, low: int, high: int) -> int:
+        return int(self.rng.integers(200, 2_001)) if self.detailed else int(self.rng.integers(low, high))
 
     def volumes(self, validate: bool = False) -> list[Volume4D]:
         rng = self.rng
@@ -165,7 +177,7 @@ class Mix:
                 lon, lat, start = float(lon), float(lat), window.end
             return out
         if kind < 0.85:  # city-size polygon, 5-30 km across
-            footprint = self._star(lon, lat, rng.uniform(2_500.0, 15_000.0), int(rng.integers(6, 17)), validate)
+            footprint = self._star(lon, lat, rng.uniform(2_500.0, 15_000.0), self._vertices(6, 17), validate)
             lower = float(rng.uniform(0, 300))
             band = AltitudeBand(lower_m=lower, upper_m=lower + float(rng.uniform(300, 3000)), datum=str(rng.choice(["W84", "AMSL"])))
             return [Volume4D(footprint=footprint, altitude=band, time=self.window(3600.0, 8 * 3600.0))]
@@ -173,7 +185,7 @@ class Mix:
             lower = float(rng.uniform(1000, 9000))
             band = AltitudeBand(lower_m=lower, upper_m=lower + float(rng.uniform(300, 1500)), datum="AMSL")
             return [Volume4D(footprint=self._corridor(lon, lat, validate), altitude=band, time=self.window(3600.0, 4 * 3600.0))]
-        footprint = self._star(lon, lat, rng.uniform(50_000.0, 150_000.0), int(rng.integers(8, 25)), validate)  # large area
+        footprint = self._star(lon, lat, rng.uniform(50_000.0, 150_000.0), self._vertices(8, 25), validate)  # large area
         band = AltitudeBand(lower_m=0.0, upper_m=float(rng.uniform(3000, 15000)), datum="W84")
         return [Volume4D(footprint=footprint, altitude=band, time=self.window(4 * 3600.0, 48 * 3600.0))]
 
@@ -257,6 +269,35 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q))
 
 
+def fsync_ms(folder: str, samples: int = 200) -> list[float]:
+    """The disk's fsync: 4 KiB written and fsynced, `samples` times, in the store's directory."""
+    path = Path(folder) / "fsync.probe"
+    times = []
+    with open(path, "wb") as probe:
+        for _ in range(samples):
+            probe.write(os.urandom(4096))
+            probe.flush()
+            t0 = time.perf_counter()
+            os.fsync(probe.fileno())
+            times.append((time.perf_counter() - t0) * 1000)
+    path.unlink()
+    return times
+
+
+def few_conflicts_p99(r, most: int = 10) -> tuple[float, int]:
+    """p99 of file time over the filings that opened at most `most` conflicts, and how many there were."""
+    ms = [t for t, c in zip(r["file_ms"], r["conflicts"]) if c <= most]
+    return (percentile(ms, 99) if ms else float("nan")), len(ms)
+
+
+def per_conflict_ms(r) -> float:
+    """Least-squares slope of file time against conflicts opened: what each further conflict costs."""
+    conflicts = np.asarray(r["conflicts"], dtype=float)
+    if np.ptp(conflicts) == 0:
+        return float("nan")
+    return float(np.polyfit(conflicts, np.asarray(r["file_ms"]), 1)[0])
+
+
 def load(store: SQLiteStore, mix: Mix, scan: Scan, target: int, stored: int, progress, task) -> int:
     """Store notices until `target` volumes are stored; returns the number of volumes stored."""
     while stored < target:
@@ -272,9 +313,9 @@ def load(store: SQLiteStore, mix: Mix, scan: Scan, target: int, stored: int, pro
     return stored
 
 
-def bench_size(system: Deconfliction, store: SQLiteStore, scan: Scan, filings: int, seed: int, exhaustive_checks: int):
+def bench_size(system: Deconfliction, store: SQLiteStore, scan: Scan, filings: int, seed: int, exhaustive_checks: int, detailed: bool):
     minima = agreement().separation.minima()
-    mix = Mix(seed)
+    mix = Mix(seed, detailed=detailed)
     file_ms, check_ms, scan_ms, candidates, conflicts, mismatches = [], [], [], [], [], 0
     exhaustive_ms, exhaustive_ok, labels = [], True, []
     for i in range(filings):
@@ -337,6 +378,7 @@ def main() -> None:
     parser.add_argument("--exhaustive", type=int, default=50, help="filings also checked against every notice at the smallest size")
     parser.add_argument("--quick", action="store_true", help="10^4 only, 200 filings (smoke test)")
     parser.add_argument("--dir", default=None, help="directory for the database (default: a temp dir on the same disk as /tmp)")
+    parser.add_argument("--detailed", action="store_true", help="city polygons and large areas of 200–2,000 vertices, corridors of hundreds")
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
     if args.quick:
@@ -348,7 +390,8 @@ def main() -> None:
         store = SQLiteStore(Path(folder) / "bench.db")
         system = Deconfliction(store, clock=lambda: NOW)
         system.add_agreement(agreement())
-        mix, scan = Mix(seed=1, hotspot_budget=HOTSPOT_STORED), Scan()
+        mix, scan = Mix(seed=1, hotspot_budget=HOTSPOT_STORED, detailed=args.detailed), Scan()
+        fsync = fsync_ms(folder)
         stored, load_s, rows = 0, 0.0, []
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       TimeRemainingColumn(), console=console, transient=False) as progress:
@@ -359,7 +402,8 @@ def main() -> None:
                 load_s += time.perf_counter() - t0
                 gc.collect()
                 progress.update(task, description=f"filing {args.filings} notices at {stored:,}")
-                result = bench_size(system, store, scan, args.filings, seed=1000 + n, exhaustive_checks=args.exhaustive if n == sizes[0] else 0)
+                result = bench_size(system, store, scan, args.filings, seed=1000 + n, exhaustive_checks=args.exhaustive if n == sizes[0] else 0,
+                                    detailed=args.detailed)
                 progress.update(task, description="loading stored volumes")
                 with store.transaction(write=False) as tx:
                     notices = tx.db.execute("SELECT COUNT(*) FROM notices").fetchone()[0]
@@ -373,15 +417,20 @@ def main() -> None:
         db_mib = sum(f.stat().st_size for f in Path(folder).iterdir()) / 2**20
         store.close()
 
-    table = Table(title=f"Strategic filing: file_notice with the full conflict check ({args.filings} filings per size, one process)")
-    for column in ("stored volumes", "notices", "load (cumul.)", "file p50", "file p99", "filings/s", "check p50", "check p99",
+    mix_name = "detailed: 200–2,000-vertex polygons" if args.detailed else "standard"
+    table = Table(title=f"Strategic filing: file_notice with the full conflict check ({args.filings} filings per size, {mix_name} mix, one process)")
+    for column in ("stored volumes", "notices", "load (cumul.)", "file p50", "file p99", "p99, ≤ 10 conflicts (filings)", "per further conflict",
+                   "fsync p50 / p99 (floor)", "filings/s", "check p50", "check p99",
                    "linear scan p50", "linear scan p99", "candidates/filing", "conflicts/filing", "same set", "RSS / peak"):
         table.add_column(column, justify="right")
     for n, volumes, notices, load_total, r, current, peak in rows:
         same = "yes" if r["mismatches"] == 0 else f"NO ({r['mismatches']})"
+        few_p99, few = few_conflicts_p99(r)
         table.add_row(
             f"{volumes:,}", f"{notices:,}", f"{load_total:,.0f} s",
             f"{percentile(r['file_ms'], 50):.2f} ms", f"{percentile(r['file_ms'], 99):.2f} ms",
+            f"{few_p99:.2f} ms ({few})", f"{per_conflict_ms(r) * 1000:,.0f} µs",
+            f"{percentile(fsync, 50):.2f} / {percentile(fsync, 99):.2f} ms",
             f"{len(r['file_ms']) / (sum(r['file_ms']) / 1000):,.0f}",
             f"{percentile(r['check_ms'], 50):.2f} ms", f"{percentile(r['check_ms'], 99):.2f} ms",
             f"{percentile(r['scan_ms'], 50):.2f} ms", f"{percentile(r['scan_ms'], 99):.2f} ms",

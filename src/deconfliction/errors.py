@@ -158,6 +158,11 @@ class IdempotencyKeyReused(DeconflictionError):
     code, status, title = "idempotency_key_reused", 422, "Idempotency key reused"
 
 
+class Cancelled(Unavailable):
+    """Work stopped because nobody waits for it any more (client gone, server shutting down); nothing
+    was written."""
+
+
 def _by_code() -> dict[str, type[DeconflictionError]]:
     found: dict[str, type[DeconflictionError]] = {}
     for value in list(globals().values()):  # in order of definition: a code's first class is its own

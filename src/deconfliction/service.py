@@ -21,16 +21,17 @@ from .models import (
     LIVE_STATES, Agreement, AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, Filing, Finding, HotlineMessage,
     InboxItem, LineStatus, MessageRefs, Notice, NoticePrivate, Party, Subscription,
 )
-from .rules import acknowledgments, audit, credentials, hotline
+from .rules import acknowledgments, audit, credentials, hotline, prechecked
 from .rules import channels as channel_rules
 from .rules import compliance as compliance_rules
 from .rules import conflicts as conflict_rules
 from .rules import notices as notice_rules
 from .rules import subscriptions as subscription_rules
 from .rules.compliance import ComplianceReport
-from .rules.conflicts import find_conflicts
+from .rules.conflicts import closest_conflict, find_conflicts
 from .rules.credential_cache import CredentialCache
 from .rules import idempotency
+from .rules.volume_limits import check_size
 from .store import Store, Transaction, connection_lost, is_busy, open_store
 from .workers import egress
 
@@ -152,6 +153,7 @@ class Deconfliction:
         volumes, key = list(volumes), list(key)  # a retried transaction must see them again
         # A chosen id belongs to its agreement, so it reveals nothing of others' (rules/notices.scoped_id).
         notice_id = notice_rules.scoped_id(agreement_id, notice_id) if notice_id else None
+        known = prechecked.precompute(self.read, agreement_id, party_id, volumes, closest_conflict)  # outside the write lock
 
         def work(tx):
             return notice_rules.file_notice(
@@ -159,7 +161,8 @@ class Deconfliction:
                 key=key, private=private, notice_id=notice_id,
             )
 
-        return self.write(work)
+        with prechecked.using(known):
+            return self.write(work)
 
     def change_notice(
         self,
@@ -173,14 +176,17 @@ class Deconfliction:
         private: NoticePrivate | None = None,
     ) -> Filing:
         key = list(key)
+        volumes = list(volumes) if volumes is not None else None
+        known = None if volumes is None else prechecked.precompute(self.read, None, party_id, volumes, closest_conflict, exclude=notice_id)
 
         def work(tx):
             return notice_rules.change_notice(
                 tx, notice_id=notice_id, party_id=party_id, now=self.clock(), version=version,
-                volumes=list(volumes) if volumes is not None else None, state=state, key=key, private=private,
+                volumes=volumes, state=state, key=key, private=private,
             )
 
-        return self.write(work)
+        with prechecked.using(known):
+            return self.write(work)
 
     def cancel_notice(self, party_id: str, notice_id: str, version: str | None = None) -> Filing:
         return self.change_notice(party_id, notice_id, version=version, state="cancelled")
@@ -239,6 +245,7 @@ class Deconfliction:
         """What filing these volumes would conflict with, without writing anything."""
         with self._reading() as tx:
             agreement = notice_rules.agreement_for(tx, agreement_id, party_id)
+            check_size(agreement, list(volumes))
             findings = find_conflicts(tx, agreement, party_id, list(volumes), exclude=exclude)
         return [Finding(f.notice.as_seen_by(party_id), f.closest) for f in findings]
 

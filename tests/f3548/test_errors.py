@@ -107,7 +107,7 @@ BAD_EXTENTS = {
     "beyond 30 days": ("FAR", "30 days"),
     "latitude 91": ("LAT91", "latitude"),
     "self-intersecting polygon": ("BOWTIE", "outline_polygon"),
-    "too many vertices": ("VERTICES", "at most 1000 vertices"),
+    "too many vertices": ("VERTICES", "at most 10000 vertices"),
     "feet, not metres": ("FEET", "units"),
     "not an object": ([1, 2], "body"),
 }
@@ -145,7 +145,7 @@ def bad_body(kind, now, uss_base_url):
 
         volume = square(now)
         volume["volume"]["outline_polygon"]["vertices"] = [
-            {"lat": 46 + 0.01 * math.sin(2 * math.pi * i / 1001), "lng": 7 + 0.01 * math.cos(2 * math.pi * i / 1001)} for i in range(1001)]
+            {"lat": 46 + 0.01 * math.sin(2 * math.pi * i / 10001), "lng": 7 + 0.01 * math.cos(2 * math.pi * i / 10001)} for i in range(10001)]
     elif body == "FEET":
         volume["volume"]["altitude_upper"]["units"] = "FT"
     return {"extents": [volume], "state": "Accepted", "uss_base_url": uss_base_url, "new_subscription": {"uss_base_url": uss_base_url}}

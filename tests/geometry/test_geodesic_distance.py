@@ -282,3 +282,19 @@ def test_a_limit_only_cuts_off_pairs_beyond_it(limit):
     assert lateral_distance(poly(a), poly(b), limit_m=limit) is None
     found = lateral_distance(poly(a), poly(b), limit_m=truth + limit)
     assert found is not None and abs(found.metres - truth) < TOLERANCE_M
+
+
+# Continents apart -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("far", [(139.7, 35.7), (-74.0, 40.7), (151.2, -33.9)])
+def test_shapes_a_continent_apart_without_a_limit(far):
+    """Beyond 60° from the projection centre every pair is compared; the answer still matches the oracle."""
+    from geodesic_truth import footprint_distance
+
+    paris = poly(rect(2.3, 48.8, 2.4, 48.9))
+    there = poly(rect(far[0], far[1], far[0] + 0.1, far[1] + 0.1))
+    assert abs(distance(paris, there) - footprint_distance(paris, there)) < TOLERANCE_M
+    circle = Circle(lon=far[0], lat=far[1], radius_m=5_000.0)
+    assert abs(distance(paris, circle) - footprint_distance(paris, circle)) < TOLERANCE_M
+    assert lateral_distance(paris, there, limit_m=1852.0) is None

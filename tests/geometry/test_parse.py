@@ -73,9 +73,12 @@ def test_an_f3548_volume_round_trips():
 def test_f3548_feet_and_flight_levels_become_metres_at_the_edge():
     (feet,) = load_volumes(f3548(outline_circle(10.0, 50.0, 300.0), lower=altitude(1000, "AMSL", "FT"), upper=altitude(2000, "AMSL", "FT")))
     assert (feet.altitude.lower_m, feet.altitude.upper_m, feet.altitude.datum) == (pytest.approx(304.8), pytest.approx(609.6), "AMSL")
-    (levels,) = load_volumes(f3548(outline_circle(10.0, 50.0, 300.0), lower=altitude(100, "W84", "FL"), upper=altitude(350, "W84", "FL")))
+    (levels,) = load_volumes(f3548(outline_circle(10.0, 50.0, 300.0), lower=altitude(100, "AMSL", "FL"), upper=altitude(350, "AMSL", "FL")))
     assert (levels.altitude.lower_m, levels.altitude.upper_m) == (pytest.approx(3048.0), pytest.approx(10668.0))
-    assert levels.altitude.datum == "AMSL"  # flight levels are above mean sea level, whatever the reference says
+    assert levels.altitude.datum == "AMSL"
+    # Without a reference, a flight level is taken where it belongs: above mean sea level.
+    (unreferenced,) = load_volumes(f3548(outline_circle(10.0, 50.0, 300.0), lower={"value": 100, "units": "FL"}, upper={"value": 350, "units": "FL"}))
+    assert unreferenced.altitude.datum == "AMSL"
 
 
 def test_f3548_radius_in_nautical_miles_and_feet():
@@ -176,6 +179,22 @@ BAD = {
     "unknown GeoJSON datum": (feature(geo_polygon(SQUARE), altitude_datum="AGL"), "properties.altitude_datum", "W84"),
     "missing GeoJSON datum": (feature(geo_polygon(SQUARE), altitude_datum=None), "properties.altitude_datum", "required"),
     "unknown GeoJSON length unit": (feature(geo_polygon(SQUARE), altitude_lower="100 yd"), "properties.altitude_lower", "length"),
+    # flight levels are pressure altitudes (AMSL on the standard atmosphere), never above the ellipsoid
+    "flight levels above the ellipsoid (GeoJSON)": (
+        feature(geo_polygon(SQUARE), altitude_lower="FL100", altitude_upper="FL120", altitude_datum="W84"),
+        "properties.altitude_datum",
+        "flight level",
+    ),
+    "one flight level above the ellipsoid (GeoJSON)": (
+        feature(geo_polygon(SQUARE), altitude_lower=0, altitude_upper="FL120", altitude_datum="W84"),
+        "properties.altitude_datum",
+        "flight level",
+    ),
+    "flight levels above the ellipsoid (F3548 shape)": (
+        f3548(outline_circle(0.0, 0.0, 10.0), lower=altitude(100, "W84", "FL"), upper=altitude(120, "W84", "FL")),
+        "volume.altitude_lower.reference",
+        "flight level",
+    ),
     "unknown own datum": (own(altitude_={"lower_m": 0, "upper_m": 100, "datum": "AGL"}), "altitude.datum", "W84"),
     "unknown radius units": (f3548(outline_circle(0.0, 0.0, 10.0, "YD")), "volume.outline_circle.radius.units", "YD"),
     # time

@@ -96,6 +96,7 @@ def serve(
     import uvicorn
 
     from ..api.settings import ApiSettings
+    from ..api.shutdown import GRACE_S, serve_until_signalled
     from ..runtime import Runtime
     from ..web import console_url
 
@@ -136,9 +137,10 @@ def serve(
                 # Each worker builds its own app from the environment; the scheduler runs once, here.
                 console.print("The tactical monitor runs with one worker only: /v1/tracks and /v1/alerts answer 503.")
                 os.environ.update(settings.to_env())
-                uvicorn.run("deconfliction.api.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level=log_level)
+                uvicorn.run("deconfliction.api.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level=log_level,
+                            timeout_graceful_shutdown=GRACE_S)
             else:
-                uvicorn.run(runtime.app, host=host, port=port, log_level=log_level)
+                serve_until_signalled(runtime.app, host=host, port=port, log_level=log_level)
     finally:
         system.close()
 

@@ -18,7 +18,7 @@ class F3548Config:
     agreement_id: str
     max_area_km2: float = REFERENCE_DSS_MAX_AREA_KM2
     constraint_max_area_km2: float = float(constants.CstrMaxAreaKm2)
-    # Our geometry takes at most MAX_VERTICES per polygon, fewer than the standard's 10000 for intents.
+    # The standard's limits (10000 vertices for intents), within what our geometry takes (MAX_VERTICES).
     intent_max_vertices: int = min(constants.OiMaxVertices, MAX_VERTICES)
     constraint_max_vertices: int = min(constants.CstrMaxVertices, MAX_VERTICES)
     intent_horizon_days: float = constants.OiMaxPlanHorizonDays

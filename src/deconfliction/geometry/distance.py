@@ -1,29 +1,54 @@
-"""Exact lateral distance between footprints on the WGS84 ellipsoid.
+"""Exact lateral distance between footprints on the WGS84 ellipsoid (the method and its error bound:
+docs/geometry.md).
 
-A circle is its centre widened by its radius, so every case reduces to the distance between two
-cores (points or polygons), minus the radii. Between polygons that do not overlap, the shortest
-distance runs from a vertex of one to an edge of the other; the distance from a point to a
-geodesic edge is found by Newton iteration along the edge with pyproj.Geod, to well under a
-millimetre. Spherical estimates with safe margins only prune which (vertex, edge) pairs to refine.
+A circle is its centre widened by its radius, so every case reduces to the distance between two cores
+(points or polygons), minus the radii. A polygon's ring is densified into exact points of its geodesic
+edges, no two more than 10 km apart; the pieces between them are pieces of the edges.
+
+1. Overlap is topology, decided in the gnomonic plane of one shape (great circles are straight lines
+   there): pieces that cross (found with the shape's GEOS STRtree), or, when no boundaries cross, one
+   shape inside the other (point in polygon).
+2. Otherwise the closest planar distance between pieces, from the same STRtree, bounds the true one
+   from both sides (gnomonic scale between 1 and sec²θ; ellipsoid between the least and the greatest
+   radius of curvature; pieces within EPSILON_RAD of their chords), and only the piece pairs that these
+   bounds cannot exclude are kept.
+3. Between pieces that do not cross, the shortest distance runs from an end of one to the other
+   (Gaussian curvature is positive). Each (end, piece) candidate is refined geodesically with pyproj
+   (Newton iteration along the piece), in the order of a spherical lower bound, until that bound
+   passes the best exact distance found: the answer is an exact distance between two real points.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
 
 from .earth import (
     GEOD,
+    MAX_RADIUS_M,
     MEAN_RADIUS_M,
     MIN_RADIUS_M,
-    SPHERE_ABSOLUTE_ERROR_M,
-    SPHERE_RELATIVE_ERROR,
-    sphere_point_to_arc,
+    gnomonic,
+    inverse_gnomonic,
+    least_radius_m,
+    lon_lat,
+    sphere_point_to_arc_pairs,
 )
-from .footprint import Prepared, caps_apart, contains_point_core, cores_intersect, prepare
+from .footprint import Prepared, caps_apart, contains_point_core, planar_pieces, prepare
 
 NEWTON_ITERATIONS = 8
+# How far (radians, on the sphere of normals) a dense piece of a geodesic edge (≤ 10 km) strays from
+# the great-circle arc between its ends: measured at most 1.03e-9 (6.6 mm) anywhere on Earth
+# (tests/geometry/test_error_bound.py checks it stays under a fifth of this); taken ten times larger.
+EPSILON_RAD = 1e-8
+# Beyond this angle from the projection centre the gnomonic plane stretches distances by more than
+# sec²(60°) = 4 and stops narrowing anything; shapes that far apart are compared piece by piece.
+MAX_PROJECTION_ANGLE_RAD = math.radians(60.0)
+FIRST_BATCH = 8
+CHUNK = 4_000_000  # (point, piece) pairs per step of the piece-by-piece comparison
 
 
 @dataclass(frozen=True)
@@ -71,66 +96,222 @@ def _along_track(distance_m, angle_rad):
     return MEAN_RADIUS_M * np.arctan2(np.sin(sigma) * np.cos(angle_rad), np.cos(sigma))
 
 
-def _estimates(points: Prepared, polygon: Prepared) -> np.ndarray:
-    """Spherical distance estimates (metres) from each vertex/centre of `points` to each edge of `polygon`."""
-    _, _, _, _, start, end, normal = polygon.edge_arrays
-    return sphere_point_to_arc(points.vertex_xyz, start, end, normal, planes=polygon.planes) * MEAN_RADIUS_M
+@dataclass
+class _Candidates:
+    """(point, piece) pairs to refine: a point of one shape against a piece of the other."""
+
+    point_lon: np.ndarray
+    point_lat: np.ndarray
+    start_lon: np.ndarray
+    start_lat: np.ndarray
+    end_lon: np.ndarray
+    end_lat: np.ndarray
+    lower_bound_m: np.ndarray
+    point_is_query: np.ndarray  # True when the point is on the query shape (else on the tree shape)
 
 
-def _lower_bound(estimate):
-    return estimate * (1 - SPHERE_RELATIVE_ERROR) - SPHERE_ABSOLUTE_ERROR_M
+def _pairs(points: Prepared, pieces: Prepared, point_index: np.ndarray, piece_index: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Unit vectors and lon/lat of (point, piece start, piece end) for each pair."""
+    end_index = (piece_index + 1) % len(pieces.dense_lons)
+    return (
+        points.ring_xyz[point_index], pieces.ring_xyz[piece_index], pieces.ring_xyz[end_index],
+        points.dense_lons[point_index], points.dense_lats[point_index],
+        pieces.dense_lons[piece_index], pieces.dense_lats[piece_index],
+        pieces.dense_lons[end_index], pieces.dense_lats[end_index],
+    )  # fmt: skip
 
 
-def _refine(points: Prepared, polygon: Prepared, estimate: np.ndarray, ceiling: float):
-    """Exact (metres, point, closest point on polygon) over the (vertex, edge) pairs that may beat `ceiling`,
-    or None when no pair may."""
-    pi, ei = np.nonzero(_lower_bound(estimate) <= ceiling)
-    if len(pi) == 0:
+def _with_bounds(parts: list[tuple[np.ndarray, ...]], on_query: list[bool]) -> _Candidates:
+    """(point, piece) candidates with their lower bounds: the point is an exact point of its shape; the
+    piece strays at most EPSILON_RAD from its chord; distance ≥ least radius of curvature × angle."""
+    p, s, e, plon, plat, slon, slat, elon, elat = (np.concatenate(column) for column in zip(*parts))
+    angle = sphere_point_to_arc_pairs(p, s, e)
+    lower = least_radius_m(plat, slat, elat) * np.maximum(angle - EPSILON_RAD, 0.0)
+    flags = np.concatenate([np.full(len(part[0]), flag) for part, flag in zip(parts, on_query)])
+    return _Candidates(plon, plat, slon, slat, elon, elat, lower, flags)
+
+
+def _refine(candidates: _Candidates, limit_m: float | None):
+    """The least exact distance over the candidates: (metres, point on query, point on tree), or None
+    when none can be within limit_m. Refined in order of lower bound, stopping when the next lower
+    bound cannot beat the best exact distance found."""
+    order = np.argsort(candidates.lower_bound_m, kind="stable")
+    bounds = candidates.lower_bound_m[order]
+    ceiling = math.inf if limit_m is None else limit_m
+    best = None
+    done, batch = 0, FIRST_BATCH
+    while done < len(order) and bounds[done] <= (ceiling if best is None else min(ceiling, best[0])):
+        stop = done + batch
+        take = order[done:stop]
+        d, xlon, xlat = point_to_geodesic(
+            candidates.point_lon[take], candidates.point_lat[take],
+            candidates.start_lon[take], candidates.start_lat[take],
+            candidates.end_lon[take], candidates.end_lat[take],
+        )  # fmt: skip
+        k = int(np.argmin(d))
+        if best is None or float(d[k]) < best[0]:
+            i = take[k]
+            point = (float(candidates.point_lon[i]), float(candidates.point_lat[i]))
+            foot = (float(xlon[k]), float(xlat[k]))
+            best = (float(d[k]), point, foot) if candidates.point_is_query[i] else (float(d[k]), foot, point)
+        done, batch = stop, batch * 2
+    if best is None or (limit_m is not None and best[0] > limit_m):
         return None
-    a_lon, a_lat, b_lon, b_lat, *_ = polygon.edge_arrays
-    d, xlon, xlat = point_to_geodesic(points.lons[pi], points.lats[pi], a_lon[ei], a_lat[ei], b_lon[ei], b_lat[ei])
-    k = int(np.argmin(d))
-    return float(d[k]), (float(points.lons[pi[k]]), float(points.lats[pi[k]])), (float(xlon[k]), float(xlat[k]))
+    return best
+
+
+def _plane_point(tree: Prepared, xy) -> tuple[float, float]:
+    lon, lat = lon_lat(inverse_gnomonic(np.asarray(xy, dtype=float), tree.cap_centre, tree.basis))
+    return float(lon), float(lat)
+
+
+def _overlap(query: Prepared, tree: Prepared, xy: np.ndarray):
+    """A (lon, lat) shared by the two cores, or None. The tree is a polygon; xy is the query's dense
+    ring (or centre) in the tree's plane, where great circles are straight: the chords are the pieces."""
+    if query.is_point_core:
+        inside = shapely.intersects_xy(tree.own_planar, xy[0, 0], xy[0, 1])
+        return (float(query.dense_lons[0]), float(query.dense_lats[0])) if inside else None
+    polygon = shapely.polygons(xy)
+    # GEOS's prepared polygon: indexed segment intersection and point in polygon, n log n.
+    if not tree.own_planar.intersects(polygon):
+        return None
+    # Where: a point of one inside the other, or else a point where the boundaries cross.
+    if shapely.intersects_xy(tree.own_planar, xy[0, 0], xy[0, 1]):
+        return float(query.dense_lons[0]), float(query.dense_lats[0])
+    first = gnomonic(tree.ring_xyz[:1], tree.cap_centre, tree.basis)[0]
+    if shapely.intersects_xy(polygon, first[0], first[1]):
+        return float(tree.dense_lons[0]), float(tree.dense_lats[0])
+    crossing = shapely.intersection(tree.own_planar.exterior, polygon.exterior)
+    return _plane_point(tree, shapely.get_coordinates(crossing)[0])
+
+
+def _near_pieces(tree: Prepared, xy: np.ndarray, reach: float) -> np.ndarray:
+    """The query's pieces (index k: point k to k+1) that may come within `reach` of the tree's pieces.
+
+    If piece k comes within reach of a tree piece, one of its ends is within reach + its length + half
+    the longest tree piece of a tree point, which the KD-tree answers with a bounded search."""
+    lengths = np.hypot(*(np.roll(xy, -1, axis=0) - xy).T)
+    slack = reach + float(lengths.max()) + tree.longest_piece / 2
+    gaps, _ = tree.own_points.query(xy, k=1, distance_upper_bound=slack * (1 + 1e-9))
+    near_end = np.isfinite(gaps)
+    return np.nonzero(near_end | np.roll(near_end, -1))[0]
+
+
+def _upper_bound(tree: Prepared, xy: np.ndarray, sample: int = 32) -> float:
+    """A planar distance that some pair of ring points achieves, hence at least the least distance
+    between pieces: the query's points nearest the tree's centre against the tree's KD-tree, and the
+    tree's points nearest the query's centre against those. Any pair would do; these are usually close."""
+    if len(xy) <= 4 * sample:
+        return float(np.min(tree.own_points.query(xy, k=1)[0]))
+    toward_tree = xy[np.argpartition(np.einsum("ij,ij->i", xy, xy), sample)[:sample]]
+    best = float(np.min(tree.own_points.query(toward_tree, k=1)[0]))
+    own = tree.own_points.data
+    middle = xy.mean(axis=0)
+    offsets = own - middle
+    toward_query = own[np.argpartition(np.einsum("ij,ij->i", offsets, offsets), sample)[:sample]] if len(own) > sample else own
+    gaps = np.sqrt(((toward_tree[:, None, :] - toward_query[None, :, :]) ** 2).sum(axis=-1))
+    return min(best, float(gaps.min()))
+
+
+def _planar_candidates(tree: Prepared, xy: np.ndarray, point_core: bool, cos2: float, limit_m: float | None):
+    """The piece pairs (query piece or point index, tree piece index) that may hold the closest
+    approach, with the least planar distance; None when the shapes are certainly more than limit_m apart.
+
+    Planar distance d between pieces and the angle ψ between their chords: ψ ≤ d ≤ ψ·sec²θ (gnomonic
+    scale). True distance D between the pieces: MIN_RADIUS·(ψ − 2ε) ≤ D ≤ MAX_RADIUS·(ψ + 2ε). So the
+    closest pair has d ≤ (MAX/MIN·(m + 2ε) + 2ε) / cos²θ, m the least planar distance."""
+
+    def threshold(m: float) -> float:
+        return (MAX_RADIUS_M / MIN_RADIUS_M * (m + 2 * EPSILON_RAD) + 2 * EPSILON_RAD) / cos2
+
+    within_limit = math.inf if limit_m is None else (limit_m / MIN_RADIUS_M + 2 * EPSILON_RAD) / cos2
+    # An upper bound on the least planar distance: a pair of ring points (KD-tree), since pieces are
+    # never farther apart than their ends. Every pair that may be closest lies within threshold(upper)
+    # of each other; the exact planar distances of those pairs then narrow it down.
+    reach = min(threshold(_upper_bound(tree, xy)), within_limit)
+    if point_core:
+        near, geometries = np.zeros(1, dtype=int), shapely.points(xy)
+    else:
+        near = _near_pieces(tree, xy, reach)
+        geometries = planar_pieces(xy, near)
+    query_index, tree_index = tree.own_tree.query(geometries, predicate="dwithin", distance=reach)
+    if len(query_index) == 0:
+        return None  # nothing within the limit
+    planar = shapely.distance(geometries[query_index], tree.own_pieces[tree_index])
+    m = float(np.min(planar))
+    if m > within_limit:
+        return None
+    keep = planar <= min(threshold(m), within_limit)
+    return m, (near[query_index[keep]], tree_index[keep]), planar[keep]
+
+
+def _unique_pairs(first: np.ndarray, second: np.ndarray, modulus: int) -> tuple[np.ndarray, np.ndarray]:
+    key = np.unique(first.astype(np.int64) * modulus + second)
+    return key // modulus, key % modulus
+
+
+def _candidates(query: Prepared, tree: Prepared, query_index: np.ndarray, tree_index: np.ndarray) -> _Candidates:
+    """Ends of one piece against the other piece, both ways, for each piece pair (each (end, piece) once)."""
+    nq, nt = len(query.dense_lons), len(tree.dense_lons)
+    if query.is_point_core:
+        piece_index = np.unique(tree_index)
+        return _with_bounds([_pairs(query, tree, np.zeros(len(piece_index), dtype=int), piece_index)], [True])
+    query_points = _unique_pairs(np.concatenate([query_index, (query_index + 1) % nq]), np.concatenate([tree_index, tree_index]), nt + 1)
+    tree_points = _unique_pairs(np.concatenate([tree_index, (tree_index + 1) % nt]), np.concatenate([query_index, query_index]), nq + 1)
+    return _with_bounds([_pairs(query, tree, *query_points), _pairs(tree, query, *tree_points)], [True, False])
+
+
+def _polygon_distance(query: Prepared, tree: Prepared, limit_m: float | None):
+    """(metres, point on query, point on tree) between a core and a polygon, or None beyond limit_m."""
+    nearest_dot = float(np.min(query.ring_xyz @ tree.cap_centre))
+    farthest = math.acos(max(-1.0, min(1.0, nearest_dot))) + 1e-9  # only a bound: acos's rounding is covered
+    theta = max(farthest, tree.cap_radius)
+    if theta > MAX_PROJECTION_ANGLE_RAD:
+        # A continent apart (the caps cannot touch): no plane narrows the pairs, every pair is a candidate.
+        return _every_pair(query, tree, limit_m)
+    xy = gnomonic(query.ring_xyz, tree.cap_centre, tree.basis)
+    shared = _overlap(query, tree, xy)
+    if shared is not None:
+        return 0.0, shared, shared
+    cos2 = math.cos(theta) ** 2
+    found = _planar_candidates(tree, xy, query.is_point_core, cos2, limit_m)
+    if found is None:
+        return None
+    closest_planar, (query_index, tree_index), planar = found
+    if not query.is_point_core and closest_planar * cos2 <= 2 * EPSILON_RAD:
+        # Chords within 2ε: the true pieces may cross; they are at most ~10ε·radius (< 0.7 m) apart.
+        k = int(np.argmin(planar))
+        near = shapely.shortest_line(planar_pieces(xy, query_index[k : k + 1])[0], tree.own_pieces[tree_index[k]])
+        point = _plane_point(tree, shapely.get_coordinates(near)[0])
+        return 0.0, point, point
+    return _refine(_candidates(query, tree, query_index, tree_index), limit_m)
+
+
+def _every_pair(query: Prepared, tree: Prepared, limit_m: float | None):
+    """The least exact distance over every (query piece, tree piece) pair, CHUNK pairs at a time."""
+    nq = 1 if query.is_point_core else len(query.dense_lons)
+    nt = len(tree.dense_lons)
+    rows = max(1, CHUNK // 4 // nt)
+    best = None
+    for start in range(0, nq, rows):
+        query_index = np.repeat(np.arange(start, min(nq, start + rows)), nt)
+        tree_index = np.tile(np.arange(nt), len(query_index) // nt)
+        found = _refine(_candidates(query, tree, query_index, tree_index), limit_m)
+        if found is not None and (best is None or found[0] < best[0]):
+            best = found
+    return best
 
 
 def _core_distance(a: Prepared, b: Prepared, limit_m: float | None):
-    """(metres, point on a's core, point on b's core) or None when certainly beyond limit_m.
-
-    Between polygons that do not overlap, the shortest distance runs from a vertex of one to an
-    edge of the other; a point core is a single vertex."""
+    """(metres, point on a's core, point on b's core) or None when certainly beyond limit_m."""
     if a.is_point_core and b.is_point_core:
         _, _, d = GEOD.inv(a.lons[0], a.lats[0], b.lons[0], b.lats[0])
         return float(d), (float(a.lons[0]), float(a.lats[0])), (float(b.lons[0]), float(b.lats[0]))
-    # Estimates from a's vertices to b's edges and back (a point core has no edges).
-    ab = None if b.is_point_core else _estimates(a, b)
-    ba = None if a.is_point_core else _estimates(b, a)
-    lowest = min(float(m.min()) for m in (ab, ba) if m is not None)
-    if _lower_bound(lowest) > 0:
-        # No boundary comes near the other: disjoint, or one lies wholly inside the other.
-        for inner, outer in ((a, b), (b, a)):
-            if not outer.is_point_core and contains_point_core(outer, float(inner.lons[0]), float(inner.lats[0])):
-                shared = cores_intersect(a, b) or (float(inner.lons[0]), float(inner.lats[0]))
-                return 0.0, shared, shared
-        if limit_m is not None and _lower_bound(lowest) > limit_m:
-            return None
-    else:
-        shared = cores_intersect(a, b)
-        if shared is not None:
-            return 0.0, shared, shared
-    ceiling = lowest * (1 + SPHERE_RELATIVE_ERROR) + SPHERE_ABSOLUTE_ERROR_M
-    # The pair with the lowest estimate always qualifies, so at least one direction has candidates;
-    # the other may have none (e.g. a small polygon beside the middle of a long edge).
-    candidates = []
-    if ab is not None:
-        found = _refine(a, b, ab, ceiling)
-        if found is not None:
-            candidates.append(found)
-    if ba is not None:
-        found = _refine(b, a, ba, ceiling)
-        if found is not None:
-            d, on_b, on_a = found
-            candidates.append((d, on_a, on_b))
-    return min(candidates, key=lambda found: found[0])
+    # The polygon with more pieces is searched through its STRtree (built once per shape, cached).
+    if b.is_point_core or (not a.is_point_core and len(a.dense_lons) > len(b.dense_lons)):
+        found = _polygon_distance(b, a, limit_m)
+        return None if found is None else (found[0], found[2], found[1])
+    return _polygon_distance(a, b, limit_m)
 
 
 def _midpoint_between(lon1: float, lat1: float, lon2: float, lat2: float, fraction: float) -> tuple[float, float]:
@@ -174,6 +355,14 @@ def contains_lon_lat(footprint, lon: float, lat: float) -> bool:
     return contains_point_core(prepared, lon, lat)
 
 
+def _centre_to_boundary_m(circle: Prepared, polygon: Prepared) -> float:
+    """Exact distance from a circle's centre to a polygon's boundary (inside or out)."""
+    xy = gnomonic(circle.ring_xyz, polygon.cap_centre, polygon.basis)
+    _, (query_index, tree_index), _ = _planar_candidates(polygon, xy, True, math.cos(polygon.cap_radius) ** 2, None)
+    metres, _, _ = _refine(_candidates(circle, polygon, query_index, tree_index), None)
+    return metres
+
+
 def footprint_covers(outer, inner) -> bool:
     """Does the outer footprint contain the whole inner one?"""
     o, i = prepare(outer), prepare(inner)
@@ -184,8 +373,7 @@ def footprint_covers(outer, inner) -> bool:
     if i.kind == "circle":
         if not contains_point_core(o, float(i.lons[0]), float(i.lats[0])):
             return False
-        to_boundary, _, _ = _refine(i, o, _estimates(i, o), np.inf)
-        return to_boundary >= i.radius_m
+        return _centre_to_boundary_m(i, o) >= i.radius_m
     centre = o.cap_centre
     if caps_apart(o, i) > 0:
         return False

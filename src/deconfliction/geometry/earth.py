@@ -17,11 +17,29 @@ MEAN_RADIUS_M = 6_371_008.8
 # The smallest radius of curvature of WGS84 (meridional, at the equator): a sphere of this radius
 # never overstates how far apart two points are in angle, so angle * this is a safe lower bound.
 MIN_RADIUS_M = 6_335_439.0
-# How far a distance measured on a sphere through geodetic coordinates may stray from the
-# ellipsoidal one: relative (radius of curvature between 6335 and 6400 km) and absolute (the
-# path of a long geodesic edge versus the great circle through its mapped ends).
-SPHERE_RELATIVE_ERROR = 0.01
-SPHERE_ABSOLUTE_ERROR_M = 2_000.0
+# The largest radius of curvature of WGS84 (at the poles, a²/b): a sphere of this radius never
+# understates how far apart two points are in angle, so angle * this is a safe upper bound.
+MAX_RADIUS_M = 6_399_593.63
+
+
+WGS84_A_M = 6_378_137.0
+WGS84_E2 = 0.006_694_379_990_14
+
+
+def meridional_radius_m(lat) -> np.ndarray:
+    """M(φ), the least principal radius of curvature of WGS84 at geodetic latitude φ (degrees)."""
+    s = np.sin(np.radians(np.asarray(lat, dtype=float)))
+    return WGS84_A_M * (1 - WGS84_E2) / (1 - WGS84_E2 * s * s) ** 1.5
+
+
+def least_radius_m(*lats) -> np.ndarray:
+    """A lower bound of the radius of curvature along a short geodesic joining points at these
+    latitudes: M grows with |φ|, and a geodesic's least |φ| is at an end (geodesics bulge poleward),
+    or 0 when it crosses the equator. The normals turn at most 1/M per metre, so distance ≥ this × angle."""
+    lats = np.stack(np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in lats)))
+    same_side = (np.all(lats > 0, axis=0)) | (np.all(lats < 0, axis=0))
+    least = np.where(same_side, np.min(np.abs(lats), axis=0), 0.0)
+    return meridional_radius_m(least)
 
 
 def unit_vectors(lon, lat) -> np.ndarray:
@@ -97,35 +115,14 @@ def inverse_gnomonic(xy: np.ndarray, centre: np.ndarray, basis: tuple[np.ndarray
     return normalise(centre + xy[..., 0:1] * east + xy[..., 1:2] * north)
 
 
-def arc_normals(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Unit normals of the great circles through arcs a→b (zero for degenerate arcs)."""
+def sphere_point_to_arc_pairs(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Angle (radians) from each point p[k] to the great-circle arc a[k]→b[k] (all (n, 3) unit vectors)."""
     normal = cross(a, b)
     norm = np.sqrt(np.sum(normal * normal, axis=-1))
-    return normal / np.where(norm > 0, norm, 1.0)[:, None]
-
-
-def arc_planes(a: np.ndarray, b: np.ndarray, normal: np.ndarray | None = None) -> np.ndarray:
-    """What sphere_point_to_arc needs of arcs a→b, computed once per polygon: the columns of
-    [normal | normal × a | b × normal | a | b] as one (3, 5m) matrix."""
-    if normal is None:
-        normal = arc_normals(a, b)
-    return np.ascontiguousarray(np.concatenate([normal, cross(normal, a), cross(b, normal), a, b]).T)
-
-
-def sphere_point_to_arc(p: np.ndarray, a: np.ndarray, b: np.ndarray, normal: np.ndarray | None = None, planes=None) -> np.ndarray:
-    """Angle (radians) from each point p (n,3) to each great-circle arc a→b (m,3): an (n, m) matrix.
-
-    `planes` is arc_planes(a, b, normal), if the caller keeps it. Every term is a dot product
-    with p, so one matrix product does the work (numpy's per-call overhead dominates these sizes)."""
-    m = len(a)
-    dots = p @ (planes if planes is not None else arc_planes(a, b, normal))
-    off_plane, inside_a, inside_b = dots[:, :m], dots[:, m : 2 * m], dots[:, 2 * m : 3 * m]
-    # The foot of the perpendicular from p onto the great circle, p - off·normal, lies within the
-    # arc when it is on the inner side of the planes through (normal, a) and (normal, b); the
-    # normal part of the foot drops out of both tests, so p itself decides.
-    within = (inside_a >= 0) & (inside_b >= 0)
-    to_circle = np.abs(np.arcsin(np.clip(off_plane, -1.0, 1.0)))
-    # To the nearer end; arccos loses ~1e-8 rad (centimetres) at tiny angles: fine for estimates,
-    # which carry kilometre margins.
-    to_ends = np.arccos(np.clip(np.maximum(dots[:, 3 * m : 4 * m], dots[:, 4 * m :]), -1.0, 1.0))
+    normal = normal / np.where(norm > 0, norm, 1.0)[:, None]
+    # The foot of the perpendicular from p onto the great circle lies within the arc when p is on the
+    # inner side of the planes through (normal, a) and (normal, b).
+    within = (np.sum(p * cross(normal, a), axis=-1) >= 0) & (np.sum(p * cross(b, normal), axis=-1) >= 0) & (norm > 0)
+    to_circle = np.abs(np.arcsin(np.clip(np.sum(p * normal, axis=-1), -1.0, 1.0)))
+    to_ends = np.minimum(angle_between(p, a), angle_between(p, b))
     return np.where(within, to_circle, to_ends)

@@ -12,19 +12,17 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 import shapely
+from scipy.spatial import cKDTree
 from shapely.geometry import Point as PlanarPoint
 from shapely.geometry import Polygon as PlanarPolygon
 
 from .earth import (
     GEOD,
+    MAX_RADIUS_M,
     MIN_RADIUS_M,
     angle_between,
     angle_between_3,
-    arc_normals,
-    arc_planes,
     gnomonic,
-    inverse_gnomonic,
-    lon_lat,
     normalise,
     tangent_basis,
     unit_vectors,
@@ -45,6 +43,8 @@ class Prepared:
     ring_xyz: np.ndarray  # densified ring on the unit sphere (polygon), or the centre (circle)
     cap_centre: np.ndarray
     cap_radius: float  # radians; the whole footprint lies within it
+    dense_lons: np.ndarray  # the densified ring (polygon), or the centre (circle): exact points of the shape
+    dense_lats: np.ndarray
 
     @property
     def is_point_core(self) -> bool:
@@ -63,21 +63,24 @@ class Prepared:
         return shape
 
     @cached_property
-    def vertex_xyz(self) -> np.ndarray:
-        return unit_vectors(self.lons, self.lats)
+    def own_pieces(self) -> np.ndarray:
+        """The densified ring's pieces (point k to k+1, closing) as planar segments in the own plane."""
+        return planar_pieces(gnomonic(self.ring_xyz, self.cap_centre, self.basis))
 
     @cached_property
-    def edge_arrays(self) -> tuple[np.ndarray, ...]:
-        """Edges as (start lon, start lat, end lon, end lat, start xyz, end xyz, great-circle normal)."""
-        start = self.vertex_xyz
-        end = np.roll(start, -1, axis=0)
-        return (self.lons, self.lats, np.roll(self.lons, -1), np.roll(self.lats, -1), start, end, arc_normals(start, end))
+    def own_points(self) -> cKDTree:
+        """The densified ring's points in the own plane, in a KD-tree (nearest point in log n)."""
+        return cKDTree(gnomonic(self.ring_xyz, self.cap_centre, self.basis))
 
     @cached_property
-    def planes(self) -> np.ndarray:
-        """earth.arc_planes of the edges, for distance estimates to them."""
-        _, _, _, _, start, end, normal = self.edge_arrays
-        return arc_planes(start, end, normal)
+    def longest_piece(self) -> float:
+        """The longest of own_pieces (planar length)."""
+        return float(np.max(shapely.length(self.own_pieces)))
+
+    @cached_property
+    def own_tree(self) -> shapely.STRtree:
+        """A spatial index of own_pieces (GEOS STRtree): nearest and within-distance queries in n log n."""
+        return shapely.STRtree(self.own_pieces)
 
     def planar(self, centre: np.ndarray, basis: tuple[np.ndarray, np.ndarray] | None = None):
         """The footprint's core as a shapely geometry in the gnomonic plane at `centre` (basis: tangent_basis(centre))."""
@@ -87,21 +90,45 @@ class Prepared:
         return PlanarPolygon(xy)
 
 
+def planar_pieces(xy: np.ndarray, which: np.ndarray | None = None) -> np.ndarray:
+    """Segments from each planar point to the next, the last back to the first (shapely LineStrings);
+    only the pieces `which` (indices of their first points) when given."""
+    start = np.arange(len(xy)) if which is None else which
+    return shapely.linestrings(np.stack([xy[start], xy[(start + 1) % len(xy)]], axis=1))
+
+
 def densify(lons: np.ndarray, lats: np.ndarray, step_m: float = DENSIFY_STEP_M) -> tuple[np.ndarray, np.ndarray]:
-    """The ring with extra points on each geodesic edge, no two consecutive points more than step_m apart."""
-    out_lon: list[float] = []
-    out_lat: list[float] = []
+    """The ring with extra points on each geodesic edge, no two consecutive points more than step_m apart.
+
+    Every point returned lies exactly on the ring's geodesic edges (Geod.npts), so the geodesic between
+    two consecutive points is a piece of an edge, not an approximation of it."""
+    lons, lats = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
     ends_lon, ends_lat = np.roll(lons, -1), np.roll(lats, -1)
-    _, _, lengths = GEOD.inv(lons, lats, ends_lon, ends_lat)
-    for i, length in enumerate(np.atleast_1d(lengths)):
-        out_lon.append(float(lons[i]))
-        out_lat.append(float(lats[i]))
-        extra = int(math.ceil(length / step_m)) - 1
-        if extra > 0:
-            for lon, lat in GEOD.npts(lons[i], lats[i], ends_lon[i], ends_lat[i], extra):
-                out_lon.append(lon)
-                out_lat.append(lat)
-    return np.asarray(out_lon), np.asarray(out_lat)
+    # An edge is at most MAX_RADIUS × the angle between its ends' normals long: only edges that may
+    # exceed the step are measured.
+    xyz = unit_vectors(lons, lats)
+    angle = angle_between(xyz, np.roll(xyz, -1, axis=0))
+    extras = np.zeros(len(lons), dtype=int)
+    maybe = np.nonzero(angle * MAX_RADIUS_M > step_m)[0]
+    if len(maybe):
+        _, _, lengths = GEOD.inv(lons[maybe], lats[maybe], ends_lon[maybe], ends_lat[maybe])
+        extras[maybe] = np.ceil(np.atleast_1d(lengths) / step_m).astype(int) - 1
+    long_edges = np.nonzero(extras > 0)[0]
+    if len(long_edges) == 0:
+        return lons.copy(), lats.copy()
+    out_lon: list[np.ndarray] = []
+    out_lat: list[np.ndarray] = []
+    done = 0
+    for i in long_edges:
+        out_lon.append(lons[done : i + 1])
+        out_lat.append(lats[done : i + 1])
+        inner = np.asarray(GEOD.npts(lons[i], lats[i], ends_lon[i], ends_lat[i], int(extras[i])))
+        out_lon.append(inner[:, 0])
+        out_lat.append(inner[:, 1])
+        done = i + 1
+    out_lon.append(lons[done:])
+    out_lat.append(lats[done:])
+    return np.concatenate(out_lon), np.concatenate(out_lat)
 
 
 def _cap(xyz: np.ndarray) -> tuple[np.ndarray, float]:
@@ -121,6 +148,8 @@ def prepare(footprint) -> Prepared:
             ring_xyz=centre,
             cap_centre=centre[0],
             cap_radius=footprint.radius_m / MIN_RADIUS_M,
+            dense_lons=np.array([footprint.lon]),
+            dense_lats=np.array([footprint.lat]),
         )
     lons = np.array([v[0] for v in footprint.vertices])
     lats = np.array([v[1] for v in footprint.vertices])
@@ -135,6 +164,8 @@ def prepare(footprint) -> Prepared:
         ring_xyz=ring,
         cap_centre=centre,
         cap_radius=radius + 1e-6,
+        dense_lons=dense_lon,
+        dense_lats=dense_lat,
     )
 
 
@@ -194,28 +225,6 @@ def _own_plane_point(polygon: Prepared, point: tuple[float, float, float]) -> tu
     scale = p0 * float(c[0]) + p1 * float(c[1]) + p2 * float(c[2])
     (e0, e1, e2), (n0, n1, n2) = (map(float, axis) for axis in polygon.basis)
     return (p0 * e0 + p1 * e1 + p2 * e2) / scale, (p0 * n0 + p1 * n1 + p2 * n2) / scale
-
-
-def cores_intersect(a: Prepared, b: Prepared):
-    """If the cores (circle centres, polygons) share a point, a (lon, lat) of that shared area; else None."""
-    if caps_apart(a, b) > 0:
-        return None
-    if a.is_point_core and b.is_point_core:
-        return None  # two centres: distance decides, not topology
-    if a.is_point_core:
-        a, b = b, a
-    if b.is_point_core:
-        # A polygon and a centre share the centre itself, if anything.
-        lon, lat = float(b.lons[0]), float(b.lats[0])
-        return (lon, lat) if contains_point_core(a, lon, lat) else None
-    # Work in a's own plane, where its polygon is already built and prepared.
-    other = b.planar(a.cap_centre, a.basis)
-    if not a.own_planar.intersects(other):
-        return None
-    shared = a.own_planar.intersection(other)
-    point = shared.representative_point() if not shared.is_empty else other.representative_point()
-    lon, lat = lon_lat(inverse_gnomonic(np.array([point.x, point.y]), a.cap_centre, a.basis))
-    return float(lon), float(lat)
 
 
 def contains_point_core(polygon: Prepared, lon: float, lat: float) -> bool:

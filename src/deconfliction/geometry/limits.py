@@ -5,4 +5,4 @@
 MAX_FOOTPRINT_RADIUS_M = 2_000_000.0
 MAX_ALTITUDE_M = 100_000.0
 MIN_ALTITUDE_M = -1_000.0
-MAX_VERTICES = 1_000
+MAX_VERTICES = 100_000  # the model's ceiling; agreements set their own (max_vertices_per_volume)

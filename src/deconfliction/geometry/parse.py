@@ -55,9 +55,11 @@ def _f3548_altitude(obj: Any, field: str) -> tuple[float, str]:
     _known(obj, ("value", "reference", "units"), field)
     value = _number(_require(obj, "value", field), f"{field}.value")
     units = str(obj.get("units", "M")).upper()
-    reference = str(obj.get("reference", "W84")).upper()
     if units == "FL":  # our extension: flight levels are pressure altitudes, taken above mean sea level
+        if _F3548_DATUMS.get(str(obj.get("reference", "AMSL")).upper()) != "AMSL":
+            raise InvalidInput("a flight level is a pressure altitude: give reference AMSL (or none), never W84", field=f"{field}.reference")
         return flight_level_to_metres(value), "AMSL"
+    reference = str(obj.get("reference", "W84")).upper()
     if reference not in _F3548_DATUMS:
         raise InvalidInput(f"unknown altitude reference {reference!r} (use W84 or AMSL)", field=f"{field}.reference")
     if units == "M":
@@ -244,9 +246,11 @@ def _geojson_geometry(geometry: Any, props: dict[str, Any], gfield: str, pfield:
     lower = _geojson_altitude(props["altitude_lower"], f"{pprefix}.altitude_lower")
     upper = _geojson_altitude(props["altitude_upper"], f"{pprefix}.altitude_upper")
     flight_levels = any(str(props[k]).upper().startswith("FL") for k in ("altitude_lower", "altitude_upper"))
-    datum = str(props.get("altitude_datum", "AMSL" if flight_levels else "")).upper()
+    datum = str(props.get("altitude_datum") or ("AMSL" if flight_levels else "")).upper()
     if datum not in _F3548_DATUMS:
         raise InvalidInput("is required: W84 (ellipsoid) or AMSL (mean sea level)", field=f"{pprefix}.altitude_datum")
+    if flight_levels and _F3548_DATUMS[datum] != "AMSL":
+        raise InvalidInput("a flight level is a pressure altitude, above mean sea level: use AMSL (or leave the datum out), never W84", field=f"{pprefix}.altitude_datum")
     return [_assemble(f, lower, upper, _F3548_DATUMS[datum], props["time_start"], props["time_end"], pprefix, now=now) for f in footprints]
 
 

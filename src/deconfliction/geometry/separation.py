@@ -55,16 +55,32 @@ def time_separation(a: TimeWindow, b: TimeWindow) -> float:
     return (max(a.start, b.start) - min(a.end, b.end)).total_seconds()
 
 
+def millimetres(metres: float) -> int:
+    """A length as a whole number of millimetres: the unit in which 'closer than' is decided."""
+    return round(metres * 1000.0)
+
+
+def milliseconds(seconds: float) -> int:
+    return round(seconds * 1000.0)
+
+
+def closer_than(gap_m: float, minimum_m: float) -> bool:
+    """The tie rule: a gap is a conflict only when it is *less* than the minimum, compared in whole
+    millimetres, so that 272.4 - 120 (152.39999999999998 in floats) against 500 ft (152.4 m) is equal,
+    hence no conflict, whether the bands came in metres, feet or flight levels."""
+    return millimetres(gap_m) < millimetres(minimum_m)
+
+
 def volume_conflict(a: Volume4D, b: Volume4D, minima: Minima) -> VolumeConflict | None:
     """The conflict between two volumes under the minima, or None. Cheapest tests first."""
     time_gap = time_separation(a.time, b.time)
-    if time_gap >= minima.time_buffer_s:
+    if not milliseconds(time_gap) < milliseconds(minima.time_buffer_s):
         return None
     vertical_gap = vertical_separation(a.altitude, b.altitude)
-    if vertical_gap >= minima.vertical_m:
+    if not closer_than(vertical_gap, minima.vertical_m):
         return None
     lateral = lateral_distance(a.footprint, b.footprint, limit_m=minima.lateral_m)
-    if lateral is None or lateral.metres >= minima.lateral_m:
+    if lateral is None or not closer_than(lateral.metres, minima.lateral_m):
         return None
     later_start, earlier_end = max(a.time.start, b.time.start), min(a.time.end, b.time.end)
     return VolumeConflict(

@@ -129,6 +129,8 @@ class Agreement(BaseModel):
     observers: list[str] = Field(default_factory=list, max_length=1000, description="members that read and owe no acknowledgment (rules/observers.py)")
     max_area_km2: Number = Field(default=100_000.0, gt=0)
     max_volumes_per_notice: Count = Field(default=100, gt=0, le=10_000)
+    max_vertices_per_volume: Count = Field(default=10_000, gt=0, le=100_000, description="polygon vertices per volume (docs/geometry.md)")
+    max_vertices_per_request: Count = Field(default=100_000, gt=0, le=10_000_000, description="polygon vertices in all the volumes of one request")
 
     @field_validator("id")
     @classmethod

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Iterable
 from . import acknowledgments, audit, observers
 from ..models.agreements import Agreement
 from .conflicts import find_conflicts, reconcile
+from .volume_limits import check_size
 from .events import notice_audience, publish
 from ..errors import BeyondHorizon, ConflictRefused, Forbidden, InvalidInput, InvalidState, MissingKey, NotFound, TooLate, VersionMismatch
 from ..geometry import Volume4D, area_m2, volume_covers
@@ -42,8 +43,7 @@ def agreement_for(tx: Transaction, agreement_id: str, party_id: str) -> Agreemen
 def check_volumes(agreement: Agreement, volumes: list[Volume4D], now: datetime) -> None:
     if not volumes:
         raise InvalidInput("a notice needs at least one volume", field="volumes")
-    if len(volumes) > agreement.max_volumes_per_notice:
-        raise InvalidInput(f"at most {agreement.max_volumes_per_notice} volumes per notice (got {len(volumes)})", field="volumes")
+    check_size(agreement, volumes)
     for i, volume in enumerate(volumes):
         area_km2 = area_m2(volume.footprint) / 1e6
         if area_km2 > agreement.max_area_km2:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
 
 from ...models import Conflict, MinimisedNotice, Notice
 from ..auth import Principal, reader, system_of, writer
+from ..disconnect import while_connected
 from ..pagination import After, Limit, page
 from ..problems import responses
 from ...errors import InvalidInput
@@ -145,8 +146,12 @@ _state_route("activate", "activate_notice", "Mark your notice active: its operat
 
 @router.post("/check", response_model=CheckOut, responses=responses(404),
              summary="Which notices these volumes would conflict with (writes nothing); their versions form the key")
-def check(request: Request, body: CheckIn, who: Principal = Depends(reader)):
+async def check(request: Request, body: CheckIn, who: Principal = Depends(reader)):
     system = system_of(request)
-    volumes = volumes_from(body.volumes, system.clock())
-    findings = system.check(who.party_id, body.agreement_id, volumes, exclude=body.exclude)
+
+    def work():  # in the thread pool, stopped if the client goes away (api/disconnect.py)
+        volumes = volumes_from(body.volumes, system.clock())
+        return system.check(who.party_id, body.agreement_id, volumes, exclude=body.exclude)
+
+    findings = await while_connected(request, work)
     return reply({"conflicts": [finding_body(f) for f in findings]})
