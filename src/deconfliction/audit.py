@@ -16,6 +16,7 @@ from typing import Any, Iterable, Iterator
 
 from .models import AuditEntry
 from .store import Transaction
+from .transparency import log as transparency_log
 
 GENESIS = "0" * 64
 
@@ -55,6 +56,7 @@ def record_many(tx: Transaction, items: Iterable[tuple[str, str, str, dict[str, 
         tx.append_audit(entry)
         entries.append(entry)
         prev = entry.hash
+    transparency_log.append(tx, entries, last.seq if last else 0)  # each entry is also a leaf of the Merkle log
     return entries
 
 

@@ -32,6 +32,10 @@ from .models import (
 )
 from .notices import Filing
 from .store import Store, Transaction, open_store, run_in_transaction
+from .transparency import evidence as transparency_evidence
+from .transparency import receipts as transparency_receipts
+from .transparency.heads import TreeHead
+from .transparency.keys import SigningKey, default_log_key_path, load_or_create
 
 
 T = TypeVar("T")
@@ -42,17 +46,23 @@ def utc_now() -> datetime:
 
 
 class Deconfliction:
-    def __init__(self, store: Store, clock: Callable[[], datetime] = utc_now):
+    def __init__(self, store: Store, clock: Callable[[], datetime] = utc_now, log_key: SigningKey | None = None):
         self.store = store
         self.clock = clock
         self.credential_cache = CredentialCache()  # tokens checked in the last second (credential_cache.py)
+        self.log_key = log_key or SigningKey.generate()  # signs the log's tree heads (transparency/keys.py)
 
     def close(self) -> None:
         self.store.close()
 
     def _write(self, work: Callable[[Transaction], T]) -> T:
-        """One write transaction, rerun from the start if the store aborts it for a concurrent one."""
-        return run_in_transaction(self.store, work)
+        """One write transaction, rerun from the start if the store aborts it for a concurrent one.
+        A write that added audit entries also signs a tree head over them, in the same transaction,
+        and hands its receipt to the front end that asked (transparency/receipts.py)."""
+        result, receipt = run_in_transaction(self.store, transparency_evidence.sealed, work, self.log_key, self.clock)
+        if receipt is not None:
+            transparency_receipts.deliver(receipt)
+        return result
 
     # Agreements and parties -------------------------------------------------------------------
     def add_agreement(self, agreement: Agreement, parties: Iterable[Party] = (), actor: str = "admin") -> Agreement:
@@ -444,6 +454,32 @@ class Deconfliction:
         with self.store.transaction(write=False) as tx:
             return audit.verify(audit.read_all(tx))
 
+    # Transparency log (transparency/): signed heads and proofs --------------------------------------
+    def tree_head(self) -> TreeHead:
+        """The latest signed tree head, signing one if the log has grown since the last (e.g. by a worker)."""
+        with self.store.transaction(write=False) as tx:
+            head, size = tx.latest_tree_head(), tx.log_size()
+        if head is not None and head.size == size and head.log_id == self.log_key.id:
+            return head
+        return run_in_transaction(self.store, transparency_evidence.latest_head, self.log_key, self.clock)
+
+    def latest_tree_head(self) -> TreeHead | None:
+        """The newest head already signed (a read: no signing)."""
+        with self.store.transaction(write=False) as tx:
+            return tx.latest_tree_head()
+
+    def signed_tree_head(self, size: int) -> TreeHead | None:
+        with self.store.transaction(write=False) as tx:
+            return tx.tree_head(size)
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        with self.store.transaction(write=False) as tx:
+            return transparency_evidence.inclusion(tx, index, size)
+
+    def consistency_proof(self, old: int, new: int) -> list[bytes]:
+        with self.store.transaction(write=False) as tx:
+            return transparency_evidence.consistency(tx, old, new)
+
     def compliance(self, agreement_id: str, start: datetime, end: datetime) -> ComplianceReport:
         with self.store.transaction(write=False) as tx:
             return compliance_rules.report(tx, agreement_id, start, end)
@@ -456,6 +492,10 @@ class Tick:
     line_tests: list[HotlineMessage]
 
 
-def connect(database: str | Path = "deconfliction.db", clock: Callable[[], datetime] = utc_now) -> Deconfliction:
-    """Open (creating if need be) a store and return the system over it."""
-    return Deconfliction(open_store(str(database)), clock)
+def connect(
+    database: str | Path = "deconfliction.db", clock: Callable[[], datetime] = utc_now, log_key: str | Path | None = None
+) -> Deconfliction:
+    """Open (creating if need be) a store and return the system over it. `log_key`: the file of the key
+    that signs the log's heads (made if missing); by default beside a SQLite store (transparency/keys.py)."""
+    path = log_key or default_log_key_path(str(database))
+    return Deconfliction(open_store(str(database)), clock, load_or_create(path) if path else None)

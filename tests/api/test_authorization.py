@@ -126,6 +126,13 @@ CASES = [
     Case("list alerts", "GET", lambda w: "/v1/alerts", {**party_read(503, nonmember=503), "admin": 503}),
     Case("list aircraft", "GET", lambda w: "/v1/tracks", {**party_read(503, nonmember=503), "admin": 503}),  # tests/api/test_aircraft.py: 200s
     Case("audit verify", "GET", lambda w: "/v1/audit/verify", {**only_admin(200), "observer": 200}),
+    # The transparency log: hashes and sizes only, for anyone who may read (docs/evidence.md)
+    Case("log head", "GET", lambda w: "/v1/log/head", everyone(200)),
+    # size 4: the head of the fixture's first write (three parties and the agreement)
+    Case("log head at size", "GET", lambda w: "/v1/log/heads/{size}" if w.red_notice == "x" else "/v1/log/heads/4", everyone(200)),
+    Case("log key", "GET", lambda w: "/v1/log/key", everyone(200)),
+    Case("inclusion proof", "GET", lambda w: "/v1/log/proofs/inclusion?index=0&size=3", everyone(200)),
+    Case("consistency proof", "GET", lambda w: "/v1/log/proofs/consistency?old=1&new=3", everyone(200)),
 ]
 
 ALL_ROLES = ROLES + UNAUTHENTICATED + ["jwt_owner", "jwt_noscope", "jwt_admin_claim"]

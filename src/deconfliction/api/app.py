@@ -9,6 +9,7 @@ from ..service import Deconfliction, connect
 from . import problems
 from .auth import JwtVerifier
 from .middleware import Guard
+from .receipts import ReceiptHeader
 from .routes import ROUTERS
 from .routes.events import Waker
 from .settings import ApiSettings
@@ -45,6 +46,7 @@ def create_app(system: Deconfliction, settings: ApiSettings | None = None) -> Fa
         from ..f3548.routes import mount
 
         mount(app, system, settings)
+    app.add_middleware(ReceiptHeader)  # inside Guard: a receipt is added before Guard sees the reply
     app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes, after_write=app.state.waker.notify)
     return app
 
@@ -52,4 +54,4 @@ def create_app(system: Deconfliction, settings: ApiSettings | None = None) -> Fa
 def app_from_env() -> FastAPI:
     """For `uvicorn --factory deconfliction.api.app:app_from_env` (each worker of `serve --workers N`)."""
     settings = ApiSettings.from_env()
-    return create_app(connect(settings.database), settings)
+    return create_app(connect(settings.database), settings)  # the log key: DECONFLICTION_LOG_KEY or beside the store

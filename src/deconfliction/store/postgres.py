@@ -40,6 +40,7 @@ from ..geometry.earth import GEOD
 from ..geometry.footprint import densify
 from ..geometry.separation import ellipsoidal_band
 from .f3548 import F3548_SCHEMA, F3548Tables
+from .transparency import TRANSPARENCY_SCHEMA, TransparencyTables, _build_transparency_log
 from ..f3548.records import SubscriptionRecord
 from ..models import LIVE_STATES, AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, HotlineMessage, Notice, Subscription
 
@@ -288,8 +289,13 @@ def _insert_f3548_subscription_volumes(connection, record: SubscriptionRecord) -
         )
 
 
+MIGRATIONS[5] = TRANSPARENCY_SCHEMA  # the transparency log (SQLite: migrations/005_transparency.sql)
+
 # What a migration needs beyond its SQL, run right after it in the same transaction.
-MIGRATION_STEPS: dict[int, Callable[[Any], None]] = {4: _index_existing_f3548_subscriptions}
+MIGRATION_STEPS: dict[int, Callable[[Any], None]] = {
+    4: _index_existing_f3548_subscriptions,
+    5: lambda connection: _build_transparency_log(PostgresTransaction(connection)),  # the tree over entries stored before 5
+}
 
 
 
@@ -557,7 +563,7 @@ WHERE s.id IN (
 """
 
 
-class PostgresTransaction(F3548Tables):  # F3548's tables: store/f3548.py
+class PostgresTransaction(F3548Tables, TransparencyTables):  # F3548's tables: store/f3548.py; the log's: store/transparency.py
     MARK = "%s"
 
     def __init__(self, connection):

@@ -22,6 +22,7 @@ from ..agreements import Agreement, Party
 from ..errors import DeconflictionError
 from ..geometry import Minima, Volume4D, index_boxes, search_boxes
 from .f3548 import F3548Tables
+from .transparency import TransparencyTables, _build_transparency_log
 from ..f3548.records import SubscriptionRecord
 from ..models import AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, HotlineMessage, Notice, Subscription
 
@@ -65,7 +66,10 @@ def _index_existing_f3548_subscriptions(db: sqlite3.Connection) -> None:
 
 
 # What a migration needs beyond its SQL, run right after it in the same transaction.
-MIGRATION_STEPS: dict[int, Callable[[sqlite3.Connection], None]] = {4: _index_existing_f3548_subscriptions}
+MIGRATION_STEPS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    4: _index_existing_f3548_subscriptions,
+    5: lambda db: _build_transparency_log(SQLiteTransaction(db)),  # the tree over entries stored before 005
+}
 
 
 class _WriteLock:
@@ -237,7 +241,7 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat()
 
 
-class SQLiteTransaction(F3548Tables):  # F3548's tables: store/f3548.py
+class SQLiteTransaction(F3548Tables, TransparencyTables):  # F3548's tables: store/f3548.py; the log's: store/transparency.py
     def __init__(self, connection: sqlite3.Connection):
         self.db = connection
 

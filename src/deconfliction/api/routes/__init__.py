@@ -15,6 +15,7 @@ from . import (
     subscriptions,
     tokens,
     tracks,
+    transparency,
     webhooks,
 )
 
@@ -33,5 +34,6 @@ ROUTERS = [
     webhooks.router,
     tokens.router,
     audit.router,
+    transparency.router,
     tracks.router,
 ]

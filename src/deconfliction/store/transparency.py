@@ -1,0 +1,114 @@
+"""The store's part of the transparency log: one mixin for both stores (the SQL is the same but for
+the parameter mark), its protocol, and the PostgreSQL schema (SQLite's is migrations/005_transparency.sql).
+
+- `merkle_nodes`: every complete subtree of the audit log's Merkle tree, keyed `index * 64 + level`
+  (see transparency/merkle.py), written once when its last leaf arrives: about two rows per entry.
+- `tree_heads`: every signed tree head the server gave out, by size (one per write at most).
+- `log_keys`: every key the server has signed heads with, so old heads stay checkable.
+The leaves are the `audit` rows themselves; nothing here is ever updated or deleted.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Iterable, Protocol
+
+from ..transparency.heads import TreeHead
+from ..transparency.merkle import Node
+
+TRANSPARENCY_SCHEMA = """
+CREATE TABLE merkle_nodes (
+    id bigint PRIMARY KEY,
+    hash bytea NOT NULL
+);
+CREATE TABLE tree_heads (
+    size bigint PRIMARY KEY,
+    body text NOT NULL
+);
+CREATE TABLE log_keys (
+    key_id text COLLATE "C" PRIMARY KEY,
+    public_key text NOT NULL,
+    first_used timestamptz NOT NULL
+);
+CREATE FUNCTION transparency_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the transparency log is append-only';
+END $$;
+CREATE TRIGGER merkle_nodes_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON merkle_nodes
+    FOR EACH STATEMENT EXECUTE FUNCTION transparency_append_only();
+CREATE TRIGGER tree_heads_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON tree_heads
+    FOR EACH STATEMENT EXECUTE FUNCTION transparency_append_only();
+"""
+
+
+def node_key(node: Node) -> int:
+    level, index = node
+    return index * 64 + level
+
+
+class TransparencyTransaction(Protocol):
+    def log_size(self) -> int: ...
+    def merkle_nodes(self, nodes: Iterable[Node]) -> dict[Node, bytes]: ...
+    def put_merkle_nodes(self, nodes: Iterable[tuple[Node, bytes]]) -> None: ...
+    def put_tree_head(self, head: TreeHead) -> None: ...
+    def latest_tree_head(self) -> TreeHead | None: ...
+    def tree_head(self, size: int) -> TreeHead | None: ...
+    def put_log_key(self, key_id: str, public_key: str, now: datetime) -> None: ...
+    def log_keys(self) -> list[tuple[str, str]]: ...
+
+
+class TransparencyTables:
+    """Mixed into SQLiteTransaction (mark '?') and PostgresTransaction (mark '%s'); needs `self.db`."""
+
+    MARK = "?"
+
+    def _tsql(self, sql: str, params: tuple | list = ()) -> Any:
+        return self.db.execute(sql.replace("?", self.MARK), params)
+
+    def log_size(self) -> int:
+        return self._tsql("SELECT coalesce(max(seq), 0) FROM audit").fetchone()[0]
+
+    def merkle_nodes(self, nodes: Iterable[Node]) -> dict[Node, bytes]:
+        wanted = {node_key(n): n for n in nodes}
+        if not wanted:
+            return {}
+        marks = ", ".join("?" * len(wanted))
+        rows = self._tsql(f"SELECT id, hash FROM merkle_nodes WHERE id IN ({marks})", list(wanted)).fetchall()
+        return {wanted[key]: bytes(value) for key, value in rows}
+
+    def put_merkle_nodes(self, nodes: Iterable[tuple[Node, bytes]]) -> None:
+        rows = [(node_key(n), value) for n, value in nodes]
+        if rows:
+            cursor = self.db.cursor()
+            cursor.executemany("INSERT INTO merkle_nodes (id, hash) VALUES (?, ?)".replace("?", self.MARK), rows)
+
+    def put_tree_head(self, head: TreeHead) -> None:
+        self._tsql("INSERT INTO tree_heads (size, body) VALUES (?, ?) ON CONFLICT (size) DO NOTHING", (head.size, head.model_dump_json()))
+
+    def latest_tree_head(self) -> TreeHead | None:
+        row = self._tsql("SELECT body FROM tree_heads ORDER BY size DESC LIMIT 1").fetchone()
+        return TreeHead.model_validate_json(row[0]) if row else None
+
+    def tree_head(self, size: int) -> TreeHead | None:
+        row = self._tsql("SELECT body FROM tree_heads WHERE size = ?", (size,)).fetchone()
+        return TreeHead.model_validate_json(row[0]) if row else None
+
+    def put_log_key(self, key_id: str, public_key: str, now: datetime) -> None:
+        self._tsql(
+            "INSERT INTO log_keys (key_id, public_key, first_used) VALUES (?, ?, ?) ON CONFLICT (key_id) DO NOTHING",
+            (key_id, public_key, self._tstamp(now)),
+        )
+
+    def log_keys(self) -> list[tuple[str, str]]:
+        return [(r[0], r[1]) for r in self._tsql("SELECT key_id, public_key FROM log_keys ORDER BY first_used, key_id").fetchall()]
+
+    def _tstamp(self, moment: datetime) -> Any:
+        return moment if self.MARK == "%s" else moment.isoformat()
+
+
+def _build_transparency_log(tx) -> None:
+    """Migration 5: the Merkle tree over the audit entries stored before it."""
+    from ..audit import read_all
+    from ..transparency.log import build
+
+    build(tx, read_all(tx))

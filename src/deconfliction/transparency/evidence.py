@@ -1,0 +1,54 @@
+"""The transparency log's part of a write, and the server's answers to a party's questions about it.
+
+`sealed` wraps a write's business function: after it, if it added audit entries, a tree head over
+them is signed and stored in the same transaction, and a receipt for the write's first entry is made.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Callable, TypeVar
+
+from . import log
+from .heads import TreeHead
+from .keys import SigningKey
+
+T = TypeVar("T")
+
+
+def sealed(tx: Any, work: Callable[[Any], T], key: SigningKey, clock: Callable[[], datetime]) -> tuple[T, log.Receipt | None]:
+    before = tx.log_size()
+    result = work(tx)
+    if tx.log_size() == before:
+        return result, None
+    head = log.seal(tx, key, clock())
+    return result, log.make_receipt(tx, before + 1, head)
+
+
+def latest_head(tx: Any, key: SigningKey, clock: Callable[[], datetime]) -> TreeHead:
+    return log.seal(tx, key, clock())
+
+
+def _known_size(tx: Any, size: int, field: str) -> None:
+    from ..errors import InvalidInput
+
+    if size > tx.log_size():
+        raise InvalidInput(f"the log has only {tx.log_size()} entries, not {size}", field=field)
+
+
+def inclusion(tx: Any, index: int, size: int) -> list[bytes]:
+    from ..errors import InvalidInput
+
+    _known_size(tx, size, "size")
+    if index >= size:
+        raise InvalidInput(f"leaf {index} is not in a tree of {size} leaves", field="index")
+    return log.inclusion_proof(tx, index, size)
+
+
+def consistency(tx: Any, old: int, new: int) -> list[bytes]:
+    from ..errors import InvalidInput
+
+    _known_size(tx, new, "new")
+    if old > new:
+        raise InvalidInput(f"size {old} is larger than size {new}", field="old")
+    return log.consistency_proof(tx, old, new)
