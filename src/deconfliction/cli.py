@@ -25,7 +25,7 @@ app = typer.Typer(help="Advance notice, conflicts and acknowledgments between pa
 notice_app = typer.Typer(help="File, change and read notices.", no_args_is_help=True)
 conflicts_app = typer.Typer(help="Conflicts between notices, and acknowledging them.", invoke_without_command=True)
 agreement_app = typer.Typer(help="Agreements and their parties.", no_args_is_help=True)
-audit_app = typer.Typer(help="The tamper-evident record: verify and export.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident record: verify, export, signed heads and offline evidence.", no_args_is_help=True)
 report_app = typer.Typer(help="Reports.", no_args_is_help=True)
 hotline_app = typer.Typer(help="The hotline: messages between parties, acknowledged or escalated.", no_args_is_help=True)
 app.add_typer(notice_app, name="notice")
@@ -517,12 +517,20 @@ def hotline_lines(agreement: AgreementId = None, party: Party = None, as_json: J
 @audit_app.command("verify")
 def audit_verify(
     file: Annotated[Optional[Path], typer.Option("--file", help="An exported log (JSON Lines) instead of the store.")] = None,
+    head: Annotated[Optional[Path], typer.Option("--head", help="A signed head you kept (audit head --out): check that the log still extends it.")] = None,
     as_json: Json = False,
 ) -> None:
-    """Recompute the hash chain; name the first entry that was edited, removed or reordered."""
+    """Recompute the hash chain; name the first entry that was edited, removed or reordered. With
+    --head, also check the log against a signed head kept earlier: an operator who rewrote the log and
+    its hashes is caught there (exit code 3)."""
     from . import audit
 
     with _guarded(as_json):
+        if head is not None:
+            from .transparency.cli import verify_with_head
+
+            verify_with_head(head, file, as_json)
+            return
         try:
             verdict = audit.verify(audit.read_export(file)) if file else _system().verify_audit()
         except (OSError, ValueError) as exc:
@@ -629,8 +637,11 @@ def _register_parts() -> None:
     from .api.cli import register as register_server
     from .monitor.cli import register as register_monitor
 
+    from .transparency.cli import register as register_transparency
+
     register_monitor(app)
     register_server(app)
+    register_transparency(audit_app)
 
 
 _register_parts()

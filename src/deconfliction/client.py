@@ -38,6 +38,8 @@ from .models import (
     MinimisedNotice, Notice, NoticePrivate, Subscription,
 )
 from .notices import Filing
+from .transparency.watch import LogWatch, default_witness
+from .transparency.witness import Witness
 
 PROBLEM_KEYS = ("type", "title", "status", "detail", "code", "field", "instance")
 
@@ -109,11 +111,18 @@ class RemoteFinding:
 
 
 class Client:
-    def __init__(self, base_url: str, token: str, *, timeout: float = 30.0, transport: httpx.BaseTransport | None = None, http: httpx.Client | None = None):
+    def __init__(
+        self, base_url: str, token: str, *, timeout: float = 30.0, transport: httpx.BaseTransport | None = None,
+        http: httpx.Client | None = None, witness: Witness | None | bool = True,
+    ):
         self.base_url = base_url.rstrip("/")
         self.token = token
         self._http = http or httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
         self._http.headers["Authorization"] = f"Bearer {token}"
+        # The last signed head of the server's log this party saw, kept and checked (transparency/watch.py);
+        # witness=False: none (e.g. a throwaway script), a Witness: kept in its folder.
+        chosen = default_witness() if witness is True else (witness or None)
+        self.log = LogWatch(self._http, self.base_url, chosen)
 
     def close(self) -> None:
         self._http.close()
@@ -128,9 +137,11 @@ class Client:
     def request(self, method: str, path: str, *, json: Any = None, params: dict | None = None, headers: dict | None = None) -> httpx.Response:
         params = {k: v for k, v in (params or {}).items() if v is not None}
         try:
+            self.log.first_contact()
             response = self._http.request(method, path, json=json, params=params, headers=headers)
         except httpx.TransportError as exc:
             raise DeconflictionError(f"cannot reach {self.base_url}: {exc}", code="unavailable") from exc
+        self.log.after(response)  # a receipt or head that does not extend what this party kept raises LogAlarm
         if response.status_code >= 400:
             raise error_from_response(response)
         return response
@@ -314,6 +325,7 @@ class Client:
                         raise error_from_response(response)
                     wait = 0.1
                     for data, _ in _sse(response.iter_lines()):
+                        self.log.observe_event(data)  # events carry the log's latest signed head
                         event = Event.model_validate_json(data)
                         if event.seq <= last:
                             continue

@@ -6,6 +6,7 @@ them is signed and stored in the same transaction, and a receipt for the write's
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, Callable, TypeVar
 
@@ -52,3 +53,28 @@ def consistency(tx: Any, old: int, new: int) -> list[bytes]:
     if old > new:
         raise InvalidInput(f"size {old} is larger than size {new}", field="old")
     return log.consistency_proof(tx, old, new)
+
+
+def prove(system: Any, notice_id: str) -> "Evidence":
+    """Evidence about one notice: every entry whose subject is the notice or one of its conflicts, or
+    that names either (acknowledgments, deadlines), each with its inclusion proof under one signed head."""
+    from ..audit import read_all
+    from ..errors import NotFound
+    from .offline import Evidence, ProvenEntry
+
+    head = system.tree_head()
+    with system.store.transaction(write=False) as tx:
+        if tx.get_notice(notice_id) is None:
+            raise NotFound(f"no notice {notice_id!r}", field="notice_id")
+        subjects = {notice_id} | {c.id for c in tx.conflicts_of_notice(notice_id, open_only=False)}
+        chosen = []
+        for entry in read_all(tx):
+            if entry.seq > head.size:
+                break
+            if entry.subject in subjects or any(s in json.dumps(entry.payload) for s in subjects):
+                chosen.append(entry)
+        proven = [
+            ProvenEntry(entry=e, leaf_index=e.seq - 1, inclusion_proof=[p.hex() for p in log.inclusion_proof(tx, e.seq - 1, head.size)])
+            for e in chosen
+        ]
+    return Evidence(notice_id=notice_id, tree_head=head, entries=proven)

@@ -1,0 +1,214 @@
+"""`deconfliction audit head|cosign|keygen|prove|check|compare`, and `audit verify --head`: the
+commands a party uses to keep what the server signed and to check it later, with or without it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import InvalidInput
+from .heads import HeadError, TreeHead, cosign, verify_cosignatures, verify_head
+from .keys import SigningKey, load_or_create
+from .offline import Evidence, EvidenceError, HeadVerdict, check_evidence, verify_against_head
+from .witness import LogAlarm, compare_heads
+
+ALARM_EXIT = 3  # the log does not extend a head a party kept: not a refusal (2) nor a failure (1)
+
+Json = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of text.")]
+Out = Annotated[Optional[Path], typer.Option("--out", help="File to write (default: standard output).")]
+
+
+def read_head(path: Path, field: str = "head") -> TreeHead:
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise InvalidInput(f"cannot read the head: {exc}", field=field) from None
+    try:
+        return TreeHead.model_validate(data.get("head", data) if isinstance(data, dict) else data)
+    except ValueError as exc:
+        raise InvalidInput(f"not a signed tree head: {exc}", field=field) from None
+
+
+def write_json(data: object, out: Path | None) -> None:
+    text = json.dumps(data, indent=1, default=str) + "\n"
+    if out:
+        Path(out).write_text(text)
+    else:
+        typer.echo(text, nl=False)
+
+
+def verify_with_head(head_file: Path, export: Path | None, as_json: bool) -> None:
+    """`audit verify --head FILE [--file EXPORT]`: does the store (or an export, or with --server the
+    server's log) still extend the head a party kept?"""
+    from .. import audit
+    from .. import cli
+
+    head = read_head(head_file)
+    if cli.State.server and export is None:
+        _verify_server_against_head(head, as_json)
+        return
+    try:
+        if export:
+            verdict = verify_against_head(audit.read_export(export), head)
+        else:
+            system = cli._local()
+            with system.store.transaction(write=False) as tx:
+                verdict = verify_against_head(audit.read_all(tx), head)
+    except (OSError, ValueError) as exc:
+        raise InvalidInput(f"cannot read the log: {exc}", field="file") from None
+    _report(verdict, as_json)
+
+
+def _report(verdict: HeadVerdict, as_json: bool) -> None:
+    from rich.markup import escape
+
+    from ..cli import console, errors, _emit
+
+    if as_json:
+        _emit({"ok": verdict.ok, "entries": verdict.entries, "head_size": verdict.head_size, "kind": verdict.kind, "reason": verdict.reason})
+    elif verdict.ok:
+        console.print(f"[green]OK[/]: the log ({verdict.entries} entries) extends the head you kept (size {verdict.head_size}).")
+    else:
+        errors.print(f"[bold red]ALARM[/] {escape(f'[{verdict.kind}]')} {escape(verdict.reason or '')}")
+    if not verdict.ok:
+        raise typer.Exit(code=ALARM_EXIT)
+
+
+def _verify_server_against_head(head: TreeHead, as_json: bool) -> None:
+    from ..cli import State
+    from ..client import Client
+    from .witness import check_extends
+
+    with Client(State.server, State.token or "", witness=False) as client:
+        current = TreeHead.model_validate(client._get("/v1/log/head"))
+        try:
+            verify_head(head)
+            verify_head(current, head.public_key)
+            check_extends(head, current, client.log.consistency)
+        except (HeadError, LogAlarm) as exc:
+            kind = getattr(exc, "kind", "bad_signature")
+            _report(HeadVerdict(False, current.size, head.size, str(getattr(exc, "message", exc)), kind), as_json)
+            return
+    _report(HeadVerdict(True, current.size, head.size), as_json)
+
+
+def register(audit_app: typer.Typer) -> None:
+    from .. import cli
+
+    @audit_app.command("head")
+    def audit_head(out: Out = None) -> None:
+        """Save the log's current signed tree head (size, root hash, time, signature): keep it, and
+        later `audit verify --head` proves whether the log still extends it."""
+        with cli._guarded(False):
+            if cli.State.server:
+                from ..client import Client
+
+                with Client(cli.State.server, cli.State.token or "") as client:  # checked against the head kept before
+                    head = TreeHead.model_validate(client._get("/v1/log/head"))
+            else:
+                head = cli._local().tree_head()
+            write_json(head.model_dump(mode="json"), out)
+            if out:
+                cli.errors.print(f"head of {head.size} entries, root {head.root_hash[:16]}…, signed by log key {head.log_id[:16]}…")
+
+    @audit_app.command("keygen")
+    def audit_keygen(out: Annotated[Path, typer.Option("--out", help="Private key file to create (PEM, mode 0600).")]) -> None:
+        """Make an Ed25519 key for a party (to co-sign heads, and to sign what it says); prints the public key."""
+        with cli._guarded(False):
+            if Path(out).exists():
+                raise InvalidInput(f"{out} exists; not overwriting a key", field="--out")
+            key = load_or_create(out)
+            typer.echo(key.public_b64)
+
+    @audit_app.command("cosign")
+    def audit_cosign(
+        head_file: Annotated[Path, typer.Argument(help="A signed head (audit head --out).")],
+        key: Annotated[Path, typer.Option("--key", help="Your Ed25519 private key (audit keygen).")],
+        signer: Annotated[str, typer.Option("--signer", help="Who co-signs (your party id).")],
+        out: Out = None,
+    ) -> None:
+        """Add your co-signature to a head: you vouch that you saw the log in this state."""
+        with cli._guarded(False):
+            head = read_head(head_file)
+            try:
+                signed = cosign(head, signer, SigningKey.from_pem(Path(key).read_bytes()))
+            except (OSError, ValueError) as exc:
+                raise InvalidInput(str(exc), field="--key") from None
+            write_json(signed.model_dump(mode="json"), out)
+
+    @audit_app.command("compare")
+    def audit_compare(
+        first: Annotated[Path, typer.Argument(help="One party's kept head.")],
+        second: Annotated[Path, typer.Argument(help="Another party's kept head of the same log.")],
+        as_json: Json = False,
+    ) -> None:
+        """Can both heads be true? Two heads of one size with different roots are a split view; heads of
+        different sizes are checked with the server's consistency proof when --server is given."""
+        with cli._guarded(as_json):
+            a, b = read_head(first, "first"), read_head(second, "second")
+            consistency = None
+            client = None
+            if cli.State.server:
+                from ..client import Client
+
+                client = Client(cli.State.server, cli.State.token or "", witness=False)
+                consistency = client.log.consistency
+            try:
+                compare_heads(a, b, consistency)
+            except (LogAlarm, HeadError) as exc:
+                kind = getattr(exc, "kind", "bad_signature")
+                _report(HeadVerdict(False, max(a.size, b.size), min(a.size, b.size), str(getattr(exc, "message", exc)), kind), as_json)
+            finally:
+                if client is not None:
+                    client.close()
+            _report(HeadVerdict(True, max(a.size, b.size), min(a.size, b.size)), as_json)
+
+    @audit_app.command("prove")
+    def audit_prove(
+        notice_id: Annotated[str, typer.Argument(help="The notice.")],
+        out: Out = None,
+    ) -> None:
+        """Write self-contained evidence about a notice: its entries, its conflicts' and acknowledgments'
+        entries, each with its inclusion proof under one signed head; `audit check` verifies it offline."""
+        from .evidence import prove
+
+        with cli._guarded(False):
+            system = cli._local()
+            evidence = prove(system, notice_id)
+            write_json(evidence.model_dump(mode="json"), out)
+            if out:
+                cli.errors.print(f"{len(evidence.entries)} entries about {notice_id}, under the signed head of {evidence.tree_head.size} entries")
+
+    @audit_app.command("check")
+    def audit_check(
+        file: Annotated[Path, typer.Argument(help="An evidence file (audit prove --out).")],
+        log_key: Annotated[Optional[str], typer.Option("--log-key", help="The server's log key you trust (base64); default: the one in the file.")] = None,
+        as_json: Json = False,
+    ) -> None:
+        """Verify an evidence file with no server: the head's signature, and each entry's inclusion proof."""
+        with cli._guarded(as_json):
+            try:
+                evidence = Evidence.model_validate_json(Path(file).read_text())
+            except (OSError, ValueError) as exc:
+                raise InvalidInput(f"cannot read the evidence: {exc}", field="file") from None
+            try:
+                entries = check_evidence(evidence, log_key)
+            except EvidenceError as exc:
+                if as_json:
+                    cli._emit({"ok": False, "reason": str(exc)})
+                else:
+                    cli.errors.print(f"[bold red]NOT PROVEN[/]: {exc}")
+                raise typer.Exit(code=ALARM_EXIT)
+            cosigners = verify_cosignatures(evidence.tree_head)
+            if as_json:
+                cli._emit({"ok": True, "entries": len(entries), "head_size": evidence.tree_head.size, "cosigned_by": cosigners})
+                return
+            trust = "the log key you gave" if log_key else "the log key in the file (compare it with the one you trust)"
+            cli.console.print(f"[green]PROVEN[/]: {len(entries)} entries about {evidence.notice_id} are in the log of "
+                              f"{evidence.tree_head.size} entries signed at {evidence.tree_head.timestamp:%Y-%m-%d %H:%M:%S} UTC by {trust}"
+                              + (f", co-signed by {', '.join(cosigners)}" if cosigners else "") + ":")
+            for entry in entries:
+                cli.console.print(f"  #{entry.seq} {entry.at:%Y-%m-%d %H:%M:%S} {entry.actor} {entry.action} {entry.subject}")
