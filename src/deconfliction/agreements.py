@@ -116,6 +116,9 @@ class Agreement(BaseModel):
     escalation_contacts: list[str] = Field(default_factory=list, max_length=50)
     max_area_km2: float = Field(default=100_000.0, gt=0)
     max_volumes_per_notice: int = Field(default=100, gt=0, le=10_000)
+    signatures_required: bool = Field(
+        default=False, description="parties must sign what they say (filings, changes, acknowledgments, hotline) with a registered key"
+    )
 
     @field_validator("id")
     @classmethod

@@ -17,6 +17,7 @@ CLI — can run against a server unchanged.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -38,6 +39,8 @@ from .models import (
     MinimisedNotice, Notice, NoticePrivate, Subscription,
 )
 from .notices import Filing
+from .transparency.keys import SigningKey
+from .transparency.statements import sign_request
 from .transparency.watch import LogWatch, default_witness
 from .transparency.witness import Witness
 
@@ -113,7 +116,7 @@ class RemoteFinding:
 class Client:
     def __init__(
         self, base_url: str, token: str, *, timeout: float = 30.0, transport: httpx.BaseTransport | None = None,
-        http: httpx.Client | None = None, witness: Witness | None | bool = True,
+        http: httpx.Client | None = None, witness: Witness | None | bool = True, signing_key: SigningKey | str | None = None,
     ):
         self.base_url = base_url.rstrip("/")
         self.token = token
@@ -123,6 +126,11 @@ class Client:
         # witness=False: none (e.g. a throwaway script), a Witness: kept in its folder.
         chosen = default_witness() if witness is True else (witness or None)
         self.log = LogWatch(self._http, self.base_url, chosen)
+        # The party's own Ed25519 key (a PEM file, or DECONFLICTION_SIGNING_KEY): every write is then
+        # signed (transparency/statements.py), and the server keeps the signature with the record.
+        signing_key = signing_key or os.environ.get("DECONFLICTION_SIGNING_KEY") or None
+        self.signing_key = SigningKey.from_pem(open(signing_key, "rb").read()) if isinstance(signing_key, str) else signing_key
+        self._party: str | None = None
 
     def close(self) -> None:
         self._http.close()
@@ -138,6 +146,8 @@ class Client:
         params = {k: v for k, v in (params or {}).items() if v is not None}
         try:
             self.log.first_contact()
+            if self.signing_key is not None and method.upper() not in ("GET", "HEAD", "OPTIONS"):
+                headers = {**(headers or {}), "Deconfliction-Signature": self._signature(method, path, json)}
             response = self._http.request(method, path, json=json, params=params, headers=headers)
         except httpx.TransportError as exc:
             raise DeconflictionError(f"cannot reach {self.base_url}: {exc}", code="unavailable") from exc
@@ -145,6 +155,12 @@ class Client:
         if response.status_code >= 400:
             raise error_from_response(response)
         return response
+
+    def _signature(self, method: str, path: str, body: Any) -> str:
+        if self._party is None:
+            self._party = self._http.get("/v1/me").json().get("party_id") or ""
+        url_path = self._http.build_request(method, path).url.path
+        return sign_request(self.signing_key, self._party, method, url_path, body)[1]
 
     def _get(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params=params).json()

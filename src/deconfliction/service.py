@@ -34,7 +34,9 @@ from .notices import Filing
 from .store import Store, Transaction, open_store, run_in_transaction
 from .transparency import evidence as transparency_evidence
 from .transparency import receipts as transparency_receipts
+from .transparency import signing as transparency_signing
 from .transparency.heads import TreeHead
+from .transparency.statements import PartyKey
 from .transparency.keys import SigningKey, default_log_key_path, load_or_create
 
 
@@ -59,7 +61,8 @@ class Deconfliction:
         """One write transaction, rerun from the start if the store aborts it for a concurrent one.
         A write that added audit entries also signs a tree head over them, in the same transaction,
         and hands its receipt to the front end that asked (transparency/receipts.py)."""
-        result, receipt = run_in_transaction(self.store, transparency_evidence.sealed, work, self.log_key, self.clock)
+        pending = transparency_signing.take_pending()  # a party's signed statement the request presented, if any
+        result, receipt = run_in_transaction(self.store, transparency_evidence.sealed, work, self.log_key, self.clock, pending)
         if receipt is not None:
             transparency_receipts.deliver(receipt)
         return result
@@ -479,6 +482,19 @@ class Deconfliction:
     def consistency_proof(self, old: int, new: int) -> list[bytes]:
         with self.store.transaction(write=False) as tx:
             return transparency_evidence.consistency(tx, old, new)
+
+    # Parties' signing keys (transparency/signing.py) ---------------------------------------------------
+    def add_party_key(
+        self, party_id: str, public_key: str, *, valid_from: datetime | None = None, valid_until: datetime | None = None, actor: str = "admin"
+    ) -> PartyKey:
+        return self._write(lambda tx: transparency_signing.add_key(tx, party_id, public_key, self.clock(), valid_from, valid_until, actor))
+
+    def revoke_party_key(self, party_id: str, key_id: str, actor: str = "admin") -> PartyKey:
+        return self._write(lambda tx: transparency_signing.revoke_key(tx, party_id, key_id, self.clock(), actor))
+
+    def party_keys(self, party_id: str) -> list[PartyKey]:
+        with self.store.transaction(write=False) as tx:
+            return tx.party_keys(party_id)
 
     def compliance(self, agreement_id: str, start: datetime, end: datetime) -> ComplianceReport:
         with self.store.transaction(write=False) as tx:

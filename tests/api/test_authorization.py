@@ -14,6 +14,8 @@ from typing import Callable
 
 import pytest
 
+from deconfliction.transparency.keys import SigningKey
+
 from .conftest import World, bearer, volume_json
 
 ROLES = ["admin", "owner", "member", "nonmember", "observer", "reader"]
@@ -65,6 +67,11 @@ CASES = [
     Case("list parties", "GET", lambda w: "/v1/parties", everyone(200)),
     Case("save party", "POST", lambda w: "/v1/parties", only_admin(201), lambda w, now: {"id": "purple", "name": "Purple"}),
     Case("get co-member party", "GET", lambda w: "/v1/parties/red", {**everyone(200), "nonmember": 404}),
+    # signing keys: public, seen as the party is; registered and revoked by the party itself (with write scope) or the operator
+    Case("list party keys", "GET", lambda w: "/v1/parties/red/keys", {**everyone(200), "nonmember": 404}),
+    Case("add party key", "POST", lambda w: "/v1/parties/red/keys",
+         {**everyone(403), "admin": 201, "member": 201}, lambda w, now: {"public_key": SigningKey.generate().public_b64}),
+    Case("revoke party key", "POST", lambda w: "/v1/parties/red/keys/" + ("{key_id}" if w.red_notice == "x" else "0" * 64) + "/revoke", {**everyone(403), "admin": 404, "member": 404}),
     Case("file notice", "POST", lambda w: "/v1/notices",
          {"admin": 403, "owner": 201, "member": 201, "nonmember": 404, "observer": 403, "reader": 403},
          lambda w, now: {"agreement_id": "pact", "volumes": [volume_json(now, lon=10.0, lat=10.0)]}),

@@ -149,3 +149,21 @@ def test_an_older_postgres_database_gets_the_tree_of_its_entries_when_upgraded()
             _check_upgraded(system, old)
         finally:
             system.close()
+
+
+def test_party_keys_rotate_and_revoke_and_a_nonce_is_claimed_once_on_every_backend(any_system):
+    from deconfliction.transparency.keys import SigningKey
+
+    first, second = SigningKey.generate(), SigningKey.generate()
+    clock = any_system.clock
+    any_system.add_party_key("blue", first.public_b64)
+    later = clock.now.replace(year=clock.now.year + 1)
+    any_system.add_party_key("blue", second.public_b64, valid_from=later)
+    revoked = any_system.revoke_party_key("blue", first.id)
+    keys = {k.key_id: k for k in any_system.party_keys("blue")}
+    assert keys[first.id].revoked_at == revoked.revoked_at and keys[second.id].valid_from == later
+    assert keys[first.id].usable_at(clock.now) and keys[second.id].usable_at(later) is None
+    with any_system.store.transaction() as tx:
+        assert tx.add_party_statement("blue", "nonce-0001", first.id, 1) is True
+        assert tx.add_party_statement("blue", "nonce-0001", first.id, 2) is False  # a replay
+        assert tx.add_party_statement("red", "nonce-0001", first.id, 3) is True  # nonces are per party

@@ -40,7 +40,7 @@ from ..geometry.earth import GEOD
 from ..geometry.footprint import densify
 from ..geometry.separation import ellipsoidal_band
 from .f3548 import F3548_SCHEMA, F3548Tables
-from .transparency import TRANSPARENCY_SCHEMA, TransparencyTables, _build_transparency_log
+from .transparency import PARTY_KEYS_SCHEMA, TRANSPARENCY_SCHEMA, TransparencyTables, _build_transparency_log
 from ..f3548.records import SubscriptionRecord
 from ..models import LIVE_STATES, AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, HotlineMessage, Notice, Subscription
 
@@ -290,6 +290,7 @@ def _insert_f3548_subscription_volumes(connection, record: SubscriptionRecord) -
 
 
 MIGRATIONS[5] = TRANSPARENCY_SCHEMA  # the transparency log (SQLite: migrations/005_transparency.sql)
+MIGRATIONS[6] = PARTY_KEYS_SCHEMA  # parties' signing keys and signed statements (SQLite: migrations/006_party_keys.sql)
 
 # What a migration needs beyond its SQL, run right after it in the same transaction.
 MIGRATION_STEPS: dict[int, Callable[[Any], None]] = {

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Iterable, Protocol
 
 from ..transparency.heads import TreeHead
+from ..transparency.statements import PartyKey
 from ..transparency.merkle import Node
 
 TRANSPARENCY_SCHEMA = """
@@ -41,6 +42,23 @@ CREATE TRIGGER tree_heads_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON tre
 """
 
 
+PARTY_KEYS_SCHEMA = """
+CREATE TABLE party_keys (
+    key_id text COLLATE "C" PRIMARY KEY,
+    party_id text COLLATE "C" NOT NULL,
+    body text NOT NULL
+);
+CREATE INDEX party_keys_by_party ON party_keys (party_id);
+CREATE TABLE party_statements (
+    party_id text COLLATE "C" NOT NULL,
+    nonce text COLLATE "C" NOT NULL,
+    key_id text COLLATE "C" NOT NULL,
+    audit_seq bigint NOT NULL,
+    PRIMARY KEY (party_id, nonce)
+);
+"""
+
+
 def node_key(node: Node) -> int:
     level, index = node
     return index * 64 + level
@@ -55,6 +73,11 @@ class TransparencyTransaction(Protocol):
     def tree_head(self, size: int) -> TreeHead | None: ...
     def put_log_key(self, key_id: str, public_key: str, now: datetime) -> None: ...
     def log_keys(self) -> list[tuple[str, str]]: ...
+    def put_party_key(self, key: PartyKey) -> None: ...
+    def get_party_key(self, key_id: str) -> PartyKey | None: ...
+    def party_keys(self, party_id: str) -> list[PartyKey]: ...
+    def add_party_statement(self, party_id: str, nonce: str, key_id: str, audit_seq: int) -> bool:
+        """False if the party already used this nonce (a replay)."""
 
 
 class TransparencyTables:
@@ -101,6 +124,27 @@ class TransparencyTables:
 
     def log_keys(self) -> list[tuple[str, str]]:
         return [(r[0], r[1]) for r in self._tsql("SELECT key_id, public_key FROM log_keys ORDER BY first_used, key_id").fetchall()]
+
+    def put_party_key(self, key: PartyKey) -> None:
+        self._tsql(
+            "INSERT INTO party_keys (key_id, party_id, body) VALUES (?, ?, ?) ON CONFLICT (key_id) DO UPDATE SET body = excluded.body",
+            (key.key_id, key.party_id, key.model_dump_json()),
+        )
+
+    def get_party_key(self, key_id: str) -> PartyKey | None:
+        row = self._tsql("SELECT body FROM party_keys WHERE key_id = ?", (key_id,)).fetchone()
+        return PartyKey.model_validate_json(row[0]) if row else None
+
+    def party_keys(self, party_id: str) -> list[PartyKey]:
+        rows = self._tsql("SELECT body FROM party_keys WHERE party_id = ? ORDER BY key_id", (party_id,)).fetchall()
+        return sorted((PartyKey.model_validate_json(r[0]) for r in rows), key=lambda k: (k.valid_from, k.key_id))
+
+    def add_party_statement(self, party_id: str, nonce: str, key_id: str, audit_seq: int) -> bool:
+        cursor = self._tsql(
+            "INSERT INTO party_statements (party_id, nonce, key_id, audit_seq) VALUES (?, ?, ?, ?) ON CONFLICT (party_id, nonce) DO NOTHING",
+            (party_id, nonce, key_id, audit_seq),
+        )
+        return cursor.rowcount == 1
 
     def _tstamp(self, moment: datetime) -> Any:
         return moment if self.MARK == "%s" else moment.isoformat()

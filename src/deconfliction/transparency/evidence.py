@@ -17,9 +17,17 @@ from .keys import SigningKey
 T = TypeVar("T")
 
 
-def sealed(tx: Any, work: Callable[[Any], T], key: SigningKey, clock: Callable[[], datetime]) -> tuple[T, log.Receipt | None]:
+def sealed(
+    tx: Any, work: Callable[[Any], T], key: SigningKey, clock: Callable[[], datetime], pending: Any = None
+) -> tuple[T, log.Receipt | None]:
+    from .signing import accept
+
     before = tx.log_size()
     result = work(tx)
+    after = tx.log_size()
+    if after == before and pending is None:
+        return result, None
+    accept(tx, pending, tx.audit_entries(before, after - before) if after > before else [], clock())
     if tx.log_size() == before:
         return result, None
     head = log.seal(tx, key, clock())
