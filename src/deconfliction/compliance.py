@@ -9,6 +9,8 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from .transparency.heads import TreeHead
+
 from .store import Transaction
 
 
@@ -33,6 +35,9 @@ class ComplianceReport(BaseModel):
     start: datetime
     end: datetime
     parties: list[PartyCompliance]
+    # The signed tree head of the log these figures were read from: anyone can ask the server (or an
+    # export) for proofs that the entries behind them are in that log (docs/evidence.md).
+    log_head: TreeHead | None = None
 
     def to_csv(self) -> str:
         out = io.StringIO()

@@ -498,7 +498,9 @@ class Deconfliction:
 
     def compliance(self, agreement_id: str, start: datetime, end: datetime) -> ComplianceReport:
         with self.store.transaction(write=False) as tx:
-            return compliance_rules.report(tx, agreement_id, start, end)
+            report = compliance_rules.report(tx, agreement_id, start, end)
+        # signed after the figures were read: every entry they count is under this head
+        return report.model_copy(update={"log_head": self.tree_head()})
 
 
 @dataclass

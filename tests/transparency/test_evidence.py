@@ -118,3 +118,17 @@ def test_the_cli_co_signs_a_kept_head(proven, tmp_path):
     got = TreeHead.model_validate_json(signed.read_text())
     assert [c.signer for c in got.cosignatures] == ["blue"] and got.cosignatures[0].public_key == public.strip()
     assert cli("--db", str(proven["db"]), "audit", "verify", "--head", str(signed))[0] == 0
+
+
+def test_the_compliance_report_cites_the_signed_head_its_figures_were_read_under(proven):
+    from datetime import timedelta
+
+    system = connect(proven["db"], clock=FixedClock())
+    now = system.clock()
+    report = system.compliance("pact", now - timedelta(days=1), now + timedelta(days=1))
+    head = report.log_head
+    assert head is not None and head.size == len(system.audit_entries(0, 10**6))
+    from deconfliction.transparency.heads import verify_head
+
+    verify_head(head, proven["log_key"])
+    system.close()
