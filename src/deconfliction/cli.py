@@ -637,11 +637,12 @@ def _register_parts() -> None:
     from .api.cli import register as register_server
     from .monitor.cli import register as register_monitor
 
-    from .transparency.cli import register as register_transparency
+    from .transparency.cli import register as register_transparency, register_keys
 
     register_monitor(app)
     register_server(app)
     register_transparency(audit_app)
+    register_keys(app)
 
 
 _register_parts()

@@ -4,6 +4,7 @@ commands a party uses to keep what the server signed and to check it later, with
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -19,6 +20,7 @@ ALARM_EXIT = 3  # the log does not extend a head a party kept: not a refusal (2)
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of text.")]
 Out = Annotated[Optional[Path], typer.Option("--out", help="File to write (default: standard output).")]
+When = Annotated[Optional[datetime], typer.Option(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"], help="UTC unless an offset is given.")]
 
 
 def read_head(path: Path, field: str = "head") -> TreeHead:
@@ -212,3 +214,66 @@ def register(audit_app: typer.Typer) -> None:
                               + (f", co-signed by {', '.join(cosigners)}" if cosigners else "") + ":")
             for entry in entries:
                 cli.console.print(f"  #{entry.seq} {entry.at:%Y-%m-%d %H:%M:%S} {entry.actor} {entry.action} {entry.subject}")
+
+
+def register_keys(app: typer.Typer) -> None:
+    """`deconfliction keys add|list|revoke`: parties' signing keys, on the store or (as the party) --server."""
+    from .. import cli
+
+    keys_app = typer.Typer(help="Parties' Ed25519 signing keys: register (rotate with validity periods), list, revoke.", no_args_is_help=True)
+    app.add_typer(keys_app, name="keys")
+
+    def remote():
+        from ..client import Client
+
+        return Client(cli.State.server, cli.State.token or "")
+
+    def show(keys: list) -> None:
+        for k in keys:
+            state = "revoked " + k["revoked_at"] if k.get("revoked_at") else f"valid {k['valid_from']} → {k.get('valid_until') or 'until revoked'}"
+            cli.console.print(f"{k['key_id'][:16]}…  {k['party_id']}  {k['public_key']}  {state}")
+
+    @keys_app.command("add")
+    def keys_add(
+        party: Annotated[str, typer.Argument(help="The party whose key it is.")],
+        public_key: Annotated[str, typer.Option("--public-key", help="Ed25519 public key, base64 (audit keygen prints it).")],
+        valid_from: When = None,
+        valid_until: When = None,
+        as_json: Json = False,
+    ) -> None:
+        """Register a signing key; to rotate, add the next key with --valid-from and end the old one's validity."""
+        from datetime import timezone
+
+        def utc(moment):
+            return None if moment is None else (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc))
+
+        with cli._guarded(as_json):
+            if cli.State.server:
+                body = {"public_key": public_key, "valid_from": utc(valid_from), "valid_until": utc(valid_until)}
+                with remote() as client:
+                    key = client._post(f"/v1/parties/{party}/keys", {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in body.items() if v is not None})
+            else:
+                key = cli._local().add_party_key(party, public_key, valid_from=utc(valid_from), valid_until=utc(valid_until), actor="cli").model_dump(mode="json")
+            cli._emit(key) if as_json else show([key])
+
+    @keys_app.command("list")
+    def keys_list(party: Annotated[str, typer.Argument(help="The party.")], as_json: Json = False) -> None:
+        """A party's keys, with their validity and revocation."""
+        with cli._guarded(as_json):
+            if cli.State.server:
+                with remote() as client:
+                    keys = client._get(f"/v1/parties/{party}/keys")["items"]
+            else:
+                keys = [k.model_dump(mode="json") for k in cli._local().party_keys(party)]
+            cli._emit(keys) if as_json else show(keys)
+
+    @keys_app.command("revoke")
+    def keys_revoke(party: Annotated[str, typer.Argument()], key_id: Annotated[str, typer.Argument(help="The key's id (keys list).")], as_json: Json = False) -> None:
+        """Revoke a key from now on: what it signs is refused; what it signed before stays checkable."""
+        with cli._guarded(as_json):
+            if cli.State.server:
+                with remote() as client:
+                    key = client._post(f"/v1/parties/{party}/keys/{key_id}/revoke")
+            else:
+                key = cli._local().revoke_party_key(party, key_id, actor="cli").model_dump(mode="json")
+            cli._emit(key) if as_json else show([key])
