@@ -10,6 +10,7 @@ The leaves are the `audit` rows themselves; nothing here is ever updated or dele
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, Iterable, Protocol
 
@@ -78,6 +79,7 @@ class TransparencyTransaction(Protocol):
     def party_keys(self, party_id: str) -> list[PartyKey]: ...
     def add_party_statement(self, party_id: str, nonce: str, key_id: str, audit_seq: int) -> bool:
         """False if the party already used this nonce (a replay)."""
+    def signatures_required(self, agreement_id: str) -> bool: ...
 
 
 class TransparencyTables:
@@ -145,6 +147,11 @@ class TransparencyTables:
             (party_id, nonce, key_id, audit_seq),
         )
         return cursor.rowcount == 1
+
+    def signatures_required(self, agreement_id: str) -> bool:
+        """The agreement's one flag, without validating the whole agreement (every write asks)."""
+        row = self._tsql("SELECT body FROM agreements WHERE id = ?", (agreement_id,)).fetchone()
+        return bool(row and json.loads(row[0]).get("signatures_required"))
 
     def _tstamp(self, moment: datetime) -> Any:
         return moment if self.MARK == "%s" else moment.isoformat()

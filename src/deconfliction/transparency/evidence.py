@@ -27,11 +27,12 @@ def sealed(
     after = tx.log_size()
     if after == before and pending is None:
         return result, None
-    accept(tx, pending, tx.audit_entries(before, after - before) if after > before else [], clock())
+    entries = tx.audit_entries(before, after - before) if after > before else []
+    accept(tx, pending, entries, clock())
     if tx.log_size() == before:
         return result, None
     head = log.seal(tx, key, clock())
-    return result, log.make_receipt(tx, before + 1, head)
+    return result, log.make_receipt(tx, before + 1, head, entries[0] if entries else None)
 
 
 def latest_head(tx: Any, key: SigningKey, clock: Callable[[], datetime]) -> TreeHead:

@@ -66,7 +66,8 @@ def seal(tx, key: SigningKey, now: datetime) -> TreeHead:
     if latest is not None and latest.size == size and latest.log_id == key.id:
         return latest
     head = sign_head(key, size, root(tx, size), now)
-    tx.put_log_key(key.id, key.public_b64, now)
+    if latest is None or latest.log_id != key.id:
+        tx.put_log_key(key.id, key.public_b64, now)  # a key's first head: keep the key for old heads' sake
     tx.put_tree_head(head)
     return head
 
@@ -90,9 +91,9 @@ class Receipt(BaseModel):
     inclusion_proof: list[str] = Field(description="RFC 9162 audit path of leaf_index in the head's tree, hex")
 
 
-def make_receipt(tx, first_seq: int, head: TreeHead) -> Receipt:
+def make_receipt(tx, first_seq: int, head: TreeHead, entry: AuditEntry | None = None) -> Receipt:
     index = first_seq - 1
-    entry = tx.audit_entries(index, 1)[0]
+    entry = entry if entry is not None and entry.seq == first_seq else tx.audit_entries(index, 1)[0]
     proof = inclusion_proof(tx, index, head.size)
     return Receipt(
         leaf_index=index, leaf_count=head.size - index, entry=entry, tree_head=head, inclusion_proof=[p.hex() for p in proof]

@@ -108,9 +108,8 @@ def accept(tx: Any, pending: Pending | None, entries: Sequence[AuditEntry], now:
             raise InvalidInput(f"unreadable signature: {pending.error}", field="Deconfliction-Signature")
         for entry in said:
             agreement_id = _agreement_of(tx, entry)
-            agreement = tx.get_agreement(agreement_id) if agreement_id else None
-            if agreement is not None and agreement.signatures_required:
-                raise Forbidden(f"agreement {agreement.id} requires {entry.actor}'s signature on {entry.action}", field="Deconfliction-Signature")
+            if agreement_id and tx.signatures_required(agreement_id):
+                raise Forbidden(f"agreement {agreement_id} requires {entry.actor}'s signature on {entry.action}", field="Deconfliction-Signature")
         return
     presented = pending.presented
     party = presented.statement.party
