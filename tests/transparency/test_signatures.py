@@ -163,3 +163,21 @@ def test_only_the_party_or_the_operator_registers_its_keys_and_bad_keys_are_refu
     assert reply.status_code == 400 and reply.json()["field"] == "public_key", reply.text
     reply = http.get("/v1/parties/blue/keys", headers=as_red)
     assert reply.status_code == 200 and [k["key_id"] for k in reply.json()["items"]] == [world["keys"]["blue"].id]
+
+
+def test_evidence_about_a_signed_filing_carries_the_statement_and_the_key_and_checks_offline(world):
+    from deconfliction.transparency.evidence import prove
+    from deconfliction.transparency.offline import EvidenceError, check_evidence
+
+    data = body(world["clock"])
+    reply = post(world, "blue", data, signed(world, "blue", data))
+    evidence = prove(world["system"], reply.json()["notice"]["id"])
+    assert [k["key_id"] for k in evidence.party_keys] == [world["keys"]["blue"].id]
+    assert any(e.entry.action == "statement.signed" for e in evidence.entries)
+    check_evidence(evidence)
+    impostor = SigningKey.generate()
+    swapped = evidence.model_copy(update={"party_keys": [{**evidence.party_keys[0], "public_key": impostor.public_b64}]})
+    with pytest.raises(EvidenceError, match="signature does not hold"):
+        check_evidence(swapped)
+    with pytest.raises(EvidenceError, match="key of blue's signed statement is not in the evidence"):
+        check_evidence(evidence.model_copy(update={"party_keys": []}))

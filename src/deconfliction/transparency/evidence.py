@@ -86,4 +86,6 @@ def prove(system: Any, notice_id: str) -> "Evidence":
             ProvenEntry(entry=e, leaf_index=e.seq - 1, inclusion_proof=[p.hex() for p in log.inclusion_proof(tx, e.seq - 1, head.size)])
             for e in chosen
         ]
-    return Evidence(notice_id=notice_id, tree_head=head, entries=proven)
+        key_ids = {e.payload.get("key_id") for e in chosen if e.action == "statement.signed"}
+        keys = [k.model_dump(mode="json") for k in (tx.get_party_key(i) for i in sorted(key_ids) if i) if k is not None]
+    return Evidence(notice_id=notice_id, tree_head=head, entries=proven, party_keys=keys)

@@ -87,4 +87,31 @@ def check_evidence(evidence: Evidence, trusted_public_key: str | None = None) ->
             )
         except (merkle.ProofError, ValueError) as exc:
             raise EvidenceError(f"entry {item.entry.seq} ({item.entry.action} {item.entry.subject}) is not in the signed log: {exc}") from None
+    _check_statements(evidence)
     return [item.entry for item in evidence.entries]
+
+
+def _check_statements(evidence: Evidence) -> None:
+    """Each party statement in the evidence holds under the party's key given with it."""
+    from .statements import PartyKey, Presented, SignedRequest, signature_holds
+
+    keys = {}
+    for raw in evidence.party_keys:
+        try:
+            key = PartyKey.model_validate(raw)
+        except ValueError as exc:
+            raise EvidenceError(f"a party key in the evidence is malformed: {exc}") from None
+        keys[key.key_id] = key
+    for item in evidence.entries:
+        entry = item.entry
+        if entry.action != "statement.signed":
+            continue
+        key = keys.get(entry.payload.get("key_id"))
+        if key is None or key.party_id != entry.actor:
+            raise EvidenceError(f"entry {entry.seq}: the key of {entry.actor}'s signed statement is not in the evidence")
+        try:
+            statement = Presented(key_id=key.key_id, signature=entry.payload["signature"], statement=SignedRequest.model_validate(entry.payload["statement"]))
+        except (KeyError, ValueError) as exc:
+            raise EvidenceError(f"entry {entry.seq}: malformed signed statement: {exc}") from None
+        if statement.statement.party != entry.actor or not signature_holds(key, statement):
+            raise EvidenceError(f"entry {entry.seq}: {entry.actor}'s signature does not hold under key {key.key_id[:16]}…")
