@@ -158,8 +158,20 @@ class TransparencyTables:
 
 
 def _build_transparency_log(tx) -> None:
-    """Migration 5: the Merkle tree over the audit entries stored before it."""
-    from ..audit import read_all
-    from ..transparency.log import build
+    """Migration 5: the Merkle tree over the audit entries stored before it (pure hashing: the store
+    depends on no rules)."""
+    from ..transparency import merkle
+    from ..transparency.canonical import leaf_bytes
 
-    build(tx, read_all(tx))
+    frontier: list = []
+    size, after = 0, 0
+    while True:
+        entries = tx.audit_entries(after, 5000)
+        if not entries:
+            return
+        completed: list = []
+        for e in entries:
+            leaf = merkle.leaf_hash(leaf_bytes(e.seq, e.at, e.actor, e.action, e.subject, e.payload))
+            size = merkle.append(frontier, size, leaf, lambda node, value: completed.append((node, value)))
+        tx.put_merkle_nodes(completed)
+        after = entries[-1].seq
