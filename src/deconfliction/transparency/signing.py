@@ -109,7 +109,11 @@ def accept(tx: Any, pending: Pending | None, entries: Sequence[AuditEntry], now:
         for entry in said:
             agreement_id = _agreement_of(tx, entry)
             if agreement_id and tx.signatures_required(agreement_id):
-                raise Forbidden(f"agreement {agreement_id} requires {entry.actor}'s signature on {entry.action}", field="Deconfliction-Signature")
+                raise Forbidden(
+                    f"agreement {agreement_id} requires {entry.actor}'s signature on {entry.action}: sign with your registered key "
+                    "(the Python client with signing_key, or the CLI with DECONFLICTION_SIGNING_KEY); the web console holds no key and cannot sign",
+                    field="Deconfliction-Signature",
+                )
         return
     presented = pending.presented
     party = presented.statement.party
