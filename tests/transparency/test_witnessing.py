@@ -172,3 +172,23 @@ def test_heads_of_an_honest_log_compare_clean(db, tmp_path):
     compare_heads(first, first)
     assert isinstance(first, TreeHead)
     server.close()
+
+
+def test_heads_observed_from_many_threads_at_once_keep_the_largest_and_raise_nothing(db, tmp_path):
+    """Event streams and writes observe heads concurrently: checking and keeping is one step."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    server = Server(db)
+    client = server.client(server.token("blue"), Witness(tmp_path / "blue"))
+    for lon in range(6):
+        file(client, 10.0 + lon)
+    system = server.system
+    heads = [h for h in (system.signed_tree_head(size) for size in range(1, system.tree_head().size + 1)) if h is not None]
+    witness = Witness(tmp_path / "fresh")
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda h: witness.observe(URL, h, client.log.consistency), heads * 3))
+    assert witness.kept(URL) == heads[-1]
+    with pytest.raises(LogAlarm) as alarm:  # but the server's own claim of a smaller log now is a rollback
+        witness.observe(URL, heads[0], client.log.consistency, latest=True)
+    assert alarm.value.kind == "rollback"
+    server.close()

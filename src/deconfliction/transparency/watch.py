@@ -42,9 +42,9 @@ class LogWatch:
             raise LogAlarm("rewritten", f"the server gives no consistency proof from size {old} to {new} (HTTP {response.status_code})")
         return [bytes.fromhex(p) for p in response.json()["proof"]]
 
-    def observe(self, head: TreeHead) -> None:
+    def observe(self, head: TreeHead, latest: bool = False) -> None:
         if self.witness is not None:
-            self.witness.observe(self.server, head, self.consistency)
+            self.witness.observe(self.server, head, self.consistency, latest)
 
     def observe_event(self, data: str) -> None:
         if self.witness is not None and '"tree_head"' in data:
@@ -59,7 +59,7 @@ class LogWatch:
         self._contacted = True
         response = self.http.get("/v1/log/head")
         if response.status_code == 200:  # a token that may not read (or an older server) has nothing to check
-            self.observe(TreeHead.model_validate(response.json()))
+            self.observe(TreeHead.model_validate(response.json()), latest=True)
 
     def after(self, response: httpx.Response) -> None:
         raw = response.headers.get(RECEIPT_HEADER)

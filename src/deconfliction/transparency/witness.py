@@ -11,9 +11,12 @@ check.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import threading
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Sequence
@@ -23,6 +26,7 @@ from .keys import config_dir
 from .merkle import ProofError, verify_consistency
 
 ConsistencyFn = Callable[[int, int], Sequence[bytes]]
+_THREADS = threading.RLock()  # the file lock below is per open file, not per thread
 
 
 class LogAlarm(Exception):
@@ -79,10 +83,23 @@ class Witness:
             return None
         return TreeHead.model_validate(data["head"])
 
+    @contextmanager
+    def _locked(self, server: str):
+        """One observer at a time per kept head, across threads and processes: reading the kept head,
+        checking the new one and keeping it is one step (or a smaller head could replace a larger)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with _THREADS:
+            with open(self.path_for(server).with_suffix(".lock"), "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(lock, fcntl.LOCK_UN)
+
     def _keep(self, server: str, head: TreeHead) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.path_for(server)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         temporary.write_text(json.dumps({"server": server.rstrip("/"), "head": head.model_dump(mode="json")}, indent=1))
         os.replace(temporary, path)  # a reader never sees half a file
 
@@ -98,8 +115,15 @@ class Witness:
         alarm.evidence = path
         return alarm
 
-    def observe(self, server: str, head: TreeHead, consistency: ConsistencyFn | None) -> TreeHead:
-        """Check a head the server showed against the kept one; keep it if it extends it. Returns the kept head."""
+    def observe(self, server: str, head: TreeHead, consistency: ConsistencyFn | None, latest: bool = False) -> TreeHead:
+        """Check a head the server showed against the kept one; keep it if it extends it. Returns the kept
+        head. `latest`: the server claims this is its log now (GET /v1/log/head), so a smaller one is a
+        rollback; a head that came with a receipt or an event may be older than one seen since (replies
+        and streams overtake each other), and must then be a prefix of the kept one."""
+        with self._locked(server):
+            return self._observe(server, head, consistency, latest)
+
+    def _observe(self, server: str, head: TreeHead, consistency: ConsistencyFn | None, latest: bool) -> TreeHead:
         kept = self.kept(server)
         try:
             verify_head(head, kept.public_key if kept else None)
@@ -110,6 +134,9 @@ class Witness:
             self._keep(server, head)
             return head
         try:
+            if head.size < kept.size and not latest:
+                check_extends(head, kept, consistency)  # an older head: the kept one must extend it
+                return kept
             check_extends(kept, head, consistency)
         except LogAlarm as alarm:
             raise self._alarm(server, alarm) from None
