@@ -38,9 +38,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from deconfliction import Deconfliction, audit  # noqa: E402
+from deconfliction import Deconfliction  # noqa: E402
+from deconfliction.rules import audit  # noqa: E402
 from deconfliction.store import SQLiteStore  # noqa: E402
-from deconfliction.transparency import evidence as evidence_module  # noqa: E402
+from deconfliction.rules import evidence as evidence_module  # noqa: E402
 from deconfliction.transparency import log as log_module  # noqa: E402
 from deconfliction.transparency import merkle  # noqa: E402
 from deconfliction.transparency.heads import sign_head, verify_head  # noqa: E402

@@ -10,7 +10,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from deconfliction import audit, connect
+from deconfliction import connect
+from deconfliction.rules import audit
 from deconfliction.transparency.log import build
 
 

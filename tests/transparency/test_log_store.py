@@ -8,7 +8,8 @@ import itertools
 
 import pytest
 
-from deconfliction import Deconfliction, audit
+from deconfliction import Deconfliction
+from deconfliction.rules import audit
 from deconfliction.models import AuditEntry
 from deconfliction.store import SQLiteStore
 from deconfliction.transparency import merkle

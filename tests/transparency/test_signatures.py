@@ -167,7 +167,7 @@ def test_only_the_party_or_the_operator_registers_its_keys_and_bad_keys_are_refu
 
 
 def test_evidence_about_a_signed_filing_carries_the_statement_and_the_key_and_checks_offline(world):
-    from deconfliction.transparency.evidence import prove
+    from deconfliction.rules.evidence import prove
     from deconfliction.transparency.offline import EvidenceError, check_evidence
 
     data = body(world["clock"])

@@ -5,7 +5,7 @@ party's signed statement in another.
 head, the inclusion proof) as base64url of its JSON: a header, so that every write route carries it
 whatever its body, including problem documents of writes that did record something.
 `Deconfliction-Signature` (transparency/statements.py) is read here with the body it signs, and
-checked by the write itself, in its transaction (transparency/signing.py)."""
+checked by the write itself, in its transaction (rules/signing.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import base64
 from typing import Any, Awaitable, Callable
 
 from ..transparency.receipts import collecting
-from ..transparency.signing import Pending, done_presenting, presenting
+from ..rules.signing import Pending, done_presenting, presenting
 from ..transparency.statements import HEADER as SIGNATURE_HEADER, presented
 
 HEADER = b"deconfliction-receipt"

@@ -8,7 +8,7 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import Field
 
-from ... import access
+from .. import access
 from ...errors import Forbidden
 from ...transparency.statements import PartyKey
 from ..auth import Principal, ensure_writer, principal, reader_or_admin, system_of
