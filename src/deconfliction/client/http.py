@@ -22,37 +22,23 @@ from typing import Any, Iterable, Iterator
 
 import httpx
 
-from .. import errors as errors_module
 from ..models.agreements import Agreement, Party
 from ..rules.audit import Verdict
 from ..rules.channels import PlanItem
 from ..rules.compliance import ComplianceReport
-from ..rules.conflicts import Finding
-from ..errors import STATUS_BY_CODE, DeconflictionError, Forbidden, InvalidInput
+from ..errors import ERRORS, STATUS_BY_CODE, DeconflictionError, Unavailable
 from ..geometry import Volume4D
 from ..geometry.separation import VolumeConflict
 from ..models import (
-    AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, HotlineMessage, InboxItem, LineStatus, MessageRefs,
+    AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, Filing, HotlineMessage, InboxItem, LineStatus, MessageRefs,
     MinimisedNotice, Notice, NoticePrivate, Subscription,
 )
-from ..rules.notices import Filing
 from ..transparency.keys import SigningKey
 from ..transparency.statements import sign_request
 from ..transparency.watch import LogWatch, default_witness
 from ..transparency.witness import Witness
 
 PROBLEM_KEYS = ("type", "title", "status", "detail", "code", "field", "instance")
-
-
-def _error_classes() -> dict[str, type[DeconflictionError]]:
-    found: dict[str, type[DeconflictionError]] = {}
-    for value in vars(errors_module).values():
-        if isinstance(value, type) and issubclass(value, DeconflictionError) and value is not DeconflictionError:
-            found.setdefault(value.code, value)
-    return found
-
-
-ERROR_CLASSES = _error_classes()
 
 
 def error_from_response(response: httpx.Response) -> DeconflictionError:
@@ -64,10 +50,10 @@ def error_from_response(response: httpx.Response) -> DeconflictionError:
     if isinstance(body, dict) and isinstance(body.get("code"), str):
         code = body["code"] if body["code"] in STATUS_BY_CODE else "internal"
         details = {k: v for k, v in body.items() if k not in PROBLEM_KEYS}
-        cls = ERROR_CLASSES.get(code, DeconflictionError)
-        return cls(str(body.get("detail") or body.get("title") or code), field=body.get("field"), details=details, code=code)
+        cls = ERRORS.get(code, DeconflictionError)
+        return cls(str(body.get("detail") or body.get("title") or code), field=body.get("field"), details=details)
     code = next((c for c, s in STATUS_BY_CODE.items() if s == response.status_code), "unavailable" if response.status_code >= 500 else "invalid_input")
-    return ERROR_CLASSES.get(code, DeconflictionError)(f"HTTP {response.status_code}: {response.text[:200]}", code=code)
+    return ERRORS[code](f"HTTP {response.status_code}: {response.text[:200]}")
 
 
 def _volume(value: Volume4D | dict) -> dict:
@@ -147,7 +133,7 @@ class Client:
                 headers = {**(headers or {}), "Deconfliction-Signature": self._signature(method, path, json)}
             response = self._http.request(method, path, json=json, params=params, headers=headers)
         except httpx.TransportError as exc:
-            raise DeconflictionError(f"cannot reach {self.base_url}: {exc}", code="unavailable") from exc
+            raise Unavailable(f"cannot reach {self.base_url}: {exc}") from exc
         self.log.after(response)  # a receipt or head that does not extend what this party kept raises LogAlarm
         if response.status_code >= 400:
             raise error_from_response(response)
@@ -346,7 +332,7 @@ class Client:
                         yield event
             except httpx.TransportError:
                 if not reconnect:
-                    raise DeconflictionError("the event stream was interrupted", code="unavailable") from None
+                    raise Unavailable("the event stream was interrupted") from None
             if not reconnect:
                 return
             time.sleep(wait)

@@ -1,5 +1,5 @@
-"""The store's part of the transparency log: one mixin for both stores (the SQL is the same but for
-the parameter mark), its protocol, and the PostgreSQL schema (SQLite's is migrations/005_transparency.sql).
+"""The store's part of the transparency log: one mixin for both stores (store/sql.py), and its protocol.
+The schema: migrations/005_transparency.sql and 006_party_keys.sql (PostgreSQL: migrations/postgres/).
 
 - `merkle_nodes`: every complete subtree of the audit log's Merkle tree, keyed `index * 64 + level`
   (see transparency/merkle.py), written once when its last leaf arrives: about two rows per entry.
@@ -15,49 +15,12 @@ from datetime import datetime
 from typing import Any, Iterable, Protocol
 
 from ..transparency.heads import TreeHead
+from .sql import Sql
 from ..transparency.statements import PartyKey
 from ..transparency.merkle import Node
 
-TRANSPARENCY_SCHEMA = """
-CREATE TABLE merkle_nodes (
-    id bigint PRIMARY KEY,
-    hash bytea NOT NULL
-);
-CREATE TABLE tree_heads (
-    size bigint PRIMARY KEY,
-    body text NOT NULL
-);
-CREATE TABLE log_keys (
-    key_id text COLLATE "C" PRIMARY KEY,
-    public_key text NOT NULL,
-    first_used timestamptz NOT NULL
-);
-CREATE FUNCTION transparency_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'the transparency log is append-only';
-END $$;
-CREATE TRIGGER merkle_nodes_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON merkle_nodes
-    FOR EACH STATEMENT EXECUTE FUNCTION transparency_append_only();
-CREATE TRIGGER tree_heads_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON tree_heads
-    FOR EACH STATEMENT EXECUTE FUNCTION transparency_append_only();
-"""
 
 
-PARTY_KEYS_SCHEMA = """
-CREATE TABLE party_keys (
-    key_id text COLLATE "C" PRIMARY KEY,
-    party_id text COLLATE "C" NOT NULL,
-    body text NOT NULL
-);
-CREATE INDEX party_keys_by_party ON party_keys (party_id);
-CREATE TABLE party_statements (
-    party_id text COLLATE "C" NOT NULL,
-    nonce text COLLATE "C" NOT NULL,
-    key_id text COLLATE "C" NOT NULL,
-    audit_seq bigint NOT NULL,
-    PRIMARY KEY (party_id, nonce)
-);
-"""
 
 
 def node_key(node: Node) -> int:
@@ -82,67 +45,61 @@ class TransparencyTransaction(Protocol):
     def signatures_required(self, agreement_id: str) -> bool: ...
 
 
-class TransparencyTables:
-    """Mixed into SQLiteTransaction (mark '?') and PostgresTransaction (mark '%s'); needs `self.db`."""
-
-    MARK = "?"
-
-    def _tsql(self, sql: str, params: tuple | list = ()) -> Any:
-        return self.db.execute(sql.replace("?", self.MARK), params)
+class TransparencyTables(Sql):
+    """Mixed into SqlTransaction (store/tables.py): both backends."""
 
     def log_size(self) -> int:
-        return self._tsql("SELECT coalesce(max(seq), 0) FROM audit").fetchone()[0]
+        return self._run("SELECT coalesce(max(seq), 0) FROM audit").fetchone()[0]
 
     def merkle_nodes(self, nodes: Iterable[Node]) -> dict[Node, bytes]:
         wanted = {node_key(n): n for n in nodes}
         if not wanted:
             return {}
         marks = ", ".join("?" * len(wanted))
-        rows = self._tsql(f"SELECT id, hash FROM merkle_nodes WHERE id IN ({marks})", list(wanted)).fetchall()
+        rows = self._run(f"SELECT id, hash FROM merkle_nodes WHERE id IN ({marks})", list(wanted)).fetchall()
         return {wanted[key]: bytes(value) for key, value in rows}
 
     def put_merkle_nodes(self, nodes: Iterable[tuple[Node, bytes]]) -> None:
         rows = [(node_key(n), value) for n, value in nodes]
         if rows:
-            cursor = self.db.cursor()
-            cursor.executemany("INSERT INTO merkle_nodes (id, hash) VALUES (?, ?)".replace("?", self.MARK), rows)
+            self._many("INSERT INTO merkle_nodes (id, hash) VALUES (?, ?)", rows)
 
     def put_tree_head(self, head: TreeHead) -> None:
-        self._tsql("INSERT INTO tree_heads (size, body) VALUES (?, ?) ON CONFLICT (size) DO NOTHING", (head.size, head.model_dump_json()))
+        self._run("INSERT INTO tree_heads (size, body) VALUES (?, ?) ON CONFLICT (size) DO NOTHING", (head.size, head.model_dump_json()))
 
     def latest_tree_head(self) -> TreeHead | None:
-        row = self._tsql("SELECT body FROM tree_heads ORDER BY size DESC LIMIT 1").fetchone()
+        row = self._run("SELECT body FROM tree_heads ORDER BY size DESC LIMIT 1").fetchone()
         return TreeHead.model_validate_json(row[0]) if row else None
 
     def tree_head(self, size: int) -> TreeHead | None:
-        row = self._tsql("SELECT body FROM tree_heads WHERE size = ?", (size,)).fetchone()
+        row = self._run("SELECT body FROM tree_heads WHERE size = ?", (size,)).fetchone()
         return TreeHead.model_validate_json(row[0]) if row else None
 
     def put_log_key(self, key_id: str, public_key: str, now: datetime) -> None:
-        self._tsql(
+        self._run(
             "INSERT INTO log_keys (key_id, public_key, first_used) VALUES (?, ?, ?) ON CONFLICT (key_id) DO NOTHING",
-            (key_id, public_key, self._tstamp(now)),
+            (key_id, public_key, self.at(now)),
         )
 
     def log_keys(self) -> list[tuple[str, str]]:
-        return [(r[0], r[1]) for r in self._tsql("SELECT key_id, public_key FROM log_keys ORDER BY first_used, key_id").fetchall()]
+        return [(r[0], r[1]) for r in self._run("SELECT key_id, public_key FROM log_keys ORDER BY first_used, key_id").fetchall()]
 
     def put_party_key(self, key: PartyKey) -> None:
-        self._tsql(
+        self._run(
             "INSERT INTO party_keys (key_id, party_id, body) VALUES (?, ?, ?) ON CONFLICT (key_id) DO UPDATE SET body = excluded.body",
             (key.key_id, key.party_id, key.model_dump_json()),
         )
 
     def get_party_key(self, key_id: str) -> PartyKey | None:
-        row = self._tsql("SELECT body FROM party_keys WHERE key_id = ?", (key_id,)).fetchone()
+        row = self._run("SELECT body FROM party_keys WHERE key_id = ?", (key_id,)).fetchone()
         return PartyKey.model_validate_json(row[0]) if row else None
 
     def party_keys(self, party_id: str) -> list[PartyKey]:
-        rows = self._tsql("SELECT body FROM party_keys WHERE party_id = ? ORDER BY key_id", (party_id,)).fetchall()
+        rows = self._run("SELECT body FROM party_keys WHERE party_id = ? ORDER BY key_id", (party_id,)).fetchall()
         return sorted((PartyKey.model_validate_json(r[0]) for r in rows), key=lambda k: (k.valid_from, k.key_id))
 
     def add_party_statement(self, party_id: str, nonce: str, key_id: str, audit_seq: int) -> bool:
-        cursor = self._tsql(
+        cursor = self._run(
             "INSERT INTO party_statements (party_id, nonce, key_id, audit_seq) VALUES (?, ?, ?, ?) ON CONFLICT (party_id, nonce) DO NOTHING",
             (party_id, nonce, key_id, audit_seq),
         )
@@ -150,11 +107,9 @@ class TransparencyTables:
 
     def signatures_required(self, agreement_id: str) -> bool:
         """The agreement's one flag, without validating the whole agreement (every write asks)."""
-        row = self._tsql("SELECT body FROM agreements WHERE id = ?", (agreement_id,)).fetchone()
+        row = self._run("SELECT body FROM agreements WHERE id = ?", (agreement_id,)).fetchone()
         return bool(row and json.loads(row[0]).get("signatures_required"))
 
-    def _tstamp(self, moment: datetime) -> Any:
-        return moment if self.MARK == "%s" else moment.isoformat()
 
 
 def _build_transparency_log(tx) -> None:

@@ -13,7 +13,7 @@ from ...errors import Forbidden
 from ...transparency.statements import PartyKey
 from ..auth import Principal, ensure_writer, principal, reader_or_admin, system_of
 from ..problems import responses
-from ..wire import Strict, call, reply
+from ..wire import Strict, reply
 
 router = APIRouter(prefix="/v1", tags=["parties"])
 
@@ -44,7 +44,7 @@ def list_keys(request: Request, party_id: str = Path(max_length=64), who: Princi
              summary="Register a signing key (the party itself, or admin); rotate by adding the next one with valid_from")
 def add_key(request: Request, body: KeyIn, party_id: str = Path(max_length=64), who: Principal = Depends(principal)):
     _self_or_admin(who, party_id)
-    key = call(system_of(request).add_party_key, party_id, body.public_key, valid_from=body.valid_from, valid_until=body.valid_until, actor=who.actor)
+    key = system_of(request).add_party_key(party_id, body.public_key, valid_from=body.valid_from, valid_until=body.valid_until, actor=who.actor)
     return reply(key.model_dump(mode="json"), 201)
 
 
@@ -52,4 +52,4 @@ def add_key(request: Request, body: KeyIn, party_id: str = Path(max_length=64), 
              summary="Revoke a key from now on (the party itself, or admin): statements it signs are refused")
 def revoke_key(request: Request, party_id: str = Path(max_length=64), key_id: str = Path(max_length=64), who: Principal = Depends(principal)):
     _self_or_admin(who, party_id)
-    return reply(call(system_of(request).revoke_party_key, party_id, key_id, actor=who.actor).model_dump(mode="json"))
+    return reply(system_of(request).revoke_party_key(party_id, key_id, actor=who.actor).model_dump(mode="json"))
