@@ -182,3 +182,12 @@ def test_evidence_about_a_signed_filing_carries_the_statement_and_the_key_and_ch
         check_evidence(swapped)
     with pytest.raises(EvidenceError, match="key of blue's signed statement is not in the evidence"):
         check_evidence(evidence.model_copy(update={"party_keys": []}))
+
+
+def test_a_key_with_a_validity_that_is_not_a_date_time_string_is_refused_naming_the_field(world):
+    as_blue = {"Authorization": f"Bearer {world['tokens']['blue']}"}
+    before = world["system"].party_keys("blue")
+    for bad in (1234567890, True, "next tuesday"):
+        reply = world["http"].post("/v1/parties/blue/keys", json={"public_key": SigningKey.generate().public_b64, "valid_from": bad}, headers=as_blue)
+        assert reply.status_code == 400 and reply.json()["field"] == "valid_from", reply.text
+    assert world["system"].party_keys("blue") == before

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from .. import access
 from ...errors import Forbidden
@@ -20,8 +20,16 @@ router = APIRouter(prefix="/v1", tags=["parties"])
 
 class KeyIn(Strict):
     public_key: str = Field(min_length=40, max_length=60, description="Ed25519 public key, raw 32 bytes, base64")
-    valid_from: datetime | None = Field(default=None, description="default: now")
-    valid_until: datetime | None = Field(default=None, description="default: until revoked")
+    # RFC 3339 text in JSON: parsed, not coerced from numbers (strict models take no strings for datetimes)
+    valid_from: datetime | None = Field(default=None, strict=False, description="default: now")
+    valid_until: datetime | None = Field(default=None, strict=False, description="default: until revoked")
+
+    @field_validator("valid_from", "valid_until", mode="before")
+    @classmethod
+    def _text_only(cls, value: object) -> object:
+        if value is not None and not isinstance(value, str):
+            raise ValueError("expected an RFC 3339 date-time string")
+        return value
 
 
 def _self_or_admin(who: Principal, party_id: str) -> None:
