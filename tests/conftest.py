@@ -16,6 +16,13 @@ from deconfliction.store import SQLiteStore
 from factories import FixedClock, circle_volume, example_agreement
 
 
+@pytest.fixture(autouse=True)
+def _witness_of_this_test(tmp_path, monkeypatch):
+    """Clients keep the heads they saw per server URL; each test is a party of its own (fresh stores
+    behind the same URLs would otherwise look like a server that changed its log key)."""
+    monkeypatch.setenv("DECONFLICTION_WITNESS_DIR", str(tmp_path / "witness"))
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock()

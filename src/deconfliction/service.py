@@ -33,6 +33,12 @@ from .rules.credential_cache import CredentialCache
 from .rules import idempotency
 from .rules.volume_limits import check_size
 from .store import Store, Transaction, connection_lost, is_busy, open_store
+from .rules import evidence as transparency_evidence
+from .rules import signing as transparency_signing
+from .transparency import receipts as transparency_receipts
+from .transparency.heads import TreeHead
+from .transparency.keys import SigningKey, default_log_key_path, load_or_create
+from .transparency.statements import PartyKey
 from .workers import egress
 
 
@@ -44,10 +50,11 @@ def utc_now() -> datetime:
 
 
 class Deconfliction:
-    def __init__(self, store: Store, clock: Callable[[], datetime] = utc_now):
+    def __init__(self, store: Store, clock: Callable[[], datetime] = utc_now, log_key: SigningKey | None = None):
         self.store = store
         self.clock = clock
         self.credential_cache = CredentialCache()  # tokens checked in the last second (credential_cache.py)
+        self.log_key = log_key or SigningKey.generate()  # signs the log's tree heads (transparency/keys.py)
         self.egress = egress.EgressPolicy.from_env()  # where webhooks may go (workers/egress.py); the operator may widen it
 
     def close(self) -> None:
@@ -65,9 +72,17 @@ class Deconfliction:
         aborts it for a concurrent one (so `work` must do nothing outside `tx` it would regret twice).
         A store too busy to take it raises StoreBusy (503, try again); one that lost its database past
         the failover budget, or at COMMIT, DatabaseLost (503, send again with the same key). Guarded by
-        the request's idempotency key when it has one (rules/idempotency.py)."""
+        the request's idempotency key when it has one (rules/idempotency.py).
+        A write that added audit entries also signs a tree head over them, in the same transaction,
+        and hands its receipt to the front end that asked (transparency/receipts.py); a party's signed
+        statement that the request presented is checked and kept there too (rules/signing.py)."""
+        pending = transparency_signing.take_pending()
+
+        def sealed(tx: Transaction):
+            return transparency_evidence.sealed(tx, work, self.log_key, self.clock, pending)
+
         try:
-            return idempotency.run_write(self.store, work, self.clock)
+            result, receipt = idempotency.run_write(self.store, sealed, self.clock)
         except (StoreBusy, DatabaseLost):
             raise
         except Exception as error:
@@ -76,6 +91,9 @@ class Deconfliction:
             if connection_lost(error):
                 raise DatabaseLost() from error
             raise
+        if receipt is not None:
+            transparency_receipts.deliver(receipt)
+        return result
 
     @contextmanager
     def _reading(self) -> Iterator[Transaction]:
@@ -491,9 +509,50 @@ class Deconfliction:
         with self._reading() as tx:
             return audit.verify(audit.read_all(tx))
 
+    # Transparency log (transparency/): signed heads and proofs --------------------------------------
+    def tree_head(self) -> TreeHead:
+        """The latest signed tree head, signing one if the log has grown since the last (e.g. by a worker)."""
+        with self._reading() as tx:
+            head, size = tx.latest_tree_head(), tx.log_size()
+        if head is not None and head.size == size and head.log_id == self.log_key.id:
+            return head
+        return self.write(lambda tx: transparency_evidence.latest_head(tx, self.log_key, self.clock))
+
+    def latest_tree_head(self) -> TreeHead | None:
+        """The newest head already signed (a read: no signing)."""
+        with self._reading() as tx:
+            return tx.latest_tree_head()
+
+    def signed_tree_head(self, size: int) -> TreeHead | None:
+        with self._reading() as tx:
+            return tx.tree_head(size)
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        with self._reading() as tx:
+            return transparency_evidence.inclusion(tx, index, size)
+
+    def consistency_proof(self, old: int, new: int) -> list[bytes]:
+        with self._reading() as tx:
+            return transparency_evidence.consistency(tx, old, new)
+
+    # Parties' signing keys (rules/signing.py) ---------------------------------------------------
+    def add_party_key(
+        self, party_id: str, public_key: str, *, valid_from: datetime | None = None, valid_until: datetime | None = None, actor: str = "admin"
+    ) -> PartyKey:
+        return self.write(lambda tx: transparency_signing.add_key(tx, party_id, public_key, self.clock(), valid_from, valid_until, actor))
+
+    def revoke_party_key(self, party_id: str, key_id: str, actor: str = "admin") -> PartyKey:
+        return self.write(lambda tx: transparency_signing.revoke_key(tx, party_id, key_id, self.clock(), actor))
+
+    def party_keys(self, party_id: str) -> list[PartyKey]:
+        with self._reading() as tx:
+            return tx.party_keys(party_id)
+
     def compliance(self, agreement_id: str, start: datetime, end: datetime) -> ComplianceReport:
         with self._reading() as tx:
-            return compliance_rules.report(tx, agreement_id, start, end)
+            report = compliance_rules.report(tx, agreement_id, start, end)
+        # signed after the figures were read: every entry they count is under this head
+        return report.model_copy(update={"log_head": self.tree_head()})
 
 
 @dataclass
@@ -503,6 +562,10 @@ class Tick:
     line_tests: list[HotlineMessage]
 
 
-def connect(database: str | Path = "deconfliction.db", clock: Callable[[], datetime] = utc_now) -> Deconfliction:
-    """Open (creating if need be) a store and return the system over it."""
-    return Deconfliction(open_store(str(database)), clock)
+def connect(
+    database: str | Path = "deconfliction.db", clock: Callable[[], datetime] = utc_now, log_key: str | Path | None = None
+) -> Deconfliction:
+    """Open (creating if need be) a store and return the system over it. `log_key`: the file of the key
+    that signs the log's heads (made if missing); by default beside a SQLite store (transparency/keys.py)."""
+    path = log_key or default_log_key_path(str(database))
+    return Deconfliction(open_store(str(database)), clock, load_or_create(path) if path else None)

@@ -14,6 +14,8 @@ from typing import Callable
 
 import pytest
 
+from deconfliction.transparency.keys import SigningKey
+
 from .conftest import World, bearer, volume_json
 
 ROLES = ["admin", "owner", "member", "nonmember", "observer", "reader"]
@@ -65,6 +67,11 @@ CASES = [
     Case("list parties", "GET", lambda w: "/v1/parties", everyone(200)),
     Case("save party", "POST", lambda w: "/v1/parties", only_admin(201), lambda w, now: {"id": "purple", "name": "Purple"}),
     Case("get co-member party", "GET", lambda w: "/v1/parties/red", {**everyone(200), "nonmember": 404}),
+    # signing keys: public, seen as the party is; registered and revoked by the party itself (with write scope) or the operator
+    Case("list party keys", "GET", lambda w: "/v1/parties/red/keys", {**everyone(200), "nonmember": 404}),
+    Case("add party key", "POST", lambda w: "/v1/parties/red/keys",
+         {**everyone(403), "admin": 201, "member": 201}, lambda w, now: {"public_key": SigningKey.generate().public_b64}),
+    Case("revoke party key", "POST", lambda w: "/v1/parties/red/keys/" + ("{key_id}" if w.red_notice == "x" else "0" * 64) + "/revoke", {**everyone(403), "admin": 404, "member": 404}),
     Case("file notice", "POST", lambda w: "/v1/notices",
          {"admin": 403, "owner": 201, "member": 201, "nonmember": 404, "observer": 403, "reader": 403},
          lambda w, now: {"agreement_id": "pact", "volumes": [volume_json(now, lon=10.0, lat=10.0)]}),
@@ -126,6 +133,13 @@ CASES = [
     Case("list alerts", "GET", lambda w: "/v1/alerts", {**party_read(503, nonmember=503), "admin": 503}),
     Case("list aircraft", "GET", lambda w: "/v1/tracks", {**party_read(503, nonmember=503), "admin": 503}),  # tests/api/test_aircraft.py: 200s
     Case("audit verify", "GET", lambda w: "/v1/audit/verify", {**only_admin(200), "observer": 200}),
+    # The transparency log: hashes and sizes only, for anyone who may read (docs/evidence.md)
+    Case("log head", "GET", lambda w: "/v1/log/head", everyone(200)),
+    # size 4: the head of the fixture's first write (three parties and the agreement)
+    Case("log head at size", "GET", lambda w: "/v1/log/heads/{size}" if w.red_notice == "x" else "/v1/log/heads/4", everyone(200)),
+    Case("log key", "GET", lambda w: "/v1/log/key", everyone(200)),
+    Case("inclusion proof", "GET", lambda w: "/v1/log/proofs/inclusion?index=0&size=3", everyone(200)),
+    Case("consistency proof", "GET", lambda w: "/v1/log/proofs/consistency?old=1&new=3", everyone(200)),
     # Issue 15: what an allowed caller may not do is refused naming the field; who may not call still gets 403 first.
     Case("add endpoint at a metadata address", "POST", lambda w: "/v1/webhooks/endpoints",
          {"admin": 403, "owner": 400, "member": 400, "nonmember": 400, "observer": 403, "reader": 403},

@@ -12,6 +12,7 @@ from . import docs, logs, problems
 from .auth import JwtVerifier
 from .idempotency import IdempotencyKeys
 from .middleware import Guard
+from .receipts import ReceiptHeader
 from .routes import ROUTERS
 from .routes.events import Waker
 from .settings import ApiSettings
@@ -56,6 +57,7 @@ def create_app(system: Deconfliction, settings: ApiSettings | None = None, *, ta
 
         mount(app, system, settings)
     app.add_middleware(IdempotencyKeys)  # inside Guard: sees bodies Guard accepted (api/idempotency.py)
+    app.add_middleware(ReceiptHeader)  # inside Guard: a receipt is added before Guard sees the reply
     app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes, after_write=app.state.waker.notify)
     return app
 
@@ -63,4 +65,4 @@ def create_app(system: Deconfliction, settings: ApiSettings | None = None, *, ta
 def app_from_env() -> FastAPI:
     """For `uvicorn --factory deconfliction.api.app:app_from_env` (each worker of `serve --workers N`)."""
     settings = ApiSettings.from_env()
-    return create_app(connect(settings.database), settings)
+    return create_app(connect(settings.database), settings)  # the log key: DECONFLICTION_LOG_KEY or beside the store

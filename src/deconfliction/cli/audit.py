@@ -13,9 +13,10 @@ from ..errors import InvalidInput
 from . import render
 from .app import app
 from .output import Json, console, emit, guarded, stderr
+from .kept_heads import verify_with_head
 from .session import connected, local
 
-audit_app = typer.Typer(help="The tamper-evident record: verify and export.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident record: verify, export, signed heads and offline evidence (cli/evidence.py).", no_args_is_help=True)
 report_app = typer.Typer(help="Reports.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(report_app, name="report")
@@ -24,12 +25,18 @@ app.add_typer(report_app, name="report")
 @audit_app.command("verify")
 def audit_verify(
     file: Annotated[Optional[Path], typer.Option("--file", help="An exported log (JSON Lines) instead of the store.")] = None,
+    head: Annotated[Optional[Path], typer.Option("--head", help="A signed head you kept (audit head --out): check that the log still extends it.")] = None,
     as_json: Json = False,
 ) -> None:
-    """Recompute the hash chain; name the first entry that was edited, removed or reordered."""
+    """Recompute the hash chain; name the first entry that was edited, removed or reordered. With
+    --head, check the log against a signed head kept earlier instead: an operator who rewrote the log
+    and its hashes is caught there (exit code 3)."""
     from ..rules import audit
 
     with guarded(as_json):
+        if head is not None:
+            verify_with_head(head, file, as_json)
+            return
         try:
             verdict = audit.verify(audit.read_export(file)) if file else connected().verify_audit()
         except (OSError, ValueError) as exc:

@@ -14,6 +14,7 @@ The facade's method names over this client are in `remote.py`.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -34,6 +35,10 @@ from ..models import (
     AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, Filing, HotlineMessage, InboxItem, LineStatus, MessageRefs,
     MinimisedNotice, Notice, NoticePrivate, Subscription,
 )
+from ..transparency.keys import SigningKey
+from ..transparency.statements import sign_request
+from ..transparency.watch import LogWatch, default_witness
+from ..transparency.witness import Witness
 
 PROBLEM_KEYS = ("type", "title", "status", "detail", "code", "field", "instance")
 
@@ -113,13 +118,23 @@ def _worth_retrying(response: httpx.Response) -> bool:
 class Client:
     def __init__(
         self, base_url: str, token: str, *, timeout: float = 30.0, transport: httpx.BaseTransport | None = None,
-        http: httpx.Client | None = None, retry_s: float = 30.0,
+        http: httpx.Client | None = None, retry_s: float = 30.0, witness: Witness | None | bool = True,
+        signing_key: SigningKey | str | None = None,
     ):
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.retry_s = retry_s  # how long a request is retried after a lost connection or a 503
         self._http = http or httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
         self._http.headers["Authorization"] = f"Bearer {token}"
+        # The last signed head of the server's log this party saw, kept and checked (transparency/watch.py);
+        # witness=False: none (e.g. a throwaway script), a Witness: kept in its folder.
+        chosen = default_witness() if witness is True else (witness or None)
+        self.log = LogWatch(self._http, self.base_url, chosen)
+        # The party's own Ed25519 key (a PEM file, or DECONFLICTION_SIGNING_KEY): every write is then
+        # signed (transparency/statements.py), and the server keeps the signature with the record.
+        signing_key = signing_key or os.environ.get("DECONFLICTION_SIGNING_KEY") or None
+        self.signing_key = SigningKey.from_pem(open(signing_key, "rb").read()) if isinstance(signing_key, str) else signing_key
+        self._party: str | None = None
 
     def close(self) -> None:
         self._http.close()
@@ -139,10 +154,13 @@ class Client:
         headers = dict(headers or {})
         if method.upper() in WRITE_METHODS and not any(k.lower() == "idempotency-key" for k in headers):
             headers["Idempotency-Key"] = uuid.uuid4().hex
+        if self.signing_key is not None and method.upper() not in ("GET", "HEAD", "OPTIONS"):
+            headers["Deconfliction-Signature"] = self._signature(method, path, json)
         deadline = time.monotonic() + self.retry_s
         wait = 0.1
         while True:
             try:
+                self.log.first_contact()
                 response = self._http.request(method, path, json=json, params=params, headers=headers)
             except httpx.TransportError as exc:
                 if time.monotonic() < deadline:
@@ -154,9 +172,16 @@ class Client:
                 time.sleep(wait)
                 wait = min(1.0, wait * 2)
                 continue
+            self.log.after(response)  # a receipt or head that does not extend what this party kept raises LogAlarm
             if response.status_code >= 400:
                 raise error_from_response(response)
             return response
+
+    def _signature(self, method: str, path: str, body: Any) -> str:
+        if self._party is None:
+            self._party = self._http.get("/v1/me").json().get("party_id") or ""
+        url_path = self._http.build_request(method, path).url.path
+        return sign_request(self.signing_key, self._party, method, url_path, body)[1]
 
     def _get(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params=params).json()
@@ -339,6 +364,7 @@ class Client:
                         raise httpx.RemoteProtocolError("503: the server's database is failing over")  # come back, as after a drop
                     wait = 0.1
                     for data, _ in _sse(response.iter_lines()):
+                        self.log.observe_event(data)  # events carry the log's latest signed head
                         event = Event.model_validate_json(data)
                         if event.seq <= last:
                             continue

@@ -131,6 +131,9 @@ class Agreement(BaseModel):
     max_volumes_per_notice: Count = Field(default=100, gt=0, le=10_000)
     max_vertices_per_volume: Count = Field(default=10_000, gt=0, le=100_000, description="polygon vertices per volume (docs/geometry.md)")
     max_vertices_per_request: Count = Field(default=100_000, gt=0, le=10_000_000, description="polygon vertices in all the volumes of one request")
+    signatures_required: bool = Field(
+        default=False, description="parties must sign what they say (filings, changes, acknowledgments, hotline) with a registered key"
+    )
 
     @field_validator("id")
     @classmethod

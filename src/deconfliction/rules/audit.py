@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from ..models import AuditEntry
+from ..transparency import log as transparency_log
 
 if TYPE_CHECKING:
     from ..store import Transaction
@@ -57,6 +58,7 @@ def record_many(tx: Transaction, items: Iterable[tuple[str, str, str, dict[str, 
         tx.append_audit(entry)
         entries.append(entry)
         prev = entry.hash
+    transparency_log.append(tx, entries, last.seq if last else 0)  # each entry is also a leaf of the Merkle log
     return entries
 
 

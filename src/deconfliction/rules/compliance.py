@@ -11,6 +11,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from . import observers
+from ..transparency.heads import TreeHead
 
 if TYPE_CHECKING:
     from ..store import Transaction
@@ -37,6 +38,9 @@ class ComplianceReport(BaseModel):
     start: datetime
     end: datetime
     parties: list[PartyCompliance]
+    # The signed tree head of the log these figures were read from: anyone can ask the server (or an
+    # export) for proofs that the entries behind them are in that log (docs/evidence.md).
+    log_head: TreeHead | None = None
 
     def to_csv(self) -> str:
         out = io.StringIO()

@@ -16,12 +16,13 @@ from typing import Any, Callable, Iterable, Protocol, Sequence, TypeVar
 from ..models.agreements import Agreement, Party
 from ..geometry import Minima, Volume4D
 from .f3548 import F3548Transaction
+from .transparency import TransparencyTransaction
 from ..models import AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, HotlineMessage, Notice, Subscription
 
 T = TypeVar("T")
 
 
-class Transaction(F3548Transaction, Protocol):  # F3548's tables: store/f3548.py
+class Transaction(F3548Transaction, TransparencyTransaction, Protocol):  # F3548's tables: store/f3548.py; the log's: store/transparency.py
     # Agreements and parties
     def get_agreement(self, agreement_id: str) -> Agreement | None: ...
     def put_agreement(self, agreement: Agreement, now: datetime) -> None: ...

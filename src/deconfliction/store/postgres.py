@@ -41,6 +41,7 @@ from ..geometry.separation import ellipsoidal_band
 from ..models import AuditEntry, Notice, SubscriptionRecord
 from .sql import TRUSTED, migrations
 from .tables import SqlTransaction, event_payload, notice_from
+from .transparency import _build_transparency_log
 
 try:  # psycopg is an optional dependency: `pip install 'deconfliction[postgres]'`
     import psycopg
@@ -96,8 +97,12 @@ def _insert_f3548_subscription_volumes(connection, record: SubscriptionRecord) -
         )
 
 
+
 # What a migration needs beyond its SQL, run right after it in the same transaction.
-MIGRATION_STEPS: dict[int, Callable[[Any], None]] = {4: _index_existing_f3548_subscriptions}
+MIGRATION_STEPS: dict[int, Callable[[Any], None]] = {
+    4: _index_existing_f3548_subscriptions,
+    6: lambda connection: _build_transparency_log(PostgresTransaction(connection)),  # the tree over entries stored before 6
+}
 
 
 

@@ -21,6 +21,7 @@ from ..geometry import Minima, Volume4D, index_boxes, search_boxes
 from ..models import Notice, SubscriptionRecord
 from .sql import TRUSTED, migrations
 from .tables import SqlTransaction, event_payload, notice_from
+from .transparency import _build_transparency_log
 
 T = TypeVar("T")
 BOX_ID_STRIDE = 32768  # box ids of a notice: rowid * stride + k
@@ -56,7 +57,10 @@ def _index_existing_f3548_subscriptions(db: sqlite3.Connection) -> None:
 
 
 # What a migration needs beyond its SQL, run right after it in the same transaction.
-MIGRATION_STEPS: dict[int, Callable[[sqlite3.Connection], None]] = {4: _index_existing_f3548_subscriptions}
+MIGRATION_STEPS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    4: _index_existing_f3548_subscriptions,
+    6: lambda db: _build_transparency_log(SQLiteTransaction(db)),  # the tree over entries stored before 006
+}
 
 
 class _WriteLock:

@@ -12,9 +12,11 @@ from . import (
     hotline,
     notices,
     parties,
+    party_keys,
     subscriptions,
     tokens,
     tracks,
+    transparency,
     webhooks,
 )
 
@@ -24,6 +26,7 @@ ROUTERS = [
     channels.router,
     compliance.router,
     parties.router,
+    party_keys.router,
     notices.router,
     conflicts.router,
     acknowledgments.router,
@@ -33,5 +36,6 @@ ROUTERS = [
     webhooks.router,
     tokens.router,
     audit.router,
+    transparency.router,
     tracks.router,
 ]

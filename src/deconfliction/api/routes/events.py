@@ -19,6 +19,7 @@ from ..auth import Principal, reader, system_of
 from ..pagination import Limit, Page, page
 from ..problems import responses
 from ..wire import reply
+from ...transparency.watch import head_header, with_head
 
 router = APIRouter(prefix="/v1", tags=["events"])
 
@@ -50,7 +51,8 @@ def pull(request: Request, after: int = Query(0, ge=0, le=2**62, description="re
     shown = found[:limit]
     if shown and request.app.state.settings.record_feed_deliveries:
         system.record_delivery(who.party_id, "pull", shown[0].seq, shown[-1].seq)
-    return reply(page(found, limit, lambda e: e.seq))
+    head = system.latest_tree_head()  # every page of events carries the latest signed head of the log
+    return reply(page(found, limit, lambda e: e.seq), headers=head_header(head) if head else None)
 
 
 @router.get(
@@ -86,8 +88,9 @@ async def stream(
                 wake.clear()
                 batch = await anyio.to_thread.run_sync(system.events, party, cursor, settings.sse_batch)
                 if batch:
+                    head = await anyio.to_thread.run_sync(system.latest_tree_head)
                     for event in batch:
-                        yield ServerSentEvent(data=event.model_dump_json(), event=event.kind, id=str(event.seq))
+                        yield ServerSentEvent(data=with_head(event, head), event=event.kind, id=str(event.seq))
                     if settings.record_feed_deliveries:
                         await anyio.to_thread.run_sync(system.record_delivery, party, "sse", batch[0].seq, batch[-1].seq)
                     cursor = batch[-1].seq
