@@ -88,48 +88,45 @@ def query(tx: Transaction, cfg: F3548Config, viewer: str, area: Volume4D) -> lis
     return [reference(tx, n, viewer) for n in sorted(hits, key=lambda n: n.id)]
 
 
-def _require_scopes(scopes: frozenset[str], state: str, new_subscription: dict | None) -> None:
-    """The reference DSS: Accepted/Activated are strategic coordination, the off-nominal states are
-    conformance monitoring; constraint notifications need constraint processing."""
+def _require_scopes(scopes: frozenset[str], state: str) -> None:
+    """The reference DSS: the off-nominal states need conformance monitoring; Accepted/Activated
+    strategic coordination. Constraint notifications need no scope of their own (as there)."""
     needed = SC if state in KEYED else CMSA
     if needed not in scopes:
         raise Forbidden(f"putting an operational intent in state {state} needs the {needed} scope", field="state")
-    if new_subscription and new_subscription.get("notify_for_constraints") and CP not in scopes:
-        raise Forbidden(f"constraint notifications need the {CP} scope", field="new_subscription.notify_for_constraints")
 
 
 def _subscription(
     tx: Transaction, cfg: F3548Config, *, uss: str, now: datetime, state: str, volumes: list[Volume4D], params: dict,
-    record: IntentRecord | None,
 ) -> SubscriptionRecord | None:
-    """The subscription the intent will use: the one named, its implicit one grown, or a new implicit one."""
+    """The subscription the intent will use, as the reference DSS chooses it: the one named (an
+    implicit one is grown to cover the extents, an explicit one must already cover them), a new
+    implicit one made exactly to the extents, or none (only an Accepted intent may have none)."""
     named = params.get("subscription_id")
     new = params.get("new_subscription")
-    if named:
-        sub = tx.get_f3548_subscription(str(named).lower())
-        if sub is None or sub.agreement_id != cfg.agreement_id or sub.manager != uss:
-            raise InvalidInput(f"no subscription {named} of yours", field="subscription_id")
-        if not sub.notify_for_operational_intents:
-            raise InvalidInput("the subscription must provide notifications for operational intents", field="subscription_id")
-        if not subscription_rules.covers(sub.volumes, volumes):
-            raise InvalidInput("the subscription does not cover the operational intent's extents", field="subscription_id")
-        return sub
-    current = tx.get_f3548_subscription(record.subscription_id) if record and record.subscription_id else None
-    if current is not None and current.implicit:
-        return subscription_rules.implicit_for(
-            tx, cfg, uss=uss, now=now, volumes=volumes, uss_base_url=current.uss_base_url,
-            constraints=current.notify_for_constraints, existing=current,
-        )
+    if named and new:
+        raise InvalidInput("give subscription_id or new_subscription, not both", field="new_subscription")
+    if not named and not new:
+        if state != "Accepted":
+            raise InvalidInput(f"an intent in state {state} needs subscription_id or new_subscription", field="new_subscription")
+        return None
     if new:
         return subscription_rules.implicit_for(
             tx, cfg, uss=uss, now=now, volumes=volumes, uss_base_url=str(new["uss_base_url"]),
             constraints=bool(new.get("notify_for_constraints")),
         )
-    if current is not None and subscription_rules.covers(current.volumes, volumes):
-        return current  # an explicit subscription named earlier still serves
-    if state != "Accepted":
-        raise InvalidInput(f"an intent in state {state} needs subscription_id or new_subscription", field="new_subscription")
-    return None
+    sub = tx.get_f3548_subscription(str(named).lower())
+    if sub is None or sub.agreement_id != cfg.agreement_id:
+        raise InvalidInput(f"no subscription {named}", field="subscription_id")
+    if sub.manager != uss:
+        raise Forbidden(f"subscription {named} is managed by another USS", field="subscription_id")
+    if subscription_rules.covers(sub.volumes, volumes):
+        return sub
+    if sub.implicit:
+        return subscription_rules.implicit_for(
+            tx, cfg, uss=uss, now=now, volumes=volumes, uss_base_url=sub.uss_base_url, constraints=sub.notify_for_constraints, existing=sub,
+        )
+    raise InvalidInput("the subscription does not cover the operational intent's extents", field="subscription_id")
 
 
 def _conflict(tx: Transaction, viewer: str, notice_ids: list[str], missing_constraints: list, message: str) -> AirspaceConflict:
@@ -143,13 +140,30 @@ def _conflict(tx: Transaction, viewer: str, notice_ids: list[str], missing_const
     )
 
 
+def _check_key(tx: Transaction, cfg: F3548Config, *, uss: str, notice_id: str, volumes: list[Volume4D], key: list[str]) -> list[str]:
+    """The standard's key, as the reference DSS checks it: the OVN of every live Accepted or Activated
+    intent that the extents intersect (within the agreement's minima), whoever manages it, the
+    caller's own included; only the intent being changed is exempt. Returns the key to give
+    notices.py: with the OVNs of intersecting off-nominal intents too, which the standard exempts."""
+    agreement = tx.get_agreement(cfg.agreement_id)
+    minima = agreement.separation.minima()
+    near = [
+        n for n in tx.candidate_notices(cfg.agreement_id, volumes, minima, LIVE_STATES)
+        if n.id != notice_id and any(volume_conflict(v, w, minima) for v in volumes for w in n.volumes)
+    ]
+    missing = [n for n in sorted(near, key=lambda n: n.id) if n.state in ("planned", "active") and n.version not in key]
+    if missing:
+        raise _conflict(tx, uss, [n.id for n in missing], [], f"{len(missing)} intersecting operational intent(s) are not in your key at their current OVN")
+    return [*key, *(n.version for n in near if n.state == "nonconforming")]
+
+
 def put(
     tx: Transaction, cfg: F3548Config, *, uss: str, scopes: frozenset[str], now: datetime, notice_id: str, ovn: str | None,
     params: dict, volumes: list[Volume4D],
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Create (ovn None) or update an intent; returns its reference and the subscribers to notify."""
     state = text(params["state"])
-    _require_scopes(scopes, state, params.get("new_subscription"))
+    _require_scopes(scopes, state)
     check_future(volumes, now, timedelta(days=cfg.intent_horizon_days), "extents")
     key = [str(k) for k in params.get("key") or []]
     existing = tx.get_notice(notice_id)
@@ -170,9 +184,11 @@ def put(
         raise InvalidInput(f"an operational intent cannot go from {previous_state or 'nothing'} to {state}", field="state")
     if state in KEYED:
         require_not_down(tx, uss, f"put an operational intent in state {state}")
-    sub = _subscription(tx, cfg, uss=uss, now=now, state=state, volumes=volumes, params=params, record=record)
+    sub = _subscription(tx, cfg, uss=uss, now=now, state=state, volumes=volumes, params=params)
 
     keyed = state in KEYED
+    if keyed:
+        key = _check_key(tx, cfg, uss=uss, notice_id=notice_id, volumes=volumes, key=key)
     missing_constraints = []
     if keyed and sub is not None and sub.notify_for_constraints:
         missing_constraints = [c for c in constraint_rules.intersecting(tx, cfg, volumes) if c.ovn not in key]

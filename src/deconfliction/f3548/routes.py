@@ -69,6 +69,9 @@ class Dss:
 def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVerifier) -> FastAPI:
     dss = Dss(system, config, verifier)
     app = FastAPI(title="ASTM F3548-21 DSS", openapi_url=None, docs_url=None, redoc_url=None)
+    # `DELETE …/{id}/` (an empty OVN or version) is a bad request, as in the reference DSS, not a
+    # redirect to `…/{id}` that could only end in 405.
+    app.router.redirect_slashes = False
     cfg = config
 
     @app.exception_handler(DeconflictionError)
@@ -92,10 +95,14 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
         return system.clock()
 
     def area_of_interest(body: Any, max_km2: float, default_hours: float):
+        """The query's Volume4D, or None when its time_end is before its time_start (nothing is in it)."""
         if not isinstance(body, dict) or not body.get("area_of_interest"):
             raise InvalidInput("is required", field="area_of_interest")
-        volume = wire.volume(body["area_of_interest"], "area_of_interest", now=now(), required=False,
-                             max_vertices=cfg.intent_max_vertices, default_hours=default_hours)
+        try:
+            volume = wire.volume(body["area_of_interest"], "area_of_interest", now=now(), required=False,
+                                 max_vertices=cfg.intent_max_vertices, default_hours=default_hours, query=True)
+        except wire.EmptyTime:
+            return None
         wire.check_area([volume], max_km2, "area_of_interest")
         return volume
 
@@ -121,7 +128,7 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
         uss.require({SC}, {CMSA})
         wire.parse(body, api.QueryOperationalIntentReferenceParameters)
         area = area_of_interest(body, cfg.max_area_km2, cfg.intent_horizon_days * 24)
-        return {"operational_intent_references": dss.read(lambda tx: intent_rules.query(tx, cfg, uss.id, area))}
+        return {"operational_intent_references": dss.read(lambda tx: intent_rules.query(tx, cfg, uss.id, area)) if area is not None else []}
 
     @app.get("/operational_intent_references/{entityid}")
     def get_intent(entityid: str, uss: Uss = Depends(caller)):
@@ -146,6 +153,15 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
     def update_intent(entityid: str, ovn: str, body: Any = Body(...), uss: Uss = Depends(caller)):
         return put_intent(entityid, ovn, body, uss)
 
+    @app.delete("/operational_intent_references/{entityid}/")
+    @app.delete("/constraint_references/{entityid}/")
+    def delete_without_ovn(entityid: str, uss: Uss = Depends(caller)):
+        raise InvalidInput("the OVN of the entity to delete is missing", field="ovn")
+
+    @app.delete("/subscriptions/{subscriptionid}/")
+    def delete_subscription_without_version(subscriptionid: str, uss: Uss = Depends(caller)):
+        raise InvalidInput("the version of the subscription to delete is missing", field="version")
+
     @app.delete("/operational_intent_references/{entityid}/{ovn}")
     def delete_intent(entityid: str, ovn: str, uss: Uss = Depends(caller)):
         uss.require({SC}, {CMSA})
@@ -160,7 +176,7 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
         wire.parse(body, api.QueryConstraintReferenceParameters)
         area = area_of_interest(body, cfg.constraint_max_area_km2, cfg.constraint_horizon_days * 24)
         return {"constraint_references": dss.read(
-            lambda tx: [constraint_rules.reference(tx, c, uss.id) for c in constraint_rules.intersecting(tx, cfg, [area])])}
+            lambda tx: [constraint_rules.reference(tx, c, uss.id) for c in constraint_rules.intersecting(tx, cfg, [area])]) if area is not None else []}
 
     @app.get("/constraint_references/{entityid}")
     def get_constraint(entityid: str, uss: Uss = Depends(caller)):
@@ -206,7 +222,7 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
         uss.require({CP}, {SC})
         wire.parse(body, api.QuerySubscriptionParameters)
         area = area_of_interest(body, cfg.max_area_km2, cfg.subscription_max_hours)
-        return {"subscriptions": dss.read(lambda tx: [subscription_rules.to_wire(tx, s) for s in subscription_rules.query(tx, cfg, uss.id, area)])}
+        return {"subscriptions": dss.read(lambda tx: [subscription_rules.to_wire(tx, s) for s in subscription_rules.query(tx, cfg, uss.id, area)]) if area is not None else []}
 
     @app.get("/subscriptions/{subscriptionid}")
     def get_subscription(subscriptionid: str, uss: Uss = Depends(caller)):
@@ -218,21 +234,23 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
         uss.require({CP}, {SC})
         sid = wire.entity_id(subscriptionid, "subscriptionid")
         params = wire.parse(body, api.PutSubscriptionParameters)
-        volume = wire.volume(params["extents"], "extents", now=now(), required=False, max_vertices=cfg.intent_max_vertices,
-                             default_hours=cfg.subscription_max_hours)
-        wire.check_area([volume], cfg.max_area_km2, "extents", InvalidInput)  # the standard lists no 413 here
+        existing = dss.read(lambda tx: tx.get_f3548_subscription(sid)) if version is not None else None
+        volume = wire.volume(subscription_rules.times_from(params["extents"], existing), "extents", now=now(), required=False,
+                             max_vertices=cfg.intent_max_vertices, default_hours=cfg.subscription_max_hours)
+        wire.check_area([volume], cfg.max_area_km2, "extents")
         intents, constraints = bool(params.get("notify_for_operational_intents")), bool(params.get("notify_for_constraints"))
 
         def work(tx):
             sub = subscription_rules.put(
                 tx, cfg, uss=uss.id, scopes=uss.scopes, now=now(), subscription_id=sid, version=version, volume=volume,
                 uss_base_url=str(params["uss_base_url"]), intents=intents, constraints=constraints)
-            return {
-                "subscription": subscription_rules.to_wire(tx, sub),
-                "operational_intent_references": intent_rules.query(tx, cfg, uss.id, volume) if intents else [],
-                "constraint_references": [constraint_rules.reference(tx, c, uss.id) for c in constraint_rules.intersecting(tx, cfg, [volume])]
-                if constraints else [],
-            }
+            # as the reference DSS: the references of a kind only when the subscription asks for that kind
+            out: dict[str, Any] = {"subscription": subscription_rules.to_wire(tx, sub)}
+            if intents:
+                out["operational_intent_references"] = intent_rules.query(tx, cfg, uss.id, volume)
+            if constraints:
+                out["constraint_references"] = [constraint_rules.reference(tx, c, uss.id) for c in constraint_rules.intersecting(tx, cfg, [volume])]
+            return out
 
         return dss.write(work)
 
@@ -270,7 +288,7 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
     @app.put("/uss_availability/{uss_id}")
     def set_availability(uss_id: str, body: Any = Body(...), uss: Uss = Depends(caller)):
         uss.require({AA})
-        params = wire.parse(body, api.SetUssAvailabilityStatusParameters)
+        params = wire.parse(uss_rules.availability_any_case(body), api.SetUssAvailabilityStatusParameters)
         return dss.write(lambda tx: uss_rules.availability_to_wire(uss_rules.set_availability(
             tx, uss_id=uss_id, availability_state=wire.text(params["availability"]),
             old_version=str(params.get("old_version") or ""), actor=uss.id, now=now())))

@@ -88,12 +88,23 @@ def check_duration(cfg: F3548Config, volume: Volume4D, now: datetime) -> None:
 
 
 def _check_flags(scopes: frozenset[str], intents: bool, constraints: bool) -> None:
+    """At least one kind; constraint notifications need no scope of their own (as in the reference DSS)."""
     if not (intents or constraints):
         raise InvalidInput("ask for at least one kind of notification (notify_for_operational_intents or notify_for_constraints)", field="notify_for_operational_intents")
     if intents and SC not in scopes:
         raise Forbidden(f"notifications for operational intents need the {SC} scope", field="notify_for_operational_intents")
-    if constraints and CP not in scopes:
-        raise Forbidden(f"notifications for constraints need the {CP} scope", field="notify_for_constraints")
+
+
+def times_from(extents: dict, existing: SubscriptionRecord | None) -> dict:
+    """The reference DSS: an update that leaves out time_start or time_end keeps the subscription's."""
+    if existing is None or not isinstance(extents, dict):
+        return extents
+    filled = dict(extents)
+    if filled.get("time_start") is None:
+        filled["time_start"] = time(existing.time_start)
+    if filled.get("time_end") is None:
+        filled["time_end"] = time(existing.time_end)
+    return filled
 
 
 def put(
@@ -111,10 +122,10 @@ def put(
     else:
         if existing is None or existing.agreement_id != cfg.agreement_id:
             raise NotFound(f"no subscription {subscription_id}", field="subscriptionid")
-        if existing.manager != uss:
-            raise InvalidState(f"subscription {subscription_id} is managed by another USS", field="subscriptionid")
         if version != existing.version:
             raise VersionMismatch(f"the subscription is at another version than {version!r}", field="version")
+        if existing.manager != uss:
+            raise Forbidden(f"subscription {subscription_id} is managed by another USS", field="subscriptionid")
         _keep_dependents_covered(tx, existing, [volume], intents)
         implicit = existing.implicit
     sub = SubscriptionRecord(
@@ -146,7 +157,7 @@ def delete(tx: Transaction, cfg: F3548Config, *, uss: str, now: datetime, subscr
     if sub is None or sub.agreement_id != cfg.agreement_id:
         raise NotFound(f"no subscription {subscription_id}", field="subscriptionid")
     if sub.manager != uss:
-        raise InvalidState(f"subscription {subscription_id} is managed by another USS", field="subscriptionid")
+        raise Forbidden(f"subscription {subscription_id} is managed by another USS", field="subscriptionid")
     if version != sub.version:
         raise VersionMismatch(f"the subscription is at another version than {version!r}", field="version")
     dependents = [r.notice_id for r in tx.f3548_intents_using(sub.id)]
