@@ -104,7 +104,6 @@ BAD_EXTENTS = {
     "inverted band": ("INVERTED", "altitude"),
     "ends before it starts": ("BACKWARDS", "time"),
     "ends in the past": ("PAST", "past"),
-    "beyond 30 days": ("FAR", "30 days"),
     "latitude 91": ("LAT91", "latitude"),
     "self-intersecting polygon": ("BOWTIE", "outline_polygon"),
     "too many vertices": ("VERTICES", "at most 1000 vertices"),
@@ -132,8 +131,6 @@ def bad_body(kind, now, uss_base_url):
         volume["time_end"] = circle(now, start_min=-5)["time_start"]
     elif body == "PAST":
         volume = circle(now, start_min=-60, minutes=30)
-    elif body == "FAR":
-        volume = circle(now, start_min=31 * 24 * 60)
     elif body == "LAT91":
         volume["volume"]["outline_circle"]["center"]["lat"] = 91
     elif body == "BOWTIE":

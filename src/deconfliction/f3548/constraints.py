@@ -14,7 +14,9 @@ from ..notices import new_version
 from ..store import Transaction
 from .config import F3548Config
 from .records import ConstraintRecord
-from .subscriptions import intersects, notify
+from ..events import TOUCHING
+from . import extent
+from .subscriptions import notify
 from .uss import availability
 from .wire import check_future, time
 
@@ -37,7 +39,7 @@ def reference(tx: Transaction, record: ConstraintRecord, viewer: str) -> dict[st
 
 def intersecting(tx: Transaction, cfg: F3548Config, volumes: list[Volume4D]) -> list[ConstraintRecord]:
     start, end = min(v.time.start for v in volumes), max(v.time.end for v in volumes)
-    return [c for c in tx.f3548_constraints(cfg.agreement_id, start, end) if intersects(c.volumes, volumes)]
+    return [c for c in tx.f3548_constraints(cfg.agreement_id, start, end) if extent.relevant(c.volumes, volumes, TOUCHING)]
 
 
 def get(tx: Transaction, cfg: F3548Config, constraint_id: str) -> ConstraintRecord:

@@ -7,7 +7,8 @@ through the native API appear here too (version 1, their state mapped, an empty 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import uuid
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .. import notices
@@ -17,6 +18,8 @@ from ..geometry import Volume4D, volume_conflict
 from ..models import LIVE_STATES, Notice
 from ..store import Transaction
 from . import constraints as constraint_rules
+from . import extent
+from . import ids as intent_ids
 from . import subscriptions as subscription_rules
 from .config import F3548Config
 from .records import IntentRecord, SubscriptionRecord
@@ -54,7 +57,7 @@ def reference(tx: Transaction, notice: Notice, viewer: str, record: IntentRecord
     """The wire reference of a live notice; the OVN only for its manager."""
     record = record or tx.get_f3548_intent(notice.id)
     out: dict[str, Any] = {
-        "id": notice.id,
+        "id": record.id if record else notice.id,
         "manager": notice.party_id,
         "uss_availability": availability(tx, notice.party_id).availability,
         # a change through the native API since the last /dss/v1 write counts once more
@@ -70,22 +73,44 @@ def reference(tx: Transaction, notice: Notice, viewer: str, record: IntentRecord
     return out
 
 
-def _visible(tx: Transaction, cfg: F3548Config, notice_id: str) -> Notice:
-    notice = tx.get_notice(notice_id)
-    if notice is None or notice.agreement_id != cfg.agreement_id or not notice.is_live:
-        raise NotFound(f"no operational intent {notice_id}", field="entityid")
+def _visible(tx: Transaction, cfg: F3548Config, entity_id: str) -> Notice:
+    notice, _ = intent_ids.resolve(tx, cfg.agreement_id, entity_id)
+    if notice is None:
+        raise NotFound(f"no operational intent {entity_id}", field="entityid")
     return notice
 
 
-def get(tx: Transaction, cfg: F3548Config, viewer: str, notice_id: str) -> dict[str, Any]:
-    return reference(tx, _visible(tx, cfg, notice_id), viewer)
+def get(tx: Transaction, cfg: F3548Config, viewer: str, entity_id: str) -> dict[str, Any]:
+    return reference(tx, _visible(tx, cfg, entity_id), viewer)
 
 
 def query(tx: Transaction, cfg: F3548Config, viewer: str, area: Volume4D) -> list[dict[str, Any]]:
-    """Live intents (notices) of the agreement that intersect the area, exactly."""
+    """Live intents (notices) of the agreement whose extent (extent.py) intersects the area."""
     found = tx.candidate_notices(cfg.agreement_id, [area], TOUCHING, LIVE_STATES)
-    hits = [n for n in found if any(volume_conflict(area, v, TOUCHING) for v in n.volumes)]
+    hits = [n for n in found if extent.relevant([area], n.volumes, TOUCHING)]
     return [reference(tx, n, viewer) for n in sorted(hits, key=lambda n: n.id)]
+
+
+# The InterUSS OVN-request extension: a requested suffix must be a UUIDv7 of about now.
+OVN_SUFFIX_SKEW = timedelta(minutes=5)
+
+
+def requested_ovn(params: dict, entity_id: str, now: datetime) -> str | None:
+    """`{entity id}_{requested_ovn_suffix}` when the USS asks for it (the extension InterUSS's DSS
+    implements), else None: the OVN is ours to choose."""
+    suffix = params.get("requested_ovn_suffix")
+    if suffix is None:
+        return None
+    try:
+        value = uuid.UUID(str(suffix))
+    except ValueError:
+        raise InvalidInput(f"{suffix!r} is not a UUID", field="requested_ovn_suffix") from None
+    if value.version != 7:
+        raise InvalidInput(f"the suffix is a version-{value.version} UUID, not version 7", field="requested_ovn_suffix")
+    stamped = datetime.fromtimestamp((value.int >> 80) / 1000, tz=timezone.utc)  # UUIDv7: 48-bit Unix milliseconds first
+    if abs(stamped - now) > OVN_SUFFIX_SKEW:
+        raise InvalidInput(f"the suffix's time {stamped.isoformat()} is more than 5 minutes from now", field="requested_ovn_suffix")
+    return f"{entity_id}_{str(value)}"
 
 
 def _require_scopes(scopes: frozenset[str], state: str) -> None:
@@ -120,7 +145,7 @@ def _subscription(
         raise InvalidInput(f"no subscription {named}", field="subscription_id")
     if sub.manager != uss:
         raise Forbidden(f"subscription {named} is managed by another USS", field="subscription_id")
-    if subscription_rules.covers(sub.volumes, volumes):
+    if extent.covers(sub.volumes, volumes):
         return sub
     if sub.implicit:
         return subscription_rules.implicit_for(
@@ -148,8 +173,8 @@ def _check_key(tx: Transaction, cfg: F3548Config, *, uss: str, notice_id: str, v
     agreement = tx.get_agreement(cfg.agreement_id)
     minima = agreement.separation.minima()
     near = [
-        n for n in tx.candidate_notices(cfg.agreement_id, volumes, minima, LIVE_STATES)
-        if n.id != notice_id and any(volume_conflict(v, w, minima) for v in volumes for w in n.volumes)
+        n for n in tx.candidate_notices(cfg.agreement_id, extent.stretched(volumes), minima, LIVE_STATES)
+        if n.id != notice_id and extent.relevant(volumes, n.volumes, minima)
     ]
     missing = [n for n in sorted(near, key=lambda n: n.id) if n.state in ("planned", "active") and n.version not in key]
     if missing:
@@ -158,24 +183,30 @@ def _check_key(tx: Transaction, cfg: F3548Config, *, uss: str, notice_id: str, v
 
 
 def put(
-    tx: Transaction, cfg: F3548Config, *, uss: str, scopes: frozenset[str], now: datetime, notice_id: str, ovn: str | None,
+    tx: Transaction, cfg: F3548Config, *, uss: str, scopes: frozenset[str], now: datetime, entity_id: str, ovn: str | None,
     params: dict, volumes: list[Volume4D],
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Create (ovn None) or update an intent; returns its reference and the subscribers to notify."""
+    """Create (ovn None) or update an intent; returns its reference and the subscribers to notify.
+    The id of a deleted intent may name a new one (ids.py)."""
     state = text(params["state"])
+    requested = requested_ovn(params, entity_id, now)  # a bad suffix is a bad request before anything else
     _require_scopes(scopes, state)
-    check_future(volumes, now, timedelta(days=cfg.intent_horizon_days), "extents")
+    # As the reference DSS: the union must end in the future (volumes already over are not kept), and
+    # there is no planning horizon (OiMaxPlanHorizonDays binds USSs, not the DSS).
+    volumes = extent.live_part(volumes, now)
+    if not volumes:
+        raise InvalidInput("the operational intent ends in the past", field="extents")
     key = [str(k) for k in params.get("key") or []]
-    existing = tx.get_notice(notice_id)
+    existing, notice_id = intent_ids.resolve(tx, cfg.agreement_id, entity_id)
     record: IntentRecord | None = None
     if ovn is None:
         if existing is not None:
-            raise InvalidState(f"operational intent {notice_id} already exists", field="entityid")
+            raise InvalidState(f"operational intent {entity_id} already exists", field="entityid")
         previous_state, previous_volumes = None, []
     else:
-        existing = _visible(tx, cfg, notice_id)
+        existing = _visible(tx, cfg, entity_id)
         if existing.party_id != uss:
-            raise Forbidden(f"operational intent {notice_id} is managed by {existing.party_id}", field="entityid")
+            raise Forbidden(f"operational intent {entity_id} is managed by {existing.party_id}", field="entityid")
         if ovn != existing.version:
             raise VersionMismatch("the operational intent has changed since that OVN", field="ovn")
         record = tx.get_f3548_intent(notice_id)
@@ -194,14 +225,16 @@ def put(
         missing_constraints = [c for c in constraint_rules.intersecting(tx, cfg, volumes) if c.ovn not in key]
     try:
         if ovn is None:
-            filing = notices.file_notice(tx, agreement_id=cfg.agreement_id, party_id=uss, volumes=volumes, now=now, key=key, notice_id=notice_id)
+            filing = notices.file_notice(
+                tx, agreement_id=cfg.agreement_id, party_id=uss, volumes=volumes, now=now, key=key, notice_id=notice_id, horizon=False,
+                next_version=requested if state == "Accepted" else None)
             if state == "Activated":
-                filing = notices.activate_notice(tx, notice_id=notice_id, party_id=uss, now=now)
+                filing = notices.change_notice(tx, notice_id=notice_id, party_id=uss, now=now, state="active", next_version=requested)
         else:
             target = TO_NOTICE[state]
             filing = notices.change_notice(
                 tx, notice_id=notice_id, party_id=uss, now=now, version=ovn, volumes=volumes,
-                state=target if target != existing.state else None, key=key, as_flown=not keyed,
+                state=target if target != existing.state else None, key=key, as_flown=not keyed, horizon=False, next_version=requested,
             )
     except MissingKey as refused:
         ids = [m["id"] for m in refused.details.get("missing", [])]
@@ -210,7 +243,7 @@ def put(
         raise _conflict(tx, uss, [], missing_constraints, f"{len(missing_constraints)} constraint(s) are not in your key at their current OVN")
 
     record = IntentRecord(
-        notice_id=notice_id, agreement_id=cfg.agreement_id, manager=uss, state=state,
+        notice_id=notice_id, entity_id=entity_id if entity_id != notice_id else None, agreement_id=cfg.agreement_id, manager=uss, state=state,
         version=(record.version + 1) if record else 1, ovn=filing.notice.version,
         uss_base_url=str(params["uss_base_url"]), subscription_id=sub.id if sub else None,
     )
@@ -222,10 +255,11 @@ def put(
     return reference(tx, filing.notice, uss, record), subscribers
 
 
-def delete(tx: Transaction, cfg: F3548Config, *, uss: str, now: datetime, notice_id: str, ovn: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    notice = _visible(tx, cfg, notice_id)
+def delete(tx: Transaction, cfg: F3548Config, *, uss: str, now: datetime, entity_id: str, ovn: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    notice = _visible(tx, cfg, entity_id)
+    notice_id = notice.id
     if notice.party_id != uss:
-        raise Forbidden(f"operational intent {notice_id} is managed by {notice.party_id}", field="entityid")
+        raise Forbidden(f"operational intent {entity_id} is managed by {notice.party_id}", field="entityid")
     if ovn != notice.version:
         raise VersionMismatch("the operational intent has changed since that OVN", field="ovn")
     require_not_down(tx, uss, "delete an operational intent")

@@ -133,8 +133,8 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
     @app.get("/operational_intent_references/{entityid}")
     def get_intent(entityid: str, uss: Uss = Depends(caller)):
         uss.require({SC}, {CMSA})
-        notice_id = wire.entity_id(entityid)
-        return {"operational_intent_reference": dss.read(lambda tx: intent_rules.get(tx, cfg, uss.id, notice_id))}
+        entity = wire.entity_id(entityid)
+        return {"operational_intent_reference": dss.read(lambda tx: intent_rules.get(tx, cfg, uss.id, entity))}
 
     def put_intent(entityid: str, ovn: str | None, body: Any, uss: Uss) -> dict:
         uss.require({SC}, {SC, CP}, {CMSA})
@@ -142,7 +142,7 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
         params = wire.parse(body, api.PutOperationalIntentReferenceParameters)
         volumes = extents(params, cfg.intent_max_vertices, cfg.max_area_km2)
         reference, subscribers = dss.write(lambda tx: intent_rules.put(
-            tx, cfg, uss=uss.id, scopes=uss.scopes, now=now(), notice_id=notice_id, ovn=ovn, params=params, volumes=volumes))
+            tx, cfg, uss=uss.id, scopes=uss.scopes, now=now(), entity_id=notice_id, ovn=ovn, params=params, volumes=volumes))
         return {"subscribers": subscribers, "operational_intent_reference": reference}
 
     @app.put("/operational_intent_references/{entityid}", status_code=201)
@@ -153,20 +153,20 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
     def update_intent(entityid: str, ovn: str, body: Any = Body(...), uss: Uss = Depends(caller)):
         return put_intent(entityid, ovn, body, uss)
 
-    @app.delete("/operational_intent_references/{entityid}/")
-    @app.delete("/constraint_references/{entityid}/")
-    def delete_without_ovn(entityid: str, uss: Uss = Depends(caller)):
-        raise InvalidInput("the OVN of the entity to delete is missing", field="ovn")
+    @app.api_route("/operational_intent_references/{entityid}/", methods=["PUT", "DELETE"])
+    @app.api_route("/constraint_references/{entityid}/", methods=["PUT", "DELETE"])
+    def without_ovn(entityid: str, uss: Uss = Depends(caller)):
+        raise InvalidInput("the OVN of the entity to change is missing", field="ovn")
 
-    @app.delete("/subscriptions/{subscriptionid}/")
-    def delete_subscription_without_version(subscriptionid: str, uss: Uss = Depends(caller)):
-        raise InvalidInput("the version of the subscription to delete is missing", field="version")
+    @app.api_route("/subscriptions/{subscriptionid}/", methods=["PUT", "DELETE"])
+    def subscription_without_version(subscriptionid: str, uss: Uss = Depends(caller)):
+        raise InvalidInput("the version of the subscription to change is missing", field="version")
 
     @app.delete("/operational_intent_references/{entityid}/{ovn}")
     def delete_intent(entityid: str, ovn: str, uss: Uss = Depends(caller)):
         uss.require({SC}, {CMSA})
         notice_id = wire.entity_id(entityid)
-        reference, subscribers = dss.write(lambda tx: intent_rules.delete(tx, cfg, uss=uss.id, now=now(), notice_id=notice_id, ovn=ovn))
+        reference, subscribers = dss.write(lambda tx: intent_rules.delete(tx, cfg, uss=uss.id, now=now(), entity_id=notice_id, ovn=ovn))
         return {"subscribers": subscribers, "operational_intent_reference": reference}
 
     # Constraint references ---------------------------------------------------------------------------
@@ -222,7 +222,8 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
         uss.require({CP}, {SC})
         wire.parse(body, api.QuerySubscriptionParameters)
         area = area_of_interest(body, cfg.max_area_km2, cfg.subscription_max_hours)
-        return {"subscriptions": dss.read(lambda tx: [subscription_rules.to_wire(tx, s) for s in subscription_rules.query(tx, cfg, uss.id, area)]) if area is not None else []}
+        return {"subscriptions": dss.read(lambda tx: [subscription_rules.to_wire(tx, s) for s in subscription_rules.query(tx, cfg, uss.id, area, now())])
+                if area is not None else []}
 
     @app.get("/subscriptions/{subscriptionid}")
     def get_subscription(subscriptionid: str, uss: Uss = Depends(caller)):
