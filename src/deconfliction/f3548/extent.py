@@ -13,10 +13,16 @@ always one here too, so a key that satisfies this check satisfies that one.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Iterable
 
 from ..geometry import AltitudeBand, Minima, TimeWindow, Volume4D, footprint_covers, volume_conflict
+from ..geometry.volume import MAX_ALTITUDE_M, MIN_ALTITUDE_M
+
+# Index searches for extents look at every altitude and time: a stored intent's union may reach the
+# request's altitude and time through volumes elsewhere (see `search_volumes`).
+_ALL_ALTITUDES = AltitudeBand(lower_m=MIN_ALTITUDE_M, upper_m=MAX_ALTITUDE_M, datum="W84")
+_ALL_TIME = TimeWindow(start=datetime(1970, 1, 1, tzinfo=timezone.utc), end=datetime(9999, 1, 1, tzinfo=timezone.utc))
 
 
 def stretched(volumes: list[Volume4D]) -> list[Volume4D]:
@@ -36,6 +42,14 @@ def stretched(volumes: list[Volume4D]) -> list[Volume4D]:
         )
         for v in volumes
     ]
+
+
+def search_volumes(volumes: list[Volume4D]) -> list[Volume4D]:
+    """What to ask a 4-D index for to find every stored entity whose extent may meet these volumes'
+    extent: their footprints at every altitude and time. The index keeps stored volumes one by one,
+    so a narrower search would miss an intent that is low here and high elsewhere when the request
+    is high here; `relevant` then decides."""
+    return [Volume4D(footprint=v.footprint, altitude=_ALL_ALTITUDES, time=_ALL_TIME) for v in volumes]
 
 
 def relevant(a: list[Volume4D], b: list[Volume4D], minima: Minima) -> bool:

@@ -86,7 +86,7 @@ def get(tx: Transaction, cfg: F3548Config, viewer: str, entity_id: str) -> dict[
 
 def query(tx: Transaction, cfg: F3548Config, viewer: str, area: Volume4D) -> list[dict[str, Any]]:
     """Live intents (notices) of the agreement whose extent (extent.py) intersects the area."""
-    found = tx.candidate_notices(cfg.agreement_id, [area], TOUCHING, LIVE_STATES)
+    found = tx.candidate_notices(cfg.agreement_id, extent.search_volumes([area]), TOUCHING, LIVE_STATES)
     hits = [n for n in found if extent.relevant([area], n.volumes, TOUCHING)]
     return [reference(tx, n, viewer) for n in sorted(hits, key=lambda n: n.id)]
 
@@ -173,7 +173,7 @@ def _check_key(tx: Transaction, cfg: F3548Config, *, uss: str, notice_id: str, v
     agreement = tx.get_agreement(cfg.agreement_id)
     minima = agreement.separation.minima()
     near = [
-        n for n in tx.candidate_notices(cfg.agreement_id, extent.stretched(volumes), minima, LIVE_STATES)
+        n for n in tx.candidate_notices(cfg.agreement_id, extent.search_volumes(volumes), minima, LIVE_STATES)
         if n.id != notice_id and extent.relevant(volumes, n.volumes, minima)
     ]
     missing = [n for n in sorted(near, key=lambda n: n.id) if n.state in ("planned", "active") and n.version not in key]

@@ -42,7 +42,7 @@ def notify(tx: Transaction, cfg: F3548Config, volumes: list[Volume4D], about: Li
     """Subscriptions that must hear of a change in `volumes`: their notification index goes up by one,
     and they are returned grouped by USS base URL, as `subscribers` (the writer's own included)."""
     by_url: dict[str, list[dict[str, Any]]] = {}
-    for sub in candidates(tx, cfg, extent.stretched(volumes)):
+    for sub in candidates(tx, cfg, extent.search_volumes(volumes)):
         wanted = sub.notify_for_operational_intents if about == "intents" else sub.notify_for_constraints
         if not wanted or not extent.relevant(sub.volumes, volumes, TOUCHING):
             continue
