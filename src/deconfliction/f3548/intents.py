@@ -1,9 +1,11 @@
 """Operational intent references, as notices of the interface's agreement.
 
-An intent *is* a notice: its id, its manager (the party), its volumes (the extents), and its OVN (the
-notice's version), so the F3548 key is our awareness key and notices.py decides it. What F3548 adds
-(numeric version, Contingent, base URL, subscription) is an IntentRecord beside it. Notices filed
-through the native API appear here too (version 1, their state mapped, an empty base URL)."""
+An intent *is* a notice: its id (ids.py: an id used again names a later notice), its manager (the
+party), its volumes (the extents), and its OVN (the notice's version). The F3548 key is checked as the
+reference DSS checks it, on the intents' union extents (extent.py), and then by notices.py as every
+awareness key is. What F3548 adds (numeric version, Contingent, base URL, subscription) is an
+IntentRecord beside it. Notices filed through the native API appear here too (version 1, their state
+mapped, an empty base URL)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from typing import Any
 from .. import notices
 from ..errors import Forbidden, InvalidInput, InvalidState, MissingKey, NotFound, VersionMismatch
 from ..events import TOUCHING
-from ..geometry import Volume4D, volume_conflict
+from ..geometry import Volume4D
 from ..models import LIVE_STATES, Notice
 from ..store import Transaction
 from . import constraints as constraint_rules
@@ -24,11 +26,10 @@ from . import subscriptions as subscription_rules
 from .config import F3548Config
 from .records import IntentRecord, SubscriptionRecord
 from .uss import availability, require_not_down
-from .wire import NULL_SUBSCRIPTION, check_future, text, time
+from .wire import NULL_SUBSCRIPTION, text, time
 
 SC = "utm.strategic_coordination"
 CMSA = "utm.conformance_monitoring_sa"
-CP = "utm.constraint_processing"
 
 KEYED = {"Accepted", "Activated"}  # writes into these states must prove awareness (the key)
 TO_NOTICE = {"Accepted": "planned", "Activated": "active", "Nonconforming": "nonconforming", "Contingent": "nonconforming"}

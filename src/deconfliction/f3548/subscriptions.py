@@ -19,7 +19,6 @@ from .records import SubscriptionRecord
 from .wire import new_id, time
 
 SC = "utm.strategic_coordination"
-CP = "utm.constraint_processing"
 
 
 def intersects(a: Iterable[Volume4D], b: Iterable[Volume4D]) -> bool:
