@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
 
 from deconfliction import Deconfliction
-from deconfliction.agreements import Agreement, Party, Separation
+from deconfliction.models.agreements import Agreement, Party, Separation
 from deconfliction.api import ApiSettings, create_app
 from deconfliction.f3548 import subscriptions as subscription_rules
 from deconfliction.store import SQLiteStore

@@ -55,7 +55,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from deconfliction import Agreement, AltitudeBand, Circle, Deconfliction, Notice, Polygon, Separation, TimeWindow, Volume4D  # noqa: E402
-from deconfliction.conflicts import closest_conflict  # noqa: E402
+from deconfliction.rules.conflicts import closest_conflict  # noqa: E402
 from deconfliction.geometry import index_boxes, search_boxes, volume_conflict  # noqa: E402
 from deconfliction.geometry.earth import GEOD  # noqa: E402
 from deconfliction.models import LIVE_STATES  # noqa: E402

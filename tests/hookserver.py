@@ -6,7 +6,7 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from deconfliction.delivery import EVENT_ID_HEADER, SIGNATURE_HEADER, verify_signature
+from deconfliction.workers.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER, verify_signature
 
 
 class HookServer:

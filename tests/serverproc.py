@@ -18,12 +18,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# `deconfliction serve`, also while the main CLI does not register the API's commands yet.
+# `deconfliction serve …` in a child process.
 LAUNCHER = """
 from deconfliction import cli
-if "serve" not in {c.name or c.callback.__name__ for c in cli.app.registered_commands}:
-    from deconfliction.api.cli import register
-    register(cli.app)
 cli.main()
 """
 
@@ -36,7 +33,7 @@ def free_port() -> int:
 
 def serve_available() -> bool:
     try:
-        import deconfliction.api.cli  # noqa: F401
+        import deconfliction.cli.server  # noqa: F401
     except Exception:
         return False
     return True

@@ -14,23 +14,23 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, TypeVar
 
-from . import acknowledgments, audit, credentials, hotline
-from . import channels as channel_rules
-from . import compliance as compliance_rules
-from . import conflicts as conflict_rules
-from . import notices as notice_rules
-from . import subscriptions as subscription_rules
-from .compliance import ComplianceReport
-from .agreements import Agreement, Party
-from .conflicts import Finding, find_conflicts
-from .credential_cache import CredentialCache
+from .rules import acknowledgments, audit, credentials, hotline
+from .rules import channels as channel_rules
+from .rules import compliance as compliance_rules
+from .rules import conflicts as conflict_rules
+from .rules import notices as notice_rules
+from .rules import subscriptions as subscription_rules
+from .rules.compliance import ComplianceReport
+from .models.agreements import Agreement, Party
+from .rules.conflicts import Finding, find_conflicts
+from .rules.credential_cache import CredentialCache
 from .errors import NotFound
 from .geometry import Footprint, Minima, Volume4D, volume_conflict
 from .models import (
     LIVE_STATES, AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, HotlineMessage, InboxItem, LineStatus,
     MessageRefs, Notice, NoticePrivate, Subscription,
 )
-from .notices import Filing
+from .rules.notices import Filing
 from .store import Store, Transaction, open_store, run_in_transaction
 
 

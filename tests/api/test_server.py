@@ -177,7 +177,7 @@ def test_remote_facade_mirrors_the_library(served, system, tokens, vol):
 
 
 def _cli(database: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "deconfliction.api.cli", "--db", str(database), *args],
+    return subprocess.run([sys.executable, "-m", "deconfliction.cli", "--db", str(database), *args],
                           capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=dict(os.environ, PYTHONUNBUFFERED="1"))
 
 
@@ -185,7 +185,7 @@ def test_acceptance_story_through_deconfliction_serve(tmp_path):
     database = tmp_path / "story.db"
     port = free_port()
     log = open(tmp_path / "serve.log", "w+")
-    process = subprocess.Popen([sys.executable, "-m", "deconfliction.api.cli", "serve", "--database", str(database), "--port", str(port)],
+    process = subprocess.Popen([sys.executable, "-m", "deconfliction.cli", "serve", "--database", str(database), "--port", str(port)],
                                stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
     url = f"http://127.0.0.1:{port}"
     try:

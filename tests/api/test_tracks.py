@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketDenialResponse
 
 from deconfliction.api import ApiSettings, create_app
-from deconfliction.tactical import TacticalService
+from deconfliction.workers.tactical import TacticalService
 
 AUDIENCE = "deconfliction-tracks-test"
 

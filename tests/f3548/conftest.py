@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
 
 from deconfliction import Deconfliction
-from deconfliction.agreements import Agreement, Separation
+from deconfliction.models.agreements import Agreement, Separation
 from deconfliction.api import ApiSettings, create_app
 from deconfliction.store import SQLiteStore
 

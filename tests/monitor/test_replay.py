@@ -10,7 +10,7 @@ from pyproj import Geod
 from typer.testing import CliRunner
 
 from deconfliction.monitor import Monitor, PartyAssigner, read_reports, replay
-from deconfliction.monitor.cli import register
+from deconfliction.cli.monitor import register
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 QUICKSTART = DATA / "adsb" / "quickstart.json.gz"

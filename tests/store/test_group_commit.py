@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timezone
 
-from deconfliction.agreements import Party
+from deconfliction.models.agreements import Party
 from deconfliction.store import SQLiteStore, run_in_transaction
 
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)

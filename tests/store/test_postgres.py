@@ -15,7 +15,7 @@ psycopg = pytest.importorskip("psycopg")  # in the test extra
 from deconfliction.errors import DeconflictionError
 from deconfliction.geometry import Circle, Polygon, lateral_distance
 from deconfliction.store import is_retryable, open_store, run_in_transaction
-from deconfliction.agreements import Party
+from deconfliction.models.agreements import Party
 from deconfliction.store.postgres import PostgresStore, cover_wkt, search_distance_m
 
 from .test_store_contract import T0, audit, circle_volume, make_notice, setup

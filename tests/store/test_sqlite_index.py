@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from deconfliction import Agreement, Deconfliction, Separation
-from deconfliction.conflicts import find_conflicts
+from deconfliction.rules.conflicts import find_conflicts
 from deconfliction.geometry import Circle, Polygon, volume_conflict
 from deconfliction.models import LIVE_STATES
 from deconfliction.store import SQLiteStore

@@ -16,8 +16,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from pyproj import Geod
 
-from deconfliction import audit, notices
-from deconfliction.agreements import Agreement, Party, Separation
+from deconfliction.rules import audit, notices
+from deconfliction.models.agreements import Agreement, Party, Separation
 from deconfliction.errors import MissingKey
 from deconfliction.geometry import AltitudeBand, Circle, Minima, Polygon, TimeWindow, Volume4D, lateral_distance, volume_conflict
 from deconfliction.models import (

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from pyproj import Geod
 
-from deconfliction.events import TOUCHING
-from deconfliction.f3548.records import ConstraintRecord, DssReport, IntentRecord, SubscriptionRecord, UssAvailability
+from deconfliction.rules.events import TOUCHING
+from deconfliction.models.f3548 import ConstraintRecord, DssReport, IntentRecord, SubscriptionRecord, UssAvailability
 from deconfliction.f3548.subscriptions import intersects
 from deconfliction.geometry import AltitudeBand, Circle, Polygon, TimeWindow, Volume4D
 

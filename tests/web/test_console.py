@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from deconfliction.models import MessageRefs
-from deconfliction.tactical import TacticalService
+from deconfliction.workers.tactical import TacticalService
 
 from .conftest import ARTIFACTS, expect, sign_in
 

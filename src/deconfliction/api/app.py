@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fastapi import FastAPI
 
 from .. import __version__
@@ -14,6 +16,9 @@ from .routes.events import Waker
 from .settings import ApiSettings
 from .. import web
 
+if TYPE_CHECKING:
+    from ..workers.tactical import TacticalService
+
 DESCRIPTION = """Advance notice of air operations between parties that share airspace but not plans:
 file exact 4-D notices, learn at once what they conflict with, acknowledge, and keep a tamper-evident record.
 
@@ -22,7 +27,8 @@ configured issuer). Errors are RFC 9457 `application/problem+json` with a stable
 Lists answer `{"items": [...], "next": cursor|null}`; pass `next` back as `after`."""
 
 
-def create_app(system: Deconfliction, settings: ApiSettings | None = None) -> FastAPI:
+def create_app(system: Deconfliction, settings: ApiSettings | None = None, *, tactical: TacticalService | None = None) -> FastAPI:
+    """The app over `system`; `tactical` serves /v1/tracks and /v1/alerts (without it they answer 503)."""
     settings = settings or ApiSettings()
     app = FastAPI(
         title="deconfliction",
@@ -35,6 +41,7 @@ def create_app(system: Deconfliction, settings: ApiSettings | None = None) -> Fa
     app.state.system = system
     app.state.settings = settings
     app.state.waker = Waker()
+    app.state.tactical = tactical
     keys = [path.read_text() for path in settings.jwt_key_files]
     app.state.jwt = JwtVerifier(keys, settings.jwt_audiences, settings.jwt_issuer) if keys else None
     problems.install(app)
@@ -42,7 +49,7 @@ def create_app(system: Deconfliction, settings: ApiSettings | None = None) -> Fa
         app.include_router(router)
     web.install(app)  # the web console at / (static files; its data comes from /v1 with the user's token)
     if settings.f3548_agreement:  # the ASTM F3548-21 DSS interface at /dss/v1 (docs/f3548.md)
-        from ..f3548.routes import mount
+        from .f3548.routes import mount
 
         mount(app, system, settings)
     app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes, after_write=app.state.waker.notify)

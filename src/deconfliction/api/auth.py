@@ -27,7 +27,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from ..credentials import SCOPES, TOKEN_PREFIX
+from ..rules.credentials import SCOPES, TOKEN_PREFIX
 from ..errors import Forbidden, NotFound, Unauthenticated
 from ..service import Deconfliction
 

@@ -12,11 +12,11 @@ from typing import Any, Callable, Literal, TypeVar
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..conflicts import Finding
+from ..rules.conflicts import Finding
 from ..errors import InvalidInput
 from ..geometry import Volume4D, load_volumes
 from ..models import NoticePrivate
-from ..notices import Filing
+from ..rules.notices import Filing
 from ..store import is_retryable
 
 T = TypeVar("T")

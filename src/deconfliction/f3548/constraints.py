@@ -5,20 +5,22 @@ whose subscription asks for constraint notifications must hold their OVNs in its
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .. import audit
+from ..rules import audit
 from ..errors import Forbidden, InvalidState, NotFound, VersionMismatch
 from ..geometry import Volume4D
-from ..notices import new_version
-from ..store import Transaction
+from ..rules.notices import new_version
 from .config import F3548Config
-from .records import ConstraintRecord
-from ..events import TOUCHING
+from ..models.f3548 import ConstraintRecord
+from ..rules.events import TOUCHING
 from . import extent
 from .subscriptions import notify
 from .uss import availability
 from .wire import check_future, time
+
+if TYPE_CHECKING:
+    from ..store import Transaction
 
 
 def reference(tx: Transaction, record: ConstraintRecord, viewer: str) -> dict[str, Any]:

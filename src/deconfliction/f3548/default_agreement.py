@@ -8,10 +8,13 @@ the operator says which one with --f3548-agreement, unless there is only one."""
 from __future__ import annotations
 
 from importlib import resources
+from typing import TYPE_CHECKING
 
-from ..agreements import load_toml
 from ..errors import InvalidInput
-from ..service import Deconfliction
+from ..models.agreements import load_toml
+
+if TYPE_CHECKING:
+    from ..service import Deconfliction
 
 DEFAULT_AGREEMENT = "utm"
 
@@ -20,7 +23,7 @@ def default_agreement_text() -> str:
     return (resources.files("deconfliction") / "examples" / f"{DEFAULT_AGREEMENT}.toml").read_text()
 
 
-def choose_agreement(system: Deconfliction, agreement_id: str | None) -> tuple[str, bool]:
+def choose_agreement(system: "Deconfliction", agreement_id: str | None) -> tuple[str, bool]:
     """The id of the agreement to serve, and whether it was created just now."""
     existing = [a.id for a in system.agreements()]
     if agreement_id is None and len(existing) == 1:

@@ -7,9 +7,12 @@ is as long as the number of times the id was used again, and needs no column or 
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from ..models import Notice
-from ..store import Transaction
+
+if TYPE_CHECKING:
+    from ..store import Transaction
 
 NAMESPACE = uuid.UUID("8a4f0a5e-4b0e-4f7e-9d8e-3c5f6f0e5d31")  # fixed: the derived ids must not change
 MAX_GENERATIONS = 100_000
@@ -19,7 +22,7 @@ def notice_id_of(entity_id: str, generation: int) -> str:
     return entity_id if generation == 0 else str(uuid.uuid5(NAMESPACE, f"{entity_id}/{generation}"))
 
 
-def resolve(tx: Transaction, agreement_id: str, entity_id: str) -> tuple[Notice | None, str]:
+def resolve(tx: "Transaction", agreement_id: str, entity_id: str) -> tuple[Notice | None, str]:
     """The live notice the entity id names in the agreement (or None), and the notice id a new intent
     of that entity id would take."""
     for generation in range(MAX_GENERATIONS):

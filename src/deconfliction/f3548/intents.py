@@ -11,22 +11,24 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .. import notices
+from ..rules import notices
 from ..errors import Forbidden, InvalidInput, InvalidState, MissingKey, NotFound, VersionMismatch
-from ..events import TOUCHING
+from ..rules.events import TOUCHING
 from ..geometry import Volume4D
 from ..models import LIVE_STATES, Notice
-from ..store import Transaction
 from . import constraints as constraint_rules
 from . import extent
 from . import ids as intent_ids
 from . import subscriptions as subscription_rules
 from .config import F3548Config
-from .records import IntentRecord, SubscriptionRecord
+from ..models.f3548 import IntentRecord, SubscriptionRecord
 from .uss import availability, require_not_down
 from .wire import NULL_SUBSCRIPTION, text, time
+
+if TYPE_CHECKING:
+    from ..store import Transaction
 
 SC = "utm.strategic_coordination"
 CMSA = "utm.conformance_monitoring_sa"

@@ -5,18 +5,20 @@ geometry (overlap in time, altitude and area), not the reference DSS's ~1 km² c
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Literal
+from typing import TYPE_CHECKING, Any, Iterable, Literal
 
-from .. import audit
+from ..rules import audit
 from ..errors import Forbidden, InvalidInput, InvalidState, NotFound, VersionMismatch
-from ..events import TOUCHING
+from ..rules.events import TOUCHING
 from ..geometry import Volume4D, volume_conflict, volume_covers
-from ..notices import new_version
-from ..store import Transaction
+from ..rules.notices import new_version
 from . import extent
 from .config import F3548Config
-from .records import SubscriptionRecord
+from ..models.f3548 import SubscriptionRecord
 from .wire import new_id, time
+
+if TYPE_CHECKING:
+    from ..store import Transaction
 
 SC = "utm.strategic_coordination"
 

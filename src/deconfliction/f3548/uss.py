@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .. import audit
-from ..agreements import Party
+from ..rules import audit
+from ..models.agreements import Party
 from ..errors import DeconflictionError, UssDown, VersionMismatch
-from ..notices import new_version
-from ..store import Transaction
+from ..rules.notices import new_version
 from .config import F3548Config
-from .records import DssReport, UssAvailability
+from ..models.f3548 import DssReport, UssAvailability
 from .wire import new_id
+
+if TYPE_CHECKING:
+    from ..store import Transaction
 
 
 def is_member(tx: Transaction, cfg: F3548Config, uss: str) -> bool:

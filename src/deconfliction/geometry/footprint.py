@@ -29,6 +29,7 @@ from .earth import (
     tangent_basis,
     unit_vectors,
 )
+from .limits import MAX_FOOTPRINT_RADIUS_M
 
 # Geodesic edges are sampled at least this densely for topology; between samples the true edge
 # strays from the sampled chord by millimetres, far below the 1 m we promise.
@@ -149,8 +150,6 @@ def check_polygon(polygon) -> None:
     dense_lon, dense_lat = densify(lons, lats)
     ring = unit_vectors(dense_lon, dense_lat)
     centre, radius = _cap(ring)
-    from .volume import MAX_FOOTPRINT_RADIUS_M
-
     if radius * MIN_RADIUS_M > MAX_FOOTPRINT_RADIUS_M * 1.01:
         raise ValueError(f"the polygon does not fit within {MAX_FOOTPRINT_RADIUS_M / 1000:.0f} km of its centre")
     planar = PlanarPolygon(gnomonic(ring, centre))

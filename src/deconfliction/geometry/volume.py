@@ -14,12 +14,8 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-# Beyond this a footprint stops being "an area of operations" and the tangent-plane topology used
-# for overlap tests would lose accuracy; agreements set much smaller limits of their own.
-MAX_FOOTPRINT_RADIUS_M = 2_000_000.0
-MAX_ALTITUDE_M = 100_000.0
-MIN_ALTITUDE_M = -1_000.0
-MAX_VERTICES = 1_000
+from .footprint import check_polygon
+from .limits import MAX_ALTITUDE_M, MAX_FOOTPRINT_RADIUS_M, MAX_VERTICES, MIN_ALTITUDE_M
 
 Datum = Literal["W84", "AMSL"]
 
@@ -86,8 +82,6 @@ class Polygon(_Frozen):
         # Geometry read back from a store was checked when it was written; checking costs a projection.
         if info.context and info.context.get("trusted"):
             return self
-        from .footprint import check_polygon  # footprint needs this module's classes
-
         check_polygon(self)
         return self
 

@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Callable, Iterable, Protocol, Sequence, TypeVar
 
-from ..agreements import Agreement, Party
+from ..models.agreements import Agreement, Party
 from ..geometry import Minima, Volume4D
 from .f3548 import F3548Transaction
 from ..models import AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, HotlineMessage, Notice, Subscription

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Protocol, Sequence
 
 from ..geometry import Minima, Volume4D
-from ..f3548.records import ConstraintRecord, DssReport, IntentRecord, SubscriptionRecord, UssAvailability
+from ..models.f3548 import ConstraintRecord, DssReport, IntentRecord, SubscriptionRecord, UssAvailability
 
 TRUSTED = {"trusted": True}  # stored geometry was validated when it was written
 

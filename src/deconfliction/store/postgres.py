@@ -33,14 +33,14 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from ..agreements import Agreement, Party
+from ..models.agreements import Agreement, Party
 from ..errors import DeconflictionError
 from ..geometry import Minima, Volume4D
 from ..geometry.earth import GEOD
 from ..geometry.footprint import densify
 from ..geometry.separation import ellipsoidal_band
 from .f3548 import F3548_SCHEMA, F3548Tables
-from ..f3548.records import SubscriptionRecord
+from ..models.f3548 import SubscriptionRecord
 from ..models import LIVE_STATES, AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, HotlineMessage, Notice, Subscription
 
 try:  # psycopg is an optional dependency: `pip install 'deconfliction[postgres]'`

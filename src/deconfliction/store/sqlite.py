@@ -18,11 +18,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
-from ..agreements import Agreement, Party
+from ..models.agreements import Agreement, Party
 from ..errors import DeconflictionError
 from ..geometry import Minima, Volume4D, index_boxes, search_boxes
 from .f3548 import F3548Tables
-from ..f3548.records import SubscriptionRecord
+from ..models.f3548 import SubscriptionRecord
 from ..models import AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, HotlineMessage, Notice, Subscription
 
 T = TypeVar("T")

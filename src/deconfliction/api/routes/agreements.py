@@ -4,8 +4,8 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Path, Request
 
-from ... import access
-from ...agreements import Agreement, agreement_from_dict
+from .. import access
+from ...models.agreements import Agreement, agreement_from_dict
 from ...errors import InvalidInput
 from ..auth import Principal, admin, reader_or_admin, system_of
 from ..pagination import After, Limit, Page, page, window

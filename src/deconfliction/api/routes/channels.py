@@ -7,7 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 
-from ...channels import PlanItem
+from ...rules.channels import PlanItem
 from ...errors import InvalidInput
 from ..auth import Principal, reader_or_admin, system_of
 from ..problems import responses

@@ -6,8 +6,8 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from ... import access
-from ...compliance import ComplianceReport
+from .. import access
+from ...rules.compliance import ComplianceReport
 from ...errors import InvalidInput
 from ..auth import Principal, observer_or_admin, system_of
 from ..problems import responses

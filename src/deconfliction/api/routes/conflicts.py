@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from ... import access
+from .. import access
 from ...models import Conflict
 from ..auth import Principal, reader_or_admin, system_of
 from ..pagination import After, Limit, Page, page

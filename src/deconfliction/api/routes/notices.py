@@ -47,7 +47,7 @@ class NoticePage(BaseModel):
     next: str | None = None
 
 
-class Finding(BaseModel):
+class FindingBody(BaseModel):
     notice: MinimisedNotice
     lateral_m: float
     vertical_m: float
@@ -57,7 +57,7 @@ class Finding(BaseModel):
 
 
 class CheckOut(BaseModel):
-    conflicts: list[Finding]
+    conflicts: list[FindingBody]
 
 
 @router.post("/notices", status_code=201, response_model=FilingOut, responses=responses(404, 409, 422),

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Path, Request
 
-from ... import access
-from ...agreements import Party
+from .. import access
+from ...models.agreements import Party
 from ..auth import Principal, admin, reader_or_admin, system_of
 from ..pagination import After, Limit, Page, page, window
 from ..problems import responses

@@ -1,7 +1,7 @@
 """Live tracks in, open tactical alerts out: `POST /v1/tracks` (a batch), `WS /v1/tracks/stream`
 (one JSON report or a list per text message, each answered with the ingest counts) and
-`GET /v1/alerts`. The monitor itself is `deconfliction.tactical.TacticalService`, run by `serve`
-(app.state.tactical); without it these answer 503.
+`GET /v1/alerts`. The monitor itself is `deconfliction.workers.tactical.TacticalService`, run by the runtime
+(`deconfliction.runtime`, passed to `create_app`); without it these answer 503.
 
 Reports are in SI units with an explicit altitude datum (PositionReport's field names); the party of
 every aircraft is the caller's. The alerts themselves reach the parties as `alert.*` events in their
@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from ...errors import DeconflictionError, InvalidInput
 from ...monitor.alerts import AircraftState
-from ...tactical import TacticalService
+from ...workers.tactical import TacticalService
 from ..auth import Principal, ensure_writer, principal, reader_or_admin, system_of, writer
 from ..pagination import After, Limit, page, window
 from ..problems import from_error, responses

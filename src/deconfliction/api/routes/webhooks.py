@@ -7,7 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from ... import delivery as webhooks
+from ...workers import webhooks as webhooks
 from ...models import Delivery, Endpoint
 from ..auth import Principal, ensure_writer, principal, reader_or_admin, system_of, writer
 from ..pagination import After, Limit, Page, page, window

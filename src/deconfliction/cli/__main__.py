@@ -1,0 +1,5 @@
+"""`python -m deconfliction.cli …`"""
+
+from . import main
+
+main()

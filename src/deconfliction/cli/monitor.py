@@ -1,0 +1,252 @@
+"""Command-line front of the tactical monitor: `replay FILE`, `monitor sbs HOST:PORT`, `monitor listen PORT`.
+
+They add themselves to the main `deconfliction` command (`register(app)` adds them to another typer
+app); `python -m deconfliction.cli.monitor ...` runs them on their own. The monitor itself (numpy,
+scipy) is imported only when a command runs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..units import metres_to_feet, metres_to_nautical_miles, parse_length
+from .app import app as root
+
+if TYPE_CHECKING:
+    from ..monitor.alerts import Alert
+    from ..monitor.monitor import MonitorConfig
+
+Lateral = Annotated[str, typer.Option("--lateral", help="Lateral minimum, e.g. '5 NM', '9260' (metres), '3 km'.")]
+Vertical = Annotated[str, typer.Option("--vertical", help="Vertical minimum, e.g. '1000 ft', '300' (metres).")]
+Lookahead = Annotated[float, typer.Option("--lookahead", help="Look-ahead in seconds.")]
+PartyBy = Annotated[str, typer.Option("--party-by", help="Party of an aircraft: 'callsign-prefix' (its operator) or 'icao24'.")]
+SameParty = Annotated[bool, typer.Option("--same-party", help="Also watch pairs of aircraft of the same party.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print alerts as JSON lines (and a JSON summary) instead of tables.")]
+
+
+def _config(lateral: str, vertical: str, lookahead: float, same_party: bool) -> MonitorConfig:
+    from ..monitor.engine import Minima
+    from ..monitor.monitor import MonitorConfig
+
+    try:
+        minima = Minima(parse_length(lateral, "--lateral"), parse_length(vertical, "--vertical"), lookahead)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    return MonitorConfig(minima=minima, same_party=same_party)
+
+
+def describe(alert: Alert) -> str:
+    """One line for a person."""
+    who = " × ".join(f"{a.callsign or a.aircraft} ({a.party})" for a in alert.aircraft)
+    when = alert.at.strftime("%H:%M:%S")
+    if alert.kind.startswith("conformance"):
+        return f"{when} {alert.kind} {alert.status}: {who} notice {alert.notice_id}"
+    text = (
+        f"{when} {alert.kind} {alert.status}: {who} — closest {metres_to_nautical_miles(alert.d_cpa_m):.1f} NM "
+        f"in {alert.t_cpa_s:+.0f} s, now {metres_to_nautical_miles(alert.distance_m):.1f} NM / "
+        f"{metres_to_feet(alert.vertical_gap_m):.0f} ft apart"
+    )
+    if alert.channel:
+        text += f", channel {alert.channel}"
+    return text
+
+
+class AlertLog:
+    """Collects alerts per encounter for the closing table, and prints them as they happen."""
+
+    def __init__(self, console: Console, as_json: bool):
+        self.console, self.as_json = console, as_json
+        self.encounters: dict[str, dict] = {}
+        self.counts = {"opened": 0, "updated": 0, "closed": 0}
+
+    def __call__(self, alert: Alert) -> None:
+        self.counts[alert.status] += 1
+        row = self.encounters.setdefault(alert.id, {"first": alert, "min_d_cpa": float("inf"), "lost": False, "closed": None})
+        if alert.d_cpa_m is not None:
+            row["min_d_cpa"] = min(row["min_d_cpa"], alert.d_cpa_m)
+        row["lost"] |= alert.kind in ("separation.lost", "conformance.lost")
+        if alert.status == "closed":
+            row["closed"] = alert
+        if self.as_json:
+            print(alert.model_dump_json(), flush=True)
+        elif alert.status != "updated":
+            self.console.print(describe(alert), highlight=False, markup=False)
+
+    def table(self) -> Table:
+        table = Table(title="Encounters")
+        for column in ("alert", "kind", "aircraft", "parties", "opened", "closed", "closest predicted", "lost?"):
+            table.add_column(column)
+        for alert_id, row in self.encounters.items():
+            first, closed = row["first"], row["closed"]
+            table.add_row(
+                alert_id, first.kind, " × ".join(a.callsign or a.aircraft for a in first.aircraft), ", ".join(first.parties),
+                first.opened_at.strftime("%H:%M:%S"), closed.at.strftime("%H:%M:%S") if closed else "open",
+                "" if row["min_d_cpa"] == float("inf") else f"{metres_to_nautical_miles(row['min_d_cpa']):.2f} NM",
+                "yes" if row["lost"] else "",
+            )
+        return table
+
+
+def replay_command(
+    file: Annotated[Path, typer.Argument(help="JSON / JSON.gz / CSV / Parquet track file, or an SBS log.", exists=True, dir_okay=False)],
+    speed: Annotated[float, typer.Option("--speed", help="Replay seconds per wall-clock second.")] = 60.0,
+    as_fast_as_possible: Annotated[bool, typer.Option("--as-fast-as-possible", help="No pacing.")] = False,
+    lateral: Lateral = "5 NM",
+    vertical: Vertical = "1000 ft",
+    lookahead: Lookahead = 300.0,
+    party_by: PartyBy = "callsign-prefix",
+    same_party: SameParty = False,
+    limit_rows: Annotated[Optional[int], typer.Option("--limit-rows", help="Replay only the first N rows (in time order).")] = None,
+    cycle: Annotated[float, typer.Option("--cycle", help="Detection cycle, in replay seconds.")] = 1.0,
+    include_ground: Annotated[bool, typer.Option("--include-ground", help="Keep reports of aircraft on the ground.")] = False,
+    as_json: AsJson = False,
+) -> None:
+    """Replay recorded traffic through the tactical monitor and report the encounters."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ..monitor.monitor import Monitor
+    from ..monitor.parties import PartyAssigner
+    from ..monitor.replay import read_reports, replay
+
+    console = Console(stderr=as_json)
+    config = _config(lateral, vertical, lookahead, same_party)
+    if speed <= 0:
+        raise typer.BadParameter("--speed must be positive")
+    try:
+        parties = PartyAssigner(party_by)
+        reports, unreadable = read_reports(file, parties=parties, skip_ground=not include_ground, limit_rows=limit_rows)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    log = AlertLog(console, as_json)
+    monitor = Monitor(config, sink=log)
+    progress = Progress(TextColumn("[bold]replay"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[clock]}"),
+                        TimeElapsedColumn(), console=console, disable=as_json)
+    with progress:
+        task = progress.add_task("replay", total=len(reports), clock="")
+        log.console = progress.console
+
+        def advance(result, done):
+            if int(result.now) % 5 == 0:  # a refresh every 5 replay seconds is plenty
+                progress.update(task, completed=done, clock=f"{_hms(result.now)} · {result.aircraft} aircraft")
+
+        summary = replay(monitor, reports, speed=None if as_fast_as_possible else speed, cycle_s=cycle, on_cycle=advance)
+        progress.update(task, completed=len(reports))
+    totals = monitor.totals
+    facts = {
+        "file": str(file), "reports": summary.reports, "unreadable_lines": unreadable, "accepted": totals.accepted,
+        "duplicates": totals.duplicates, "out_of_order": totals.out_of_order, "malformed": totals.malformed,
+        "malformed_reasons": dict(totals.reasons()), "cycles": summary.cycles, "max_aircraft": summary.max_aircraft,
+        "encounters": len(log.encounters), "alerts": log.counts, "wall_s": round(summary.wall_s, 3),
+        "reports_per_s": round(summary.reports / summary.wall_s) if summary.wall_s > 0 else None,
+    }
+    if as_json:
+        print(json.dumps({"summary": facts}), flush=True)
+        return
+    if log.encounters:
+        console.print(log.table())
+    console.print(
+        f"{facts['reports']} reports ({facts['accepted']} accepted, {facts['duplicates']} duplicates, "
+        f"{facts['out_of_order']} out of order, {facts['malformed']} malformed), {facts['cycles']} cycles, "
+        f"up to {facts['max_aircraft']} aircraft; {facts['encounters']} encounters "
+        f"({log.counts['opened']} opened, {log.counts['updated']} updated, {log.counts['closed']} closed); "
+        f"{facts['wall_s']} s wall, {facts['reports_per_s']} reports/s",
+        highlight=False,
+    )
+
+
+def _hms(epoch: float) -> str:
+    from ..monitor.alerts import utc
+
+    return utc(epoch).strftime("%Y-%m-%d %H:%M:%S")
+
+
+monitor_app = typer.Typer(help="Watch live traffic (SBS/BaseStation feeds) for predicted loss of separation.", no_args_is_help=True)
+
+
+def _run_live(start, config: MonitorConfig, party_by: str, duration: Optional[float], as_json: bool) -> None:
+    from ..monitor.feeds import LiveFeed
+    from ..monitor.monitor import Monitor
+    from ..monitor.parties import PartyAssigner
+    from ..monitor.sbs import SbsDecoder
+
+    console = Console(stderr=as_json)
+    log = AlertLog(console, as_json)
+    feed = LiveFeed(Monitor(config, sink=log), SbsDecoder(PartyAssigner(party_by)))
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.set()) if threading.current_thread() is threading.main_thread() else None
+    timer = threading.Timer(duration, stop.set) if duration else None
+    if timer:
+        timer.daemon = True
+        timer.start()
+    try:
+        start(feed, stop)
+    finally:
+        if timer:
+            timer.cancel()
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    if not as_json:
+        if log.encounters:
+            console.print(log.table())
+        console.print(f"{feed.lines} lines, {sum(feed.malformed.values())} malformed, {len(log.encounters)} encounters", highlight=False)
+
+
+@monitor_app.command("sbs")
+def sbs_command(
+    address: Annotated[str, typer.Argument(help="HOST:PORT of an SBS/BaseStation server (dump1090/readsb: port 30003).")],
+    lateral: Lateral = "5 NM", vertical: Vertical = "1000 ft", lookahead: Lookahead = 300.0,
+    party_by: PartyBy = "callsign-prefix", same_party: SameParty = False,
+    duration: Annotated[Optional[float], typer.Option("--duration", help="Stop after this many seconds.")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Follow an SBS feed (TCP client) and print alerts as they happen."""
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise typer.BadParameter("expected HOST:PORT, e.g. localhost:30003")
+    from ..monitor.feeds import follow_sbs
+
+    config = _config(lateral, vertical, lookahead, same_party)
+    _run_live(lambda feed, stop: follow_sbs(host, int(port), feed, stop), config, party_by, duration, as_json)
+
+
+@monitor_app.command("listen")
+def listen_command(
+    port: Annotated[int, typer.Argument(help="TCP port to accept SBS lines on.")],
+    host: Annotated[str, typer.Option("--host", help="Address to listen on (default: loopback only).")] = "127.0.0.1",
+    lateral: Lateral = "5 NM", vertical: Vertical = "1000 ft", lookahead: Lookahead = 300.0,
+    party_by: PartyBy = "callsign-prefix", same_party: SameParty = False,
+    duration: Annotated[Optional[float], typer.Option("--duration", help="Stop after this many seconds.")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Accept SBS lines pushed to a TCP port (any number of senders) and print alerts as they happen."""
+    from ..monitor.feeds import listen_sbs
+
+    config = _config(lateral, vertical, lookahead, same_party)
+    console = Console(stderr=True)
+    ready = lambda actual: console.print(f"listening for SBS lines on {host}:{actual}", highlight=False)  # noqa: E731
+    _run_live(lambda feed, stop: listen_sbs(port, feed, stop, host=host, on_ready=ready), config, party_by, duration, as_json)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `replay` and `monitor sbs|listen` to a typer app."""
+    app.command("replay")(replay_command)
+    app.add_typer(monitor_app, name="monitor")
+
+
+register(root)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING)
+    standalone = typer.Typer(no_args_is_help=True, help="The tactical monitor on its own.")
+    register(standalone)
+    standalone()

@@ -1,0 +1,412 @@
+"""Python client for the HTTP API.
+
+    >>> from deconfliction.client import Client
+    >>> with Client("http://127.0.0.1:8000", token) as api:
+    ...     filing = api.file_notice("pact", volumes, key=[...])
+    ...     for event in api.stream_events():
+    ...         print(event.kind)
+
+`Client` speaks for the token's party and returns the library's models (`Notice` for your own notices,
+`MinimisedNotice` for others', `Conflict`, `Event`, …). Refusals raise the same `DeconflictionError`
+subclasses the library raises, rebuilt from the problem document (same `code`, `field`, `details`).
+The facade's method names over this client are in `remote.py`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterable, Iterator
+
+import httpx
+
+from .. import errors as errors_module
+from ..models.agreements import Agreement, Party
+from ..rules.audit import Verdict
+from ..rules.channels import PlanItem
+from ..rules.compliance import ComplianceReport
+from ..rules.conflicts import Finding
+from ..errors import STATUS_BY_CODE, DeconflictionError, Forbidden, InvalidInput
+from ..geometry import Volume4D
+from ..geometry.separation import VolumeConflict
+from ..models import (
+    AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, HotlineMessage, InboxItem, LineStatus, MessageRefs,
+    MinimisedNotice, Notice, NoticePrivate, Subscription,
+)
+from ..rules.notices import Filing
+
+PROBLEM_KEYS = ("type", "title", "status", "detail", "code", "field", "instance")
+
+
+def _error_classes() -> dict[str, type[DeconflictionError]]:
+    found: dict[str, type[DeconflictionError]] = {}
+    for value in vars(errors_module).values():
+        if isinstance(value, type) and issubclass(value, DeconflictionError) and value is not DeconflictionError:
+            found.setdefault(value.code, value)
+    return found
+
+
+ERROR_CLASSES = _error_classes()
+
+
+def error_from_response(response: httpx.Response) -> DeconflictionError:
+    """The library's error for a problem+json reply (or a generic one for anything else)."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("code"), str):
+        code = body["code"] if body["code"] in STATUS_BY_CODE else "internal"
+        details = {k: v for k, v in body.items() if k not in PROBLEM_KEYS}
+        cls = ERROR_CLASSES.get(code, DeconflictionError)
+        return cls(str(body.get("detail") or body.get("title") or code), field=body.get("field"), details=details, code=code)
+    code = next((c for c, s in STATUS_BY_CODE.items() if s == response.status_code), "unavailable" if response.status_code >= 500 else "invalid_input")
+    return ERROR_CLASSES.get(code, DeconflictionError)(f"HTTP {response.status_code}: {response.text[:200]}", code=code)
+
+
+def _volume(value: Volume4D | dict) -> dict:
+    return value.model_dump(mode="json") if isinstance(value, Volume4D) else value
+
+
+def _volumes(values: Iterable[Volume4D | dict] | dict) -> list[dict] | dict:
+    return values if isinstance(values, dict) else [_volume(v) for v in values]
+
+
+def _private(private: NoticePrivate | dict | None) -> dict | None:
+    return private.model_dump(mode="json") if isinstance(private, NoticePrivate) else private
+
+
+def _notice(data: dict) -> Notice | MinimisedNotice:
+    return Notice.model_validate(data) if "agreement_id" in data else MinimisedNotice.model_validate(data)
+
+
+def _filing(data: dict) -> Filing:
+    return Filing(Notice.model_validate(data["notice"]), [Conflict.model_validate(c) for c in data["conflicts"]], data["late"])
+
+
+def _iso(moment: datetime) -> str:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).isoformat()
+
+
+@dataclass(frozen=True)
+class Identity:
+    party_id: str | None
+    scopes: list[str]
+    credential_id: str
+    via: str
+
+
+@dataclass(frozen=True)
+class RemoteFinding:
+    """A conflicting notice (minimised) and where the checked volumes come closest to it."""
+
+    notice: MinimisedNotice
+    closest: VolumeConflict
+
+
+class Client:
+    def __init__(self, base_url: str, token: str, *, timeout: float = 30.0, transport: httpx.BaseTransport | None = None, http: httpx.Client | None = None):
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self._http = http or httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+        self._http.headers["Authorization"] = f"Bearer {token}"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # Plumbing -----------------------------------------------------------------------------------
+    def request(self, method: str, path: str, *, json: Any = None, params: dict | None = None, headers: dict | None = None) -> httpx.Response:
+        params = {k: v for k, v in (params or {}).items() if v is not None}
+        try:
+            response = self._http.request(method, path, json=json, params=params, headers=headers)
+        except httpx.TransportError as exc:
+            raise DeconflictionError(f"cannot reach {self.base_url}: {exc}", code="unavailable") from exc
+        if response.status_code >= 400:
+            raise error_from_response(response)
+        return response
+
+    def _get(self, path: str, **params: Any) -> Any:
+        return self.request("GET", path, params=params).json()
+
+    def _post(self, path: str, body: Any = None, headers: dict | None = None) -> Any:
+        return self.request("POST", path, json=body, headers=headers).json()
+
+    def pages(self, path: str, *, limit: int = 1000, **params: Any) -> Iterator[dict]:
+        """Every item of a list, following `next`."""
+        after = params.pop("after", None)
+        while True:
+            page = self._get(path, limit=limit, after=after, **params)
+            yield from page["items"]
+            if page.get("next") is None:
+                return
+            after = page["next"]
+
+    def health(self) -> dict:
+        return self._get("/v1/health")
+
+    def me(self) -> Identity:
+        data = self._get("/v1/me")
+        return Identity(data["party_id"], data["scopes"], data["credential_id"], data["via"])
+
+    # Agreements and parties (admin writes) ---------------------------------------------------------
+    def add_agreement(self, agreement: Agreement | dict) -> Agreement:
+        body = agreement.model_dump(mode="json") if isinstance(agreement, Agreement) else agreement
+        return Agreement.model_validate(self._post("/v1/agreements", body))
+
+    def agreement(self, agreement_id: str) -> Agreement:
+        return Agreement.model_validate(self._get(f"/v1/agreements/{agreement_id}"))
+
+    def agreements(self) -> list[Agreement]:
+        return [Agreement.model_validate(a) for a in self.pages("/v1/agreements")]
+
+    def add_party(self, party: Party | dict) -> Party:
+        body = party.model_dump(mode="json") if isinstance(party, Party) else party
+        return Party.model_validate(self._post("/v1/parties", body))
+
+    def party(self, party_id: str) -> Party:
+        return Party.model_validate(self._get(f"/v1/parties/{party_id}"))
+
+    def parties(self) -> list[Party]:
+        return [Party.model_validate(p) for p in self.pages("/v1/parties")]
+
+    # Notices ----------------------------------------------------------------------------------------
+    def file_notice(
+        self, agreement_id: str, volumes: Iterable[Volume4D | dict] | dict, *, key: Iterable[str] = (), private: NoticePrivate | dict | None = None, notice_id: str | None = None
+    ) -> Filing:
+        body: dict[str, Any] = {"agreement_id": agreement_id, "volumes": _volumes(volumes), "key": list(key)}
+        if private is not None:
+            body["private"] = _private(private)
+        if notice_id is not None:
+            body["id"] = notice_id
+        return _filing(self._post("/v1/notices", body))
+
+    def change_notice(
+        self, notice_id: str, *, version: str | None = None, volumes: Iterable[Volume4D | dict] | None = None, state: str | None = None,
+        key: Iterable[str] = (), private: NoticePrivate | dict | None = None,
+    ) -> Filing:
+        body: dict[str, Any] = {"version": version, "key": list(key)}
+        if volumes is not None:
+            body["volumes"] = _volumes(volumes)
+        if state is not None:
+            body["state"] = state
+        if private is not None:
+            body["private"] = _private(private)
+        return _filing(self.request("PUT", f"/v1/notices/{notice_id}", json=body).json())
+
+    def _state(self, action: str, notice_id: str, version: str | None) -> Filing:
+        return _filing(self._post(f"/v1/notices/{notice_id}/{action}", {"version": version} if version else None))
+
+    def cancel_notice(self, notice_id: str, version: str | None = None) -> Filing:
+        return self._state("cancel", notice_id, version)
+
+    def end_notice(self, notice_id: str, version: str | None = None) -> Filing:
+        return self._state("end", notice_id, version)
+
+    def activate_notice(self, notice_id: str, version: str | None = None) -> Filing:
+        return self._state("activate", notice_id, version)
+
+    def notice(self, notice_id: str) -> Notice | MinimisedNotice:
+        return _notice(self._get(f"/v1/notices/{notice_id}"))
+
+    def notices(
+        self, *, agreement_id: str | None = None, party_id: str | None = None, area: Volume4D | dict | None = None,
+        live_only: bool = False, limit: int = 100, after_id: str | None = None,
+    ) -> list[Notice | MinimisedNotice]:
+        """One page of the notices you may see (all of them: iterate with `after_id` = the last id)."""
+        if area is not None:
+            body = {"area": _volume(area), "agreement_id": agreement_id, "party_id": party_id, "after": after_id, "limit": limit}
+            page = self._post("/v1/notices/search", {k: v for k, v in body.items() if v is not None})
+        else:
+            page = self._get("/v1/notices", agreement_id=agreement_id, party_id=party_id, live=live_only or None, limit=limit, after=after_id)
+        return [_notice(n) for n in page["items"]]
+
+    def check(self, agreement_id: str, volumes: Iterable[Volume4D | dict] | dict, exclude: str | None = None) -> list[RemoteFinding]:
+        body = {"agreement_id": agreement_id, "volumes": _volumes(volumes)}
+        if exclude:
+            body["exclude"] = exclude
+        found = []
+        for item in self._post("/v1/check", body)["conflicts"]:
+            closest = VolumeConflict(
+                lateral_m=item["lateral_m"], vertical_m=item["vertical_m"], time_start=datetime.fromisoformat(item["time_start"]),
+                time_end=datetime.fromisoformat(item["time_end"]), where=tuple(item["where"]),
+            )
+            found.append(RemoteFinding(MinimisedNotice.model_validate(item["notice"]), closest))
+        return found
+
+    # Conflicts and acknowledgments -----------------------------------------------------------------
+    def conflicts(
+        self, *, agreement_id: str | None = None, notice_id: str | None = None, open_only: bool = True, limit: int = 100, after_id: str | None = None
+    ) -> list[Conflict]:
+        page = self._get("/v1/conflicts", agreement_id=agreement_id, notice_id=notice_id, include_cleared=None if open_only else True, limit=limit, after=after_id)
+        return [Conflict.model_validate(c) for c in page["items"]]
+
+    def conflict(self, conflict_id: str) -> Conflict:
+        return Conflict.model_validate(self._get(f"/v1/conflicts/{conflict_id}"))
+
+    def acknowledge_conflict(self, conflict_id: str) -> Conflict:
+        return Conflict.model_validate(self._post(f"/v1/conflicts/{conflict_id}/ack"))
+
+    def acknowledge_notice(self, notice_id: str) -> Deadline:
+        return Deadline.model_validate(self._post(f"/v1/notices/{notice_id}/ack"))
+
+    def deadlines(self, subject_id: str | None = None, state: str | None = None) -> list[Deadline]:
+        return [Deadline.model_validate(d) for d in self.pages("/v1/deadlines", subject_id=subject_id, state=state)]
+
+    # Hotline ----------------------------------------------------------------------------------------
+    def send_message(self, agreement_id: str, *, kind: str, text: str, to: Iterable[str] | None = None,
+                     refs: MessageRefs | dict | None = None, in_reply_to: str | None = None) -> HotlineMessage:
+        body: dict[str, Any] = {"agreement_id": agreement_id, "kind": kind, "text": text}
+        if to is not None:
+            body["to"] = list(to)
+        if refs is not None:
+            body["refs"] = refs.model_dump(mode="json") if isinstance(refs, MessageRefs) else refs
+        if in_reply_to is not None:
+            body["in_reply_to"] = in_reply_to
+        return HotlineMessage.model_validate(self._post("/v1/hotline/messages", body))
+
+    def acknowledge_message(self, message_id: str) -> Deadline:
+        return Deadline.model_validate(self._post(f"/v1/hotline/messages/{message_id}/ack"))
+
+    def inbox(self, *, agreement_id: str | None = None, state: str | None = None, limit: int = 100) -> list[InboxItem]:
+        page = self._get("/v1/hotline/inbox", agreement_id=agreement_id, state=state, limit=limit)
+        return [InboxItem.model_validate(i) for i in page["items"]]
+
+    def sent(self, *, agreement_id: str | None = None, limit: int = 100) -> list[HotlineMessage]:
+        page = self._get("/v1/hotline/sent", agreement_id=agreement_id, limit=limit)
+        return [HotlineMessage.model_validate(m) for m in page["items"]]
+
+    def message(self, message_id: str) -> HotlineMessage:
+        return HotlineMessage.model_validate(self._get(f"/v1/hotline/messages/{message_id}"))
+
+    def thread(self, message_id: str) -> list[HotlineMessage]:
+        return [HotlineMessage.model_validate(m) for m in self._get(f"/v1/hotline/messages/{message_id}/thread")["items"]]
+
+    def lines(self, agreement_id: str) -> list[LineStatus]:
+        return [LineStatus.model_validate(line) for line in self._get("/v1/hotline/lines", agreement_id=agreement_id)["items"]]
+
+    # Events -----------------------------------------------------------------------------------------
+    def events(self, after_seq: int = 0, limit: int = 100) -> list[Event]:
+        return [Event.model_validate(e) for e in self._get("/v1/events", after=after_seq, limit=limit)["items"]]
+
+    def stream_events(self, after: int | None = None, *, reconnect: bool = True, read_timeout_s: float = 45.0, max_wait_s: float = 5.0) -> Iterator[Event]:
+        """Events as they happen (Server-Sent Events), in order, for ever. Starts after `after` (default:
+        now); after a dropped connection it reconnects with Last-Event-ID, so nothing is missed or
+        repeated. Stop by breaking out of the loop."""
+        last = after if after is not None else int(self.health()["last_event_seq"])
+        wait = 0.1
+        while True:
+            try:
+                headers = {"Accept": "text/event-stream", "Last-Event-ID": str(last)}
+                timeout = httpx.Timeout(10.0, read=read_timeout_s)
+                with self._http.stream("GET", "/v1/events/stream", headers=headers, timeout=timeout) as response:
+                    if response.status_code >= 400:
+                        response.read()
+                        raise error_from_response(response)
+                    wait = 0.1
+                    for data, _ in _sse(response.iter_lines()):
+                        event = Event.model_validate_json(data)
+                        if event.seq <= last:
+                            continue
+                        last = event.seq
+                        yield event
+            except httpx.TransportError:
+                if not reconnect:
+                    raise DeconflictionError("the event stream was interrupted", code="unavailable") from None
+            if not reconnect:
+                return
+            time.sleep(wait)
+            wait = min(max_wait_s, wait * 2)
+
+    # Subscriptions and webhooks ----------------------------------------------------------------------
+    def subscribe(self, agreement_id: str, volumes: Iterable[Volume4D | dict] | dict, kinds: list[str] | None = None) -> Subscription:
+        body: dict[str, Any] = {"agreement_id": agreement_id, "volumes": _volumes(volumes)}
+        if kinds is not None:
+            body["kinds"] = kinds
+        return Subscription.model_validate(self._post("/v1/subscriptions", body))
+
+    def unsubscribe(self, subscription_id: str) -> None:
+        self.request("DELETE", f"/v1/subscriptions/{subscription_id}")
+
+    def subscriptions(self) -> list[Subscription]:
+        return [Subscription.model_validate(s) for s in self.pages("/v1/subscriptions")]
+
+    def add_endpoint(self, url: str, secret: str | None = None, kinds: list[str] | None = None) -> Endpoint:
+        """A webhook; the returned endpoint carries the signing secret, which the server never shows again."""
+        body: dict[str, Any] = {"url": url}
+        if secret is not None:
+            body["secret"] = secret
+        if kinds is not None:
+            body["kinds"] = kinds
+        return Endpoint.model_validate(self._post("/v1/webhooks/endpoints", body))
+
+    def remove_endpoint(self, endpoint_id: str) -> None:
+        self.request("DELETE", f"/v1/webhooks/endpoints/{endpoint_id}")
+
+    def endpoints(self) -> list[Endpoint]:
+        """Your endpoints; `secret` is empty (shown only when created)."""
+        return [Endpoint.model_validate({**e, "secret": ""}) for e in self.pages("/v1/webhooks/endpoints")]
+
+    def deliveries(self, state: str | None = None, limit: int = 100, after_id: str | None = None) -> list[Delivery]:
+        page = self._get("/v1/webhooks/deliveries", state=state, limit=limit, after=after_id)
+        return [Delivery.model_validate(d) for d in page["items"]]
+
+    def dead_letters(self, limit: int = 100, after_id: str | None = None) -> list[Delivery]:
+        return [Delivery.model_validate(d) for d in self._get("/v1/webhooks/dead-letters", limit=limit, after=after_id)["items"]]
+
+    def retry_delivery(self, delivery_id: str) -> Delivery:
+        return Delivery.model_validate(self._post(f"/v1/webhooks/deliveries/{delivery_id}/retry"))
+
+    # Tokens, audit, compliance (operator) -----------------------------------------------------------
+    def issue_token(self, party_id: str | None, scopes: list[str] | None = None, label: str = "") -> tuple[Credential, str]:
+        data = self._post("/v1/tokens", {"party_id": party_id, "scopes": scopes, "label": label})
+        return Credential.model_validate({**data["credential"], "token_hash": ""}), data["token"]
+
+    def revoke_token(self, credential_id: str) -> Credential:
+        return Credential.model_validate({**self.request("DELETE", f"/v1/tokens/{credential_id}").json(), "token_hash": ""})
+
+    def tokens(self, party_id: str | None = None) -> list[Credential]:
+        return [Credential.model_validate({**c, "token_hash": ""}) for c in self.pages("/v1/tokens", party_id=party_id)]
+
+    def audit_entries(self, after_seq: int = 0, limit: int = 1000) -> list[AuditEntry]:
+        return [AuditEntry.model_validate(e) for e in self._get("/v1/audit", after=after_seq, limit=limit)["items"]]
+
+    def verify_audit(self) -> Verdict:
+        data = self._get("/v1/audit/verify")
+        return Verdict(data["ok"], data["entries"], data.get("first_bad_seq"), data.get("reason"))
+
+    def compliance(self, agreement_id: str, start: datetime, end: datetime) -> ComplianceReport:
+        return ComplianceReport.model_validate(self._get(f"/v1/agreements/{agreement_id}/compliance", **{"from": _iso(start), "to": _iso(end)}))
+
+    def compliance_csv(self, agreement_id: str, start: datetime, end: datetime) -> str:
+        return self.request("GET", f"/v1/agreements/{agreement_id}/compliance", params={"from": _iso(start), "to": _iso(end), "format": "csv"}).text
+
+    def channels(self, agreement_id: str, *, lon: float | None = None, lat: float | None = None, at: datetime | None = None) -> list[PlanItem]:
+        params = {k: v for k, v in {"lon": lon, "lat": lat, "at": _iso(at) if at else None}.items() if v is not None}
+        return [PlanItem.model_validate(i) for i in self._get(f"/v1/agreements/{agreement_id}/channels", **params)["items"]]
+
+
+def _sse(lines: Iterable[str]) -> Iterator[tuple[str, str | None]]:
+    """(data, id) of each Server-Sent Event; comments and pings are skipped."""
+    data: list[str] = []
+    event_id: str | None = None
+    for line in lines:
+        if line == "":
+            if data:
+                yield "\n".join(data), event_id
+            data, event_id = [], None
+        elif line.startswith(":"):
+            continue
+        else:
+            name, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if name == "data":
+                data.append(value)
+            elif name == "id":
+                event_id = value

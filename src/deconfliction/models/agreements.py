@@ -1,0 +1,232 @@
+"""Agreements: the rules a set of parties signed, loaded from TOML or built in code.
+
+Durations and lengths may be written with units in TOML ('1 h', '5 NM', '1000 ft'); they are
+converted to seconds and metres here, once.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ..errors import InvalidInput
+from ..geometry import Footprint, Minima, contains_lon_lat, invalid_from_validation
+from ..units import parse_duration, parse_length
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def check_id(value: str) -> str:
+    if not _ID.match(value):
+        raise ValueError(f"{value!r} is not a valid id (letters, digits, '_', '.', '-', at most 64)")
+    return value
+
+
+class Separation(BaseModel):
+    """Separation minima: two volumes conflict when closer than all three at once."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    lateral_m: float = Field(gt=0, le=500_000, description="lateral minimum, metres (> 0: overlapping areas are 0 m apart)")
+    vertical_m: float = Field(ge=0, le=10_000, description="vertical minimum, metres")
+    time_buffer_s: float = Field(default=0.0, ge=0, le=86_400, description="time buffer, seconds")
+
+    def minima(self) -> Minima:
+        return Minima(self.lateral_m, self.vertical_m, self.time_buffer_s)
+
+
+class Channel(BaseModel):
+    """An agreed means of direct contact (e.g. a radio frequency), for an area and time or everywhere."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    name: str = Field(min_length=1, max_length=100)
+    contact: str = Field(min_length=1, max_length=200, description="e.g. '121.500 MHz' or 'tel:+41...'")
+    area: Footprint | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def applies(self, lon: float, lat: float, when: datetime | None) -> bool:
+        if when is not None and ((self.start and when < self.start) or (self.end and when >= self.end)):
+            return False
+        return self.area is None or contains_lon_lat(self.area, lon, lat)
+
+
+class ChannelAssignment(BaseModel):
+    """Channels assigned from a pool (see channel_assignment.py): each cluster of conflicting notices
+    gets one channel, and clusters closer than `neighbour_distance_m` (while both are active) get
+    different ones. The pool's channels have no area: their area is the cluster's."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    pool: list[Channel] = Field(min_length=1, max_length=1000)
+    neighbour_distance_m: float = Field(default=37_040.0, ge=0, le=1_000_000, description="metres (default 20 NM)")
+
+    @field_validator("pool", mode="before")
+    @classmethod
+    def _pool(cls, pool: Any) -> Any:
+        # A pool entry may be written as its contact alone ("123.450 MHz"): it is then its name too.
+        if isinstance(pool, list):
+            return [{"name": c, "contact": c} if isinstance(c, str) else c for c in pool]
+        return pool
+
+    @field_validator("pool")
+    @classmethod
+    def _plain(cls, pool: list[Channel]) -> list[Channel]:
+        names = [c.name for c in pool]
+        if len(set(names)) != len(names):
+            raise ValueError("pool channel names must be unique")
+        if any(c.area is not None or c.start is not None or c.end is not None for c in pool):
+            raise ValueError("pool channels take their area and time from the cluster they are assigned to; give only name and contact")
+        return pool
+
+
+class Party(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name: str = Field(min_length=1, max_length=200)
+    contacts: list[str] = Field(default_factory=list, max_length=20)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return check_id(value)
+
+
+class Agreement(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name: str = Field(min_length=1, max_length=200)
+    parties: list[str] = Field(min_length=1, max_length=1000)
+    min_lead_time_s: float = Field(default=3600.0, ge=0)
+    late_notices: Literal["reject", "flag"] = "reject"
+    planning_horizon_s: float = Field(default=30 * 86400.0, gt=0)
+    separation: Separation
+    notice_ack_deadline_s: float = Field(default=900.0, gt=0)
+    alert_ack_deadline_s: float = Field(default=60.0, gt=0, description="hotline alerts and line tests, and tactical alerts")
+    hotline_ack_deadline_s: float = Field(default=900.0, gt=0, description="other hotline messages (notice, query, info)")
+    hotline_escalation_interval_s: float = Field(default=60.0, gt=0, description="an overdue message escalates again this often")
+    line_test_interval_s: float = Field(default=0.0, ge=0, description="the system tests each party's line this often; 0: never")
+    conflict_policy: Literal["notify", "reject"] = "notify"
+    channels: list[Channel] = Field(default_factory=list, max_length=1000)
+    channel_assignment: ChannelAssignment | None = Field(
+        default=None, description="assign conflicts' channels from a pool by graph colouring (docs/channels.md)"
+    )
+    escalation_contacts: list[str] = Field(default_factory=list, max_length=50)
+    max_area_km2: float = Field(default=100_000.0, gt=0)
+    max_volumes_per_notice: int = Field(default=100, gt=0, le=10_000)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return check_id(value)
+
+    @field_validator("parties")
+    @classmethod
+    def _parties(cls, parties: list[str]) -> list[str]:
+        for party in parties:
+            check_id(party)
+        if len(set(parties)) != len(parties):
+            raise ValueError("a party is listed twice")
+        return parties
+
+    @model_validator(mode="after")
+    def _unique_channels(self) -> "Agreement":
+        names = [c.name for c in self.channels]
+        if len(set(names)) != len(names):
+            raise ValueError("channel names must be unique")
+        return self
+
+    def channel_at(self, lon: float, lat: float, when: datetime | None = None) -> Channel | None:
+        """The channel to use at a place and time: the first with an area covering it, else the first without one."""
+        fallback = None
+        for channel in self.channels:
+            if channel.applies(lon, lat, when):
+                if channel.area is not None:
+                    return channel
+                fallback = fallback or channel
+        return fallback
+
+
+# TOML keys that carry units, and the field they fill.
+_DURATIONS = {
+    "min_lead_time": "min_lead_time_s",
+    "planning_horizon": "planning_horizon_s",
+    "notice_ack_deadline": "notice_ack_deadline_s",
+    "alert_ack_deadline": "alert_ack_deadline_s",
+    "hotline_ack_deadline": "hotline_ack_deadline_s",
+    "hotline_escalation_interval": "hotline_escalation_interval_s",
+    "line_test_interval": "line_test_interval_s",
+    "time_buffer": "time_buffer_s",
+}
+_LENGTHS = {"lateral": "lateral_m", "vertical": "vertical_m", "neighbour_distance": "neighbour_distance_m"}
+
+
+def _convert_units(table: dict[str, Any], where: str) -> dict[str, Any]:
+    out = dict(table)
+    for key, target in {**_DURATIONS, **_LENGTHS}.items():
+        if key in out:
+            value = out.pop(key)
+            try:
+                out[target] = parse_duration(value, key) if key in _DURATIONS else parse_length(value, key)
+            except ValueError as exc:
+                raise InvalidInput(str(exc).split(": ", 1)[-1], field=f"{where}.{key}") from None
+    return out
+
+
+def _channel_from_toml(channel: dict[str, Any], where: str) -> dict[str, Any]:
+    channel = dict(channel)
+    area = channel.pop("area", None)
+    if area is not None:
+        if isinstance(area, dict) and "radius" in area:
+            try:
+                radius = parse_length(area["radius"], "radius")
+            except ValueError as exc:
+                raise InvalidInput(str(exc).split(": ", 1)[-1], field=f"{where}.area.radius") from None
+            channel["area"] = {"kind": "circle", "lon": area.get("lon"), "lat": area.get("lat"), "radius_m": radius}
+        else:
+            channel["area"] = {"kind": "polygon", "vertices": [tuple(p) for p in area]}
+    return channel
+
+
+def agreement_from_dict(data: dict[str, Any]) -> Agreement:
+    original_keys = {"agreement": set(data), "agreement.separation": set(data.get("separation") or {})}
+    data = _convert_units(data, "agreement")
+    if isinstance(data.get("separation"), dict):
+        data["separation"] = _convert_units(data["separation"], "agreement.separation")
+    data["channels"] = [_channel_from_toml(c, f"agreement.channels.{i}") for i, c in enumerate(data.get("channels", []))]
+    if isinstance(data.get("channel_assignment"), dict):
+        original_keys["agreement.channel_assignment"] = set(data["channel_assignment"])
+        data["channel_assignment"] = _convert_units(data["channel_assignment"], "agreement.channel_assignment")
+    try:
+        return Agreement.model_validate(data)
+    except ValidationError as exc:
+        error = invalid_from_validation(exc, "agreement")
+        written = {target: key for key, target in {**_DURATIONS, **_LENGTHS}.items()}
+        head, _, last = (error.field or "").rpartition(".")
+        if last in written and written[last] in original_keys.get(head, ()):
+            error.field = f"{head}.{written[last]}"  # name the key as the user wrote it
+        raise error from None
+
+
+def load_toml(text: str) -> tuple[Agreement, list[Party]]:
+    """An agreement and its parties from TOML text: an [agreement] table and [[parties]] entries."""
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"not valid TOML: {exc}") from None
+    if "agreement" not in document:
+        raise InvalidInput("missing [agreement] table", field="agreement")
+    agreement = agreement_from_dict(document["agreement"])
+    parties = []
+    for i, entry in enumerate(document.get("parties", [])):
+        try:
+            parties.append(Party.model_validate(entry))
+        except ValidationError as exc:
+            raise invalid_from_validation(exc, f"parties.{i}") from None
+    known = {p.id for p in parties}
+    for party in agreement.parties:
+        if party not in known:
+            parties.append(Party(id=party, name=party))
+    return agreement, parties

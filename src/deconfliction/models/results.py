@@ -1,0 +1,25 @@
+"""What the rules hand back to their callers: a write's outcome and the conflicts a check finds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..geometry import VolumeConflict
+from .domain import Conflict, Notice
+
+
+@dataclass
+class Filing:
+    """What a write did: the notice as stored, the conflicts it now has, and whether it came late."""
+
+    notice: Notice
+    conflicts: list[Conflict] = field(default_factory=list)
+    late: bool = False
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A live notice of another party that some volumes conflict with, and where they come closest."""
+
+    notice: Notice
+    closest: VolumeConflict

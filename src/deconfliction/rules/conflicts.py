@@ -1,0 +1,137 @@
+"""Conflicts: found with the exact geometry among the index's candidates, opened, updated and
+cleared by themselves as notices change, and acknowledged by each side."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+import uuid
+from datetime import datetime
+
+from . import acknowledgments, audit, channel_assignment
+from ..models.agreements import Agreement
+from ..errors import Forbidden, NotFound
+from .events import publish
+from ..geometry import Minima, Volume4D, VolumeConflict, volume_conflict
+from ..models import LIVE_STATES, ChannelRef, Conflict, Finding, Notice
+
+if TYPE_CHECKING:
+    from ..store import Transaction
+
+
+def closest_conflict(mine: list[Volume4D], theirs: list[Volume4D], minima: Minima) -> VolumeConflict | None:
+    closest = None
+    for a in mine:
+        for b in theirs:
+            found = volume_conflict(a, b, minima)
+            if found and (closest is None or (found.lateral_m, found.vertical_m) < (closest.lateral_m, closest.vertical_m)):
+                closest = found
+    return closest
+
+
+def find_conflicts(tx: Transaction, agreement: Agreement, party_id: str, volumes: list[Volume4D], exclude: str | None = None) -> list[Finding]:
+    """Live notices of other parties in the agreement that these volumes would conflict with."""
+    minima = agreement.separation.minima()
+    findings = []
+    for other in tx.candidate_notices(agreement.id, volumes, minima, LIVE_STATES):
+        if other.party_id == party_id or other.id == exclude:
+            continue
+        closest = closest_conflict(volumes, other.volumes, minima)
+        if closest is not None:
+            findings.append(Finding(other, closest))
+    return sorted(findings, key=lambda f: (f.closest.lateral_m, f.notice.id))
+
+
+def _shape(agreement: Agreement, notice: Notice, other: Notice, closest: VolumeConflict) -> dict:
+    a, b = sorted((notice, other), key=lambda n: n.id)
+    channel = agreement.channel_at(closest.where[0], closest.where[1], closest.time_start)
+    return dict(
+        agreement_id=agreement.id,
+        notice_a=a.id,
+        notice_b=b.id,
+        party_a=a.party_id,
+        party_b=b.party_id,
+        version_a=a.version,
+        version_b=b.version,
+        lateral_m=closest.lateral_m,
+        vertical_m=closest.vertical_m,
+        time_start=closest.time_start,
+        time_end=closest.time_end,
+        where=closest.where,
+        channel=ChannelRef(name=channel.name, contact=channel.contact) if channel else None,
+    )
+
+
+def _tell_both(tx: Transaction, agreement: Agreement, told: list[tuple[Conflict, str]], now: datetime) -> None:
+    """Both sides hear of each conflict; while it is open, each owes an acknowledgment by the agreement's
+    deadline; the audit records each one. Per-party lookups (webhook endpoints) and the audit chain's
+    head are read once for the whole batch, and each conflict is serialised once."""
+    endpoints: dict[str, list] = {}
+    entries = []
+    for conflict, kind in told:
+        body = conflict.model_dump(mode="json")
+        payload = {"conflict": body}
+        for party in (conflict.party_a, conflict.party_b):
+            if party not in endpoints:
+                endpoints[party] = tx.list_endpoints(party)
+            publish(tx, party, kind, payload, now, endpoints=endpoints[party])
+            if conflict.state == "open":
+                acknowledgments.expect(
+                    tx, kind="conflict", subject_id=conflict.id, version=f"{conflict.version_a}/{conflict.version_b}",
+                    agreement=agreement, party_id=party, owner_id=None, within_s=agreement.notice_ack_deadline_s, now=now,
+                )
+        if conflict.state != "open":
+            acknowledgments.withdraw(tx, conflict.id, now)
+        entries.append(("system", kind, conflict.id, body))
+    audit.record_many(tx, entries, now)  # nothing above writes to the audit, so the chain's order is as if one by one
+
+
+def reconcile(tx: Transaction, agreement: Agreement, notice: Notice, findings: list[Finding], now: datetime) -> list[Conflict]:
+    """Bring the stored conflicts of `notice` in line with `findings`: open new ones, update those
+    that continue (each side must acknowledge again what changed), clear the rest. Returns the open ones.
+
+    Where the agreement assigns channels from a pool, the assignment runs before anyone is told, so the
+    events name the channel the conflict ends up with."""
+    pooled = agreement.channel_assignment is not None
+    existing = {c.other_notice(notice.id): c for c in tx.conflicts_of_notice(notice.id)}
+    told: list[tuple[Conflict, str]] = []
+    for finding in findings if notice.is_live else []:
+        shape = _shape(agreement, notice, finding.notice, finding.closest)
+        previous = existing.pop(finding.notice.id, None)
+        if pooled:
+            shape["channel"] = previous.channel if previous is not None else None  # the pool decides, below
+        if previous is None:
+            conflict = Conflict(id=str(uuid.uuid4()), opened_at=now, updated_at=now, **shape)
+            kind = "conflict.opened"
+        else:
+            conflict = previous.model_copy(update={**shape, "updated_at": now, "acknowledged_a": None, "acknowledged_b": None})
+            kind = "conflict.updated"
+        tx.put_conflict(conflict)
+        told.append((conflict, kind))
+    for stale in existing.values():
+        cleared = stale.model_copy(update={"state": "cleared", "cleared_at": now, "updated_at": now})
+        tx.put_conflict(cleared)
+        told.append((cleared, "conflict.cleared"))
+    if pooled:
+        changed = channel_assignment.assign(tx, agreement, now, quiet={c.id for c, _ in told})
+        told = [(changed.get(c.id, c), kind) for c, kind in told]
+    _tell_both(tx, agreement, told, now)
+    return [c for c, kind in told if kind != "conflict.cleared"]
+
+
+def acknowledge(tx: Transaction, conflict_id: str, party_id: str, now: datetime) -> Conflict:
+    """Record that `party_id` has taken note of the conflict. Only a side of the conflict may."""
+    conflict = tx.get_conflict(conflict_id)
+    if conflict is None or not conflict.involves(party_id):
+        raise NotFound(f"no conflict {conflict_id} involving {party_id}", field="conflict_id")
+    field = "acknowledged_a" if party_id == conflict.party_a else "acknowledged_b"
+    if getattr(conflict, field) is not None:
+        return conflict  # acknowledging twice is harmless and changes nothing
+    if conflict.state != "open":
+        raise Forbidden("the conflict has cleared; there is nothing to acknowledge", field="conflict_id", code="invalid_state")
+    acknowledged = conflict.model_copy(update={field: now, "updated_at": now})
+    tx.put_conflict(acknowledged)
+    acknowledgments.fulfil(tx, "conflict", conflict.id, party_id, now)
+    other = conflict.party_b if party_id == conflict.party_a else conflict.party_a
+    publish(tx, other, "conflict.acknowledged", {"conflict": acknowledged.model_dump(mode="json"), "by": party_id}, now)
+    audit.record(tx, party_id, "conflict.acknowledged", conflict.id, {"versions": [conflict.version_a, conflict.version_b]}, now)
+    return acknowledged
