@@ -8,42 +8,24 @@ from __future__ import annotations
 
 from typing import Any
 
-STATUS_BY_CODE: dict[str, int] = {
-    "invalid_input": 400,
-    "unauthenticated": 401,
-    "forbidden": 403,
-    "not_found": 404,
-    "missing_key": 409,  # awareness: the caller's key lacks current versions of conflicting notices
-    "version_mismatch": 409,  # the caller changed a notice from an outdated version of it
-    "conflict_refused": 409,  # the agreement's conflict policy is `reject`
-    "invalid_state": 409,  # e.g. changing a cancelled notice
-    "too_late": 422,  # lead time shorter than the agreement requires
-    "beyond_horizon": 422,  # ends past the agreement's planning horizon
-    "uss_down": 412,  # F3548: a USS marked Down may not create, activate or delete operational intents
-    "payload_too_large": 413,
-    "method_not_allowed": 405,  # HTTP only: no such method on that path
-    "unsupported_media_type": 415,  # HTTP only: a body that is not JSON
-    "internal": 500,  # a bug: never raised on purpose
-    "unavailable": 503,
-}
-
-
 class DeconflictionError(Exception):
-    """Base of all errors with a code. `field` names the offending input, when there is one."""
+    """Base of all errors with a code. `field` names the offending input, when there is one. Each
+    subclass carries its stable `code`, the HTTP `status` it answers with and the problem's `title`."""
 
     code = "invalid_input"
+    status = 400
+    title = "Invalid input"
+    retry_after_s: int | None = None  # when the caller may simply try again (HTTP Retry-After)
 
     def __init__(self, message: str, *, field: str | None = None, details: dict[str, Any] | None = None, code: str | None = None):
         super().__init__(message)
-        if code is not None:
+        if code is not None:  # an error of another class's code (as read back from a problem document)
             self.code = code
+            known = ERRORS.get(code)
+            self.status, self.title = (known.status, known.title) if known else (500, code)
         self.message = message
         self.field = field
         self.details = details or {}
-
-    @property
-    def status(self) -> int:
-        return STATUS_BY_CODE[self.code]
 
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.message}
@@ -56,52 +38,110 @@ class DeconflictionError(Exception):
         return f"{self.field}: {self.message}" if self.field else self.message
 
 
-class Unauthenticated(DeconflictionError):
-    code = "unauthenticated"
-
-
 class InvalidInput(DeconflictionError):
-    code = "invalid_input"
+    code, status, title = "invalid_input", 400, "Invalid input"
 
 
-class NotFound(DeconflictionError):
-    code = "not_found"
+class Unauthenticated(DeconflictionError):
+    code, status, title = "unauthenticated", 401, "Authentication required"
 
 
 class Forbidden(DeconflictionError):
-    code = "forbidden"
+    code, status, title = "forbidden", 403, "Not allowed"
+
+
+class NotFound(DeconflictionError):
+    code, status, title = "not_found", 404, "Not found"
 
 
 class MissingKey(DeconflictionError):
     """Invariant 1: the caller did not present the current version of every conflicting notice.
     `details['missing']` lists those notices in minimised form."""
 
-    code = "missing_key"
+    code, status, title = "missing_key", 409, "Conflicting notices missing from the key"
 
 
 class VersionMismatch(DeconflictionError):
-    code = "version_mismatch"
+    """The caller changed something from an outdated version of it."""
+
+    code, status, title = "version_mismatch", 409, "Outdated version"
 
 
 class ConflictRefused(DeconflictionError):
-    code = "conflict_refused"
+    """The agreement's conflict policy is `reject`."""
+
+    code, status, title = "conflict_refused", 409, "Conflict refused by the agreement"
 
 
 class InvalidState(DeconflictionError):
-    code = "invalid_state"
+    """E.g. changing a cancelled notice, acknowledging a cleared conflict."""
+
+    code, status, title = "invalid_state", 409, "Invalid state"
 
 
 class TooLate(DeconflictionError):
-    code = "too_late"
+    """Lead time shorter than the agreement requires."""
+
+    code, status, title = "too_late", 422, "Not enough notice"
 
 
 class BeyondHorizon(DeconflictionError):
-    code = "beyond_horizon"
+    """Ends past the agreement's planning horizon."""
 
-
-class PayloadTooLarge(DeconflictionError):
-    code = "payload_too_large"
+    code, status, title = "beyond_horizon", 422, "Beyond the planning horizon"
 
 
 class UssDown(DeconflictionError):
-    code = "uss_down"
+    """F3548: a USS marked Down may not create, activate or delete operational intents."""
+
+    code, status, title = "uss_down", 412, "USS marked Down"
+
+
+class PayloadTooLarge(DeconflictionError):
+    code, status, title = "payload_too_large", 413, "Request too large"
+
+
+class MethodNotAllowed(DeconflictionError):
+    """HTTP only: no such method on that path."""
+
+    code, status, title = "method_not_allowed", 405, "Method not allowed"
+
+
+class UnsupportedMediaType(DeconflictionError):
+    """HTTP only: a body that is not JSON."""
+
+    code, status, title = "unsupported_media_type", 415, "Unsupported media type"
+
+
+class Internal(DeconflictionError):
+    """A bug: never raised on purpose."""
+
+    code, status, title = "internal", 500, "Internal error"
+
+
+class Unavailable(DeconflictionError):
+    code, status, title = "unavailable", 503, "Unavailable"
+
+
+class StoreBusy(Unavailable):
+    """The store could not take the transaction now (locked, or aborted for concurrent ones after
+    every retry); nothing was written, and trying again later is right."""
+
+    retry_after_s = 1
+
+    def __init__(self, message: str = "the store is busy; try again", **kwargs: Any):
+        super().__init__(message, **kwargs)
+
+
+def _by_code() -> dict[str, type[DeconflictionError]]:
+    found: dict[str, type[DeconflictionError]] = {}
+    for value in list(globals().values()):  # in order of definition: a code's first class is its own
+        if isinstance(value, type) and issubclass(value, DeconflictionError) and value is not DeconflictionError:
+            found.setdefault(value.code, value)
+    return found
+
+
+# Every other table of codes derives from the classes above.
+ERRORS: dict[str, type[DeconflictionError]] = _by_code()
+STATUS_BY_CODE: dict[str, int] = {code: cls.status for code, cls in ERRORS.items()}
+TITLES: dict[str, str] = {code: cls.title for code, cls in ERRORS.items()}

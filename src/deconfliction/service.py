@@ -9,10 +9,11 @@ The CLI and the HTTP API call these same methods.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, TypeVar
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from .rules import acknowledgments, audit, credentials, hotline
 from .rules import channels as channel_rules
@@ -24,14 +25,14 @@ from .rules.compliance import ComplianceReport
 from .models.agreements import Agreement, Party
 from .rules.conflicts import Finding, find_conflicts
 from .rules.credential_cache import CredentialCache
-from .errors import NotFound
+from .errors import NotFound, StoreBusy
 from .geometry import Footprint, Minima, Volume4D, volume_conflict
 from .models import (
     LIVE_STATES, AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, HotlineMessage, InboxItem, LineStatus,
     MessageRefs, Notice, NoticePrivate, Subscription,
 )
 from .rules.notices import Filing
-from .store import Store, Transaction, open_store, run_in_transaction
+from .store import Store, Transaction, is_busy, open_store, run_in_transaction
 
 
 T = TypeVar("T")
@@ -50,9 +51,35 @@ class Deconfliction:
     def close(self) -> None:
         self.store.close()
 
-    def _write(self, work: Callable[[Transaction], T]) -> T:
-        """One write transaction, rerun from the start if the store aborts it for a concurrent one."""
-        return run_in_transaction(self.store, work)
+    # The transaction boundary: every call below is one of these, and so is any caller's own work
+    # (F3548, the tactical loop, webhook delivery, access checks, the CLI) -------------------------
+    def read(self, work: Callable[[Transaction], T]) -> T:
+        """`work(tx)` in one read-only transaction: one consistent snapshot, never aborted."""
+        with self._reading() as tx:
+            return work(tx)
+
+    def write(self, work: Callable[[Transaction], T]) -> T:
+        """`work(tx)` in one write transaction, all or nothing, run again from the start if the store
+        aborts it for a concurrent one (so `work` must do nothing outside `tx` it would regret twice).
+        A store too busy to take it raises StoreBusy (503, try again)."""
+        try:
+            return run_in_transaction(self.store, work)
+        except StoreBusy:
+            raise
+        except Exception as error:
+            if is_busy(error):
+                raise StoreBusy() from error
+            raise
+
+    @contextmanager
+    def _reading(self) -> Iterator[Transaction]:
+        try:
+            with self.store.transaction(write=False) as tx:
+                yield tx
+        except Exception as error:
+            if is_busy(error):
+                raise StoreBusy() from error
+            raise
 
     # Agreements and parties -------------------------------------------------------------------
     def add_agreement(self, agreement: Agreement, parties: Iterable[Party] = (), actor: str = "admin") -> Agreement:
@@ -71,7 +98,7 @@ class Deconfliction:
             tx.put_agreement(agreement, now)
             audit.record(tx, actor, "agreement.saved", agreement.id, agreement.model_dump(mode="json"), now)
 
-        self._write(work)
+        self.write(work)
         return agreement
 
     def add_party(self, party: Party, actor: str = "admin") -> Party:
@@ -79,29 +106,29 @@ class Deconfliction:
             tx.put_party(party)
             audit.record(tx, actor, "party.saved", party.id, party.model_dump(mode="json"), self.clock())
 
-        self._write(work)
+        self.write(work)
         return party
 
     def party(self, party_id: str) -> Party:
-        with self.store.transaction(write=False) as tx:
+        with self._reading() as tx:
             found = tx.get_party(party_id)
         if found is None:
             raise NotFound(f"no party {party_id!r}", field="party_id")
         return found
 
     def agreement(self, agreement_id: str) -> Agreement:
-        with self.store.transaction(write=False) as tx:
+        with self._reading() as tx:
             found = tx.get_agreement(agreement_id)
         if found is None:
             raise NotFound(f"no agreement {agreement_id!r}", field="agreement_id")
         return found
 
     def agreements(self, party_id: str | None = None) -> list[Agreement]:
-        with self.store.transaction(write=False) as tx:
+        with self._reading() as tx:
             return tx.list_agreements(party_id)
 
     def parties(self) -> list[Party]:
-        with self.store.transaction(write=False) as tx:
+        with self._reading() as tx:
             return tx.list_parties()
 
     # Notices -------------------------------------------------------------------------------------
@@ -123,7 +150,7 @@ class Deconfliction:
                 key=key, private=private, notice_id=notice_id,
             )
 
-        return self._write(work)
+        return self.write(work)
 
     def change_notice(
         self,
@@ -144,7 +171,7 @@ class Deconfliction:
                 volumes=list(volumes) if volumes is not None else None, state=state, key=key, private=private,
             )
 
-        return self._write(work)
+        return self.write(work)
 
     def cancel_notice(self, party_id: str, notice_id: str, version: str | None = None) -> Filing:
         return self.change_notice(party_id, notice_id, version=version, state="cancelled")
@@ -159,10 +186,10 @@ class Deconfliction:
         def work(tx):
             return notice_rules.set_conformance(tx, notice_id=notice_id, conforming=conforming, now=self.clock())
 
-        return self._write(work)
+        return self.write(work)
 
     def notice(self, viewer: str, notice_id: str) -> Notice:
-        with self.store.transaction(write=False) as tx:
+        with self._reading() as tx:
             return notice_rules.visible_notice(tx, notice_id, viewer).as_seen_by(viewer)
 
     def notices(
@@ -178,7 +205,7 @@ class Deconfliction:
     ) -> list[Notice]:
         """Notices the viewer may see, optionally only those that reach into `area` (exactly)."""
         states = LIVE_STATES if live_only else None
-        with self.store.transaction(write=False) as tx:
+        with self._reading() as tx:
             member_of = [a.id for a in tx.list_agreements(viewer)]
             if agreement_id is not None and agreement_id not in member_of:
                 raise NotFound(f"no agreement {agreement_id!r} with {viewer!r} as a member", field="agreement_id")
@@ -201,7 +228,7 @@ class Deconfliction:
 
     def check(self, party_id: str, agreement_id: str, volumes: list[Volume4D], exclude: str | None = None) -> list[Finding]:
         """What filing these volumes would conflict with, without writing anything."""
-        with self.store.transaction(write=False) as tx:
+        with self._reading() as tx:
             agreement = notice_rules.agreement_for(tx, agreement_id, party_id)
             findings = find_conflicts(tx, agreement, party_id, list(volumes), exclude=exclude)
         return [Finding(f.notice.as_seen_by(party_id), f.closest) for f in findings]
@@ -218,7 +245,7 @@ class Deconfliction:
         after_id: str | None = None,
     ) -> list[Conflict]:
         """Conflicts, of a notice or of a party (`viewer`: only its own); all of them when viewer is None (admin)."""
-        with self.store.transaction(write=False) as tx:
+        with self._reading() as tx:
             if notice_id is not None:
                 if viewer is not None:
                     notice_rules.visible_notice(tx, notice_id, viewer)
@@ -230,17 +257,17 @@ class Deconfliction:
         def work(tx):
             return conflict_rules.acknowledge(tx, conflict_id, party_id, self.clock())
 
-        return self._write(work)
+        return self.write(work)
 
     def acknowledge_notice(self, party_id: str, notice_id: str) -> Deadline:
         def work(tx):
             return acknowledgments.acknowledge_notice(tx, notice_id=notice_id, party_id=party_id, now=self.clock())
 
-        return self._write(work)
+        return self.write(work)
 
     def deadlines(self, party_id: str, subject_id: str | None = None, state: str | None = None) -> list[Deadline]:
         """What a party owes (or owed): acknowledgments of notices, conflicts and hotline messages."""
-        with self.store.transaction(write=False) as tx:
+        with self._reading() as tx:
             if subject_id is not None:
                 return tx.deadlines_of(subject_id, party_id=party_id, state=state)
             return [d for d in tx.find_deadlines(party_id=party_id) if state is None or d.state == state]
@@ -266,42 +293,42 @@ class Deconfliction:
                 to=to, refs=refs, in_reply_to=in_reply_to,
             )
 
-        return self._write(work)
+        return self.write(work)
 
     def acknowledge_message(self, party_id: str, message_id: str) -> Deadline:
-        return self._write(lambda tx: hotline.acknowledge(tx, message_id=message_id, party_id=party_id, now=self.clock()))
+        return self.write(lambda tx: hotline.acknowledge(tx, message_id=message_id, party_id=party_id, now=self.clock()))
 
     def inbox(self, party_id: str, *, agreement_id: str | None = None, state: str | None = None, limit: int = 100) -> list[InboxItem]:
         """Messages to the party: overdue first, then pending by due time, then the rest, newest first."""
-        with self.store.transaction(write=False) as tx:
+        with self._reading() as tx:
             return hotline.inbox(tx, party_id, agreement_id, state)[:limit]
 
     def sent(self, party_id: str, *, agreement_id: str | None = None, limit: int = 100) -> list[HotlineMessage]:
         """What the party sent, newest first, with each recipient's acknowledgment."""
-        with self.store.transaction(write=False) as tx:
+        with self._reading() as tx:
             return hotline.sent(tx, party_id, agreement_id, limit)
 
     def message(self, party_id: str | None, message_id: str) -> HotlineMessage:
         """A message its sender or a recipient may read (party_id None: the operator)."""
-        with self.store.transaction(write=False) as tx:
+        with self._reading() as tx:
             return hotline.with_acknowledgments(tx, hotline.visible_message(tx, message_id, party_id))
 
     def thread(self, party_id: str, message_id: str) -> list[HotlineMessage]:
-        with self.store.transaction(write=False) as tx:
+        with self._reading() as tx:
             return hotline.thread(tx, message_id, party_id)
 
     def lines(self, party_id: str, agreement_id: str) -> list[LineStatus]:
         """Whose hotline answers: each party's state from its last settled line test."""
-        with self.store.transaction(write=False) as tx:
+        with self._reading() as tx:
             return hotline.lines(tx, agreement_id, party_id)
 
     # Events, subscriptions, webhooks ---------------------------------------------------------------
     def events(self, party_id: str, after_seq: int = 0, limit: int = 100) -> list[Event]:
-        with self.store.transaction(write=False) as tx:
+        with self._reading() as tx:
             return tx.events_after(party_id, after_seq, limit)
 
     def last_event_seq(self) -> int:
-        with self.store.transaction(write=False) as tx:
+        with self._reading() as tx:
             return tx.last_event_seq()
 
     def record_delivery(self, party_id: str, channel: str, first_seq: int, last_seq: int) -> None:
@@ -309,7 +336,7 @@ class Deconfliction:
         def work(tx):
             audit.record(tx, "system", "events.delivered", party_id, {"channel": channel, "first_seq": first_seq, "last_seq": last_seq}, self.clock())
 
-        self._write(work)
+        self.write(work)
 
     def subscribe(self, party_id: str, agreement_id: str, volumes: list[Volume4D], kinds: list[str] | None = None) -> Subscription:
         def work(tx):
@@ -317,16 +344,16 @@ class Deconfliction:
                 tx, party_id=party_id, agreement_id=agreement_id, volumes=list(volumes), kinds=list(kinds or []), now=self.clock()
             )
 
-        return self._write(work)
+        return self.write(work)
 
     def unsubscribe(self, party_id: str, subscription_id: str) -> None:
         def work(tx):
             subscription_rules.unsubscribe(tx, party_id=party_id, subscription_id=subscription_id, now=self.clock())
 
-        self._write(work)
+        self.write(work)
 
     def subscriptions(self, party_id: str) -> list[Subscription]:
-        with self.store.transaction(write=False) as tx:
+        with self._reading() as tx:
             return tx.list_subscriptions(party_id=party_id)
 
     def add_endpoint(self, party_id: str, url: str, secret: str | None = None, kinds: list[str] | None = None) -> Endpoint:
@@ -334,21 +361,21 @@ class Deconfliction:
         def work(tx):
             return subscription_rules.add_endpoint(tx, party_id=party_id, url=url, secret=secret, kinds=list(kinds or []), now=self.clock())
 
-        return self._write(work)
+        return self.write(work)
 
     def remove_endpoint(self, party_id: str, endpoint_id: str) -> None:
         def work(tx):
             subscription_rules.remove_endpoint(tx, party_id=party_id, endpoint_id=endpoint_id, now=self.clock())
 
-        self._write(work)
+        self.write(work)
 
     def endpoints(self, party_id: str | None = None) -> list[Endpoint]:
-        with self.store.transaction(write=False) as tx:
+        with self._reading() as tx:
             return tx.list_endpoints(party_id)
 
     def deliveries(self, party_id: str | None = None, state: str | None = None, limit: int = 100, after_id: str | None = None) -> list[Delivery]:
         """Webhook deliveries; state='dead' is the dead-letter view."""
-        with self.store.transaction(write=False) as tx:
+        with self._reading() as tx:
             return tx.list_deliveries(party_id, state, limit, after_id)
 
     # Credentials ------------------------------------------------------------------------------------
@@ -362,7 +389,7 @@ class Deconfliction:
             return credential, token
 
 
-        return self._write(work)
+        return self.write(work)
 
     def authenticate(self, token: str) -> Credential:
         """The token's credential; the store is read unless this process checked it within the last
@@ -372,7 +399,7 @@ class Deconfliction:
         if credential is not None:
             return credential
         began = self.credential_cache.begin()
-        with self.store.transaction(write=False) as tx:
+        with self._reading() as tx:
             credential = credentials.authenticate(tx, token)
         self.credential_cache.put(token_hash, credential, began)
         return credential
@@ -390,12 +417,12 @@ class Deconfliction:
             return credential
 
         try:
-            return self._write(work)
+            return self.write(work)
         finally:  # committed or not, forget every remembered token (and any lookup already under way)
             self.credential_cache.clear()
 
     def tokens(self, party_id: str | None = None) -> list[Credential]:
-        with self.store.transaction(write=False) as tx:
+        with self._reading() as tx:
             return tx.list_credentials(party_id)
 
     # Time passing ----------------------------------------------------------------------------------
@@ -411,9 +438,9 @@ class Deconfliction:
                     hotline.escalate(tx, deadline, now)
             return late
 
-        overdue = self._write(escalate)
-        ended = self._write(lambda tx: [notice_rules.expire_notice(tx, n, now) for n in tx.expired_notices(now, limit)])
-        line_tests = self._write(lambda tx: hotline.send_line_tests(tx, now))
+        overdue = self.write(escalate)
+        ended = self.write(lambda tx: [notice_rules.expire_notice(tx, n, now) for n in tx.expired_notices(now, limit)])
+        line_tests = self.write(lambda tx: hotline.send_line_tests(tx, now))
         return Tick(overdue=overdue, ended=ended, line_tests=line_tests)
 
     # Channels -------------------------------------------------------------------------------------
@@ -429,7 +456,7 @@ class Deconfliction:
         """The agreement's channel plan (members; None: the operator): its channels and those assigned
         from its pool, reaching into `area`, in effect at `at`. With `point` (lon, lat): the channels
         that apply there, the one a conflict or alert there would name first (docs/channels.md)."""
-        with self.store.transaction(write=False) as tx:
+        with self._reading() as tx:
             agreement = tx.get_agreement(agreement_id) if party_id is None else notice_rules.agreement_for(tx, agreement_id, party_id)
             if agreement is None:
                 raise NotFound(f"no agreement {agreement_id!r}", field="agreement_id")
@@ -437,15 +464,15 @@ class Deconfliction:
 
     # Audit and compliance --------------------------------------------------------------------------
     def audit_entries(self, after_seq: int = 0, limit: int = 1000) -> list[AuditEntry]:
-        with self.store.transaction(write=False) as tx:
+        with self._reading() as tx:
             return tx.audit_entries(after_seq, limit)
 
     def verify_audit(self) -> audit.Verdict:
-        with self.store.transaction(write=False) as tx:
+        with self._reading() as tx:
             return audit.verify(audit.read_all(tx))
 
     def compliance(self, agreement_id: str, start: datetime, end: datetime) -> ComplianceReport:
-        with self.store.transaction(write=False) as tx:
+        with self._reading() as tx:
             return compliance_rules.report(tx, agreement_id, start, end)
 
 

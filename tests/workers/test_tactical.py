@@ -240,16 +240,16 @@ def test_alerts_of_a_failed_write_are_published_by_the_next_step_in_order(system
     blue, red = converging(t)
     tactical.ingest("blue", [blue])
     tactical.ingest("red", [red])
-    real = system._write
+    real = system.write
 
     def refuse(work):
         raise RuntimeError("store unavailable")
 
-    monkeypatch.setattr(system, "_write", refuse)
+    monkeypatch.setattr(system, "write", refuse)
     with pytest.raises(RuntimeError):
         tactical.step(t)
     assert alert_events(system, "blue") == [] and tactical.pending() == 1
-    monkeypatch.setattr(system, "_write", real)
+    monkeypatch.setattr(system, "write", real)
     cycle = tactical.step(t + 1)
     assert cycle.published == 1 and tactical.pending() == 0
     assert [e.payload["alert"]["status"] for e in alert_events(system, "blue")] == ["opened"]

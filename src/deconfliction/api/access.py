@@ -35,8 +35,7 @@ def party(system: Deconfliction, viewer: str | None, party_id: str) -> Party:
 
 def conflict(system: Deconfliction, viewer: str | None, conflict_id: str) -> Conflict:
     """One conflict: for a party only one it is a side of."""
-    with system.store.transaction(write=False) as tx:
-        found = tx.get_conflict(conflict_id)
+    found = system.read(lambda tx: tx.get_conflict(conflict_id))
     if found is None or (viewer is not None and not found.involves(viewer)):
         raise NotFound(f"no conflict {conflict_id}", field="conflict_id")
     return found

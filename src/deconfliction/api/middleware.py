@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Any, Awaitable, Callable
 
-from ..store import is_retryable
 from .problems import problem
 
 log = logging.getLogger(__name__)
@@ -55,14 +53,11 @@ class Guard:
 
         try:
             await self.app(scope, receive, tracking_send)
-        except Exception as exc:  # noqa: BLE001 - last resort: a problem document, never a stack trace
+        except Exception:  # noqa: BLE001 - last resort: a problem document, never a stack trace
             if started:
                 raise
-            if is_retryable(exc) or (isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)):
-                response = problem("unavailable", "the store is busy; try again", headers={"Retry-After": "1"})
-            else:
-                log.exception("unexpected error on %s %s", method, scope.get("path"))
-                response = problem("internal", "an unexpected error; it has been logged")
+            log.exception("unexpected error on %s %s", method, scope.get("path"))
+            response = problem("internal", "an unexpected error; it has been logged")
             await response(scope, receive, send)
         finally:
             if method not in READ_METHODS and self.after_write is not None:

@@ -1,11 +1,10 @@
 """RFC 9457 problem documents: every error leaves the API as `application/problem+json` with
-`type`, `title`, `status`, `detail`, `code` (one of errors.STATUS_BY_CODE) and `field` when an input
+`type`, `title`, `status`, `detail`, `code` (one of errors.ERRORS: each class carries its code, status and title) and `field` when an input
 is at fault, plus the error's details (e.g. `missing` for a 409 missing_key)."""
 
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -13,32 +12,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import STATUS_BY_CODE, DeconflictionError
-from ..store import is_retryable
+from ..errors import STATUS_BY_CODE, TITLES, DeconflictionError
 
 log = logging.getLogger(__name__)
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:deconfliction:problem:"
-
-TITLES = {
-    "invalid_input": "Invalid input",
-    "unauthenticated": "Authentication required",
-    "forbidden": "Not allowed",
-    "not_found": "Not found",
-    "missing_key": "Conflicting notices missing from the key",
-    "version_mismatch": "Outdated version",
-    "conflict_refused": "Conflict refused by the agreement",
-    "invalid_state": "Invalid state",
-    "too_late": "Not enough notice",
-    "beyond_horizon": "Beyond the planning horizon",
-    "uss_down": "USS marked Down",
-    "payload_too_large": "Request too large",
-    "method_not_allowed": "Method not allowed",
-    "unsupported_media_type": "Unsupported media type",
-    "internal": "Internal error",
-    "unavailable": "Unavailable",
-}
 
 # Keys of a problem document that an error's details may not overwrite.
 RESERVED = ("type", "title", "status", "detail", "code", "field", "instance")
@@ -58,7 +37,8 @@ def problem(code: str, detail: str, *, field: str | None = None, details: dict[s
 
 
 def from_error(error: DeconflictionError) -> JSONResponse:
-    return problem(error.code, error.message, field=error.field, details=error.details)
+    headers = {"Retry-After": str(error.retry_after_s)} if error.retry_after_s else None
+    return problem(error.code, error.message, field=error.field, details=error.details, headers=headers)
 
 
 def _field(loc: tuple | list) -> str:
@@ -106,8 +86,6 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        if is_retryable(exc) or (isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)):
-            return problem("unavailable", "the store is busy; try again", headers={"Retry-After": "1"})
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return problem("internal", "an unexpected error; it has been logged")
 

@@ -3,23 +3,16 @@ between JSON and the facade's types, and the JSON response helper."""
 
 from __future__ import annotations
 
-import json
-import time
-import random
 from datetime import datetime
-from typing import Any, Callable, Literal, TypeVar
+from typing import Any, Literal
 
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..rules.conflicts import Finding
 from ..errors import InvalidInput
 from ..geometry import Volume4D, load_volumes
-from ..models import NoticePrivate
-from ..rules.notices import Filing
-from ..store import is_retryable
+from ..models import Filing, Finding, NoticePrivate
 
-T = TypeVar("T")
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
 VolumesField = Field(
@@ -111,20 +104,3 @@ def reply(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
 
 def etag(version: str) -> dict[str, str]:
     return {"ETag": f'"{version}"'}
-
-
-def call(fn: Callable[..., T], *args: Any, attempts: int = 8, **kwargs: Any) -> T:
-    """A facade call (one transaction), run again when the store aborted it only for a concurrent
-    transaction (PostgreSQL serialization failure or deadlock); the facade call is all-or-nothing."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return fn(*args, **kwargs)
-        except Exception as error:
-            if attempt == attempts or not is_retryable(error):
-                raise
-            time.sleep(random.uniform(0, min(0.2, 0.002 * 2**attempt)))
-    raise AssertionError("unreachable")
-
-
-def dumps(data: Any) -> str:
-    return json.dumps(data, default=str, separators=(",", ":"))

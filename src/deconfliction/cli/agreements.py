@@ -9,7 +9,7 @@ import typer
 
 from . import render
 from .app import app
-from .output import Json, console, emit, guarded
+from .output import Json, console, emit, guarded, show
 from .session import State, connected, local
 
 agreement_app = typer.Typer(help="Agreements and their parties.", no_args_is_help=True)
@@ -31,10 +31,11 @@ def init(
         agreement, parties = load_toml(text)
         system = local()
         system.add_agreement(agreement, parties)
-        if as_json:
-            emit({"database": State.database, "agreement": agreement.model_dump(mode="json")})
-        else:
-            console.print(f"Store [bold]{State.database}[/] has agreement [bold]{agreement.id}[/] with parties {', '.join(agreement.parties)}.")
+        show(
+            as_json,
+            lambda: {"database": State.database, "agreement": agreement.model_dump(mode="json")},
+            lambda: f"Store [bold]{State.database}[/] has agreement [bold]{agreement.id}[/] with parties {', '.join(agreement.parties)}.",
+        )
 
 
 @agreement_app.command("list")

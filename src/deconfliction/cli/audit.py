@@ -50,14 +50,12 @@ def audit_export(out: Annotated[Optional[Path], typer.Option("--out", help="File
     from ..rules import audit
 
     with guarded(False):
-        system = local()
-        with system.store.transaction(write=False) as tx:
-            lines = audit.export_lines(audit.read_all(tx))
-            if out:
-                with open(out, "w") as sink:
-                    sink.writelines(lines)
-            else:
-                sys.stdout.writelines(lines)
+        lines = local().read(lambda tx: list(audit.export_lines(audit.read_all(tx))))
+        if out:
+            with open(out, "w") as sink:
+                sink.writelines(lines)
+        else:
+            sys.stdout.writelines(lines)
 
 
 @report_app.command("compliance")

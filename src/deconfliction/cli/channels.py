@@ -11,7 +11,7 @@ import typer
 from ..errors import InvalidInput
 from . import render
 from .app import app
-from .output import Json, console, emit, guarded
+from .output import Json, guarded, show
 from .session import AgreementId, AsParty, acting, agreement_of, volumes_in
 
 
@@ -39,7 +39,4 @@ def channels(
             for item in system.channels(party, agreement_id, area=volume, at=when, point=point):
                 found.setdefault((item.name, item.source, tuple(item.notices)), item)
         items = list(found.values())
-        if as_json:
-            emit([i.model_dump(mode="json") for i in items])
-        else:
-            console.print(render.channels_table(items, title=f"Channels of {agreement_id}" + (f" at {at_lon}, {at_lat}" if point else "")))
+        show(as_json, lambda: [i.model_dump(mode="json") for i in items], lambda: render.channels_table(items, title=f"Channels of {agreement_id}" + (f" at {at_lon}, {at_lat}" if point else "")))

@@ -8,8 +8,8 @@ import typer
 
 from . import render
 from .app import app
-from .output import Json, console, emit, guarded
-from .session import AsParty, State, acting, connected
+from .output import Json, guarded, show
+from .session import AsParty, acting, connected, token_party
 
 conflicts_app = typer.Typer(help="Conflicts between notices, and acknowledging them.", invoke_without_command=True)
 app.add_typer(conflicts_app, name="conflicts")
@@ -28,13 +28,10 @@ def conflicts_list(
         return
     with guarded(as_json):
         system = connected()
-        if party is None and State.server:
-            party = system.identity.party_id
+        if party is None:
+            party = token_party(system)
         found = system.conflicts(party, notice_id=notice, open_only=not include_cleared, limit=1000)
-        if as_json:
-            emit([c.model_dump(mode="json") for c in found])
-        else:
-            console.print(render.conflicts_table(found))
+        show(as_json, lambda: [c.model_dump(mode="json") for c in found], lambda: render.conflicts_table(found))
 
 
 @conflicts_app.command("ack")
@@ -44,7 +41,4 @@ def conflicts_ack(conflict_id: str, party: AsParty = None, as_json: Json = False
         system, party = acting(party)
         matches = [c.id for c in system.conflicts(party, open_only=False, limit=100000) if c.id.startswith(conflict_id)]
         conflict = system.acknowledge_conflict(party, matches[0] if len(matches) == 1 else conflict_id)
-        if as_json:
-            emit(conflict.model_dump(mode="json"))
-        else:
-            console.print(render.conflicts_table([conflict], title="Acknowledged"))
+        show(as_json, lambda: conflict.model_dump(mode="json"), lambda: render.conflicts_table([conflict], title="Acknowledged"))

@@ -8,7 +8,7 @@ import typer
 
 from . import render
 from .app import app
-from .output import Json, console, emit, guarded
+from .output import Json, console, emit, guarded, show
 from .session import AgreementId, AsParty, acting, agreement_of
 
 if TYPE_CHECKING:
@@ -67,10 +67,7 @@ def hotline_inbox(
     with guarded(as_json):
         system, party = acting(party)
         items = system.inbox(party, agreement_id=agreement, state=state, limit=1000)
-        if as_json:
-            emit([i.model_dump(mode="json") for i in items])
-        else:
-            console.print(render.inbox_table(items))
+        show(as_json, lambda: [i.model_dump(mode="json") for i in items], lambda: render.inbox_table(items))
 
 
 @hotline_app.command("sent")
@@ -83,10 +80,7 @@ def hotline_sent(
     with guarded(as_json):
         system, party = acting(party)
         messages = system.sent(party, agreement_id=agreement, limit=1000)
-        if as_json:
-            emit([m.model_dump(mode="json") for m in messages])
-        else:
-            console.print(render.messages_table(messages, title="Sent"))
+        show(as_json, lambda: [m.model_dump(mode="json") for m in messages], lambda: render.messages_table(messages, title="Sent"))
 
 
 @hotline_app.command("ack")
@@ -108,10 +102,7 @@ def hotline_thread(message_id: str, party: AsParty = None, as_json: Json = False
     with guarded(as_json):
         system, party = acting(party)
         messages = system.thread(party, _message_id(system, party, message_id))
-        if as_json:
-            emit([m.model_dump(mode="json") for m in messages])
-        else:
-            console.print(render.messages_table(messages))
+        show(as_json, lambda: [m.model_dump(mode="json") for m in messages], lambda: render.messages_table(messages))
 
 
 @hotline_app.command("lines")
@@ -120,7 +111,4 @@ def hotline_lines(agreement: AgreementId = None, party: AsParty = None, as_json:
     with guarded(as_json):
         system, party = acting(party)
         lines = system.lines(party, agreement_of(system, party, agreement))
-        if as_json:
-            emit([line.model_dump(mode="json") for line in lines])
-        else:
-            console.print(render.lines_table(lines))
+        show(as_json, lambda: [line.model_dump(mode="json") for line in lines], lambda: render.lines_table(lines))

@@ -9,7 +9,7 @@ import typer
 
 from . import render
 from .app import app
-from .output import Json, console, emit, guarded
+from .output import Json, console, emit, guarded, show
 from .session import AgreementId, Keys, AsParty, acting, agreement_of, volumes_in
 
 if TYPE_CHECKING:
@@ -111,10 +111,7 @@ def notice_list(
             for n in system.notices(party, agreement_id=agreement, party_id=owner, area=volume, live_only=live, limit=limit):
                 found[n.id] = n
         notices = sorted(found.values(), key=lambda n: n.start)
-        if as_json:
-            emit([n.seen_by(party) for n in notices])
-        else:
-            console.print(render.notices_table(notices, viewer=party))
+        show(as_json, lambda: [n.seen_by(party) for n in notices], lambda: render.notices_table(notices, viewer=party))
 
 
 @notice_app.command("show")

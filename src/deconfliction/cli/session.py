@@ -12,11 +12,9 @@ import typer
 from ..errors import InvalidInput
 
 if TYPE_CHECKING:
-    from ..client import RemoteDeconfliction
+    from ..facade import Facade as System
     from ..geometry import Volume4D
     from ..service import Deconfliction
-
-    System = Deconfliction | RemoteDeconfliction
 
 
 class State:
@@ -53,11 +51,18 @@ def local() -> Deconfliction:
 def acting(party: str | None) -> tuple[System, str]:
     """The system and who acts: --as, or with --server the token's party."""
     system = connected()
-    if party is None and State.server:
-        party = system.identity.party_id
+    if party is None:
+        party = token_party(system)
     if party is None:
         raise InvalidInput("say which party you act as: --as PARTY (or DECONFLICTION_PARTY)", field="--as")
     return system, party
+
+
+def token_party(system: System) -> str | None:
+    """With --server, the party the token acts for (None: the operator's token, or a local store)."""
+    from ..client import RemoteDeconfliction
+
+    return system.identity.party_id if isinstance(system, RemoteDeconfliction) else None
 
 
 def read_json(path: Path) -> Any:

@@ -21,13 +21,11 @@ from typing import Any, Iterable, Iterator
 
 import httpx
 
-from .. import errors as errors_module
 from ..models.agreements import Agreement, Party
 from ..rules.audit import Verdict
 from ..rules.channels import PlanItem
 from ..rules.compliance import ComplianceReport
-from ..rules.conflicts import Finding
-from ..errors import STATUS_BY_CODE, DeconflictionError, Forbidden, InvalidInput
+from ..errors import ERRORS, STATUS_BY_CODE, DeconflictionError, Unavailable
 from ..geometry import Volume4D
 from ..geometry.separation import VolumeConflict
 from ..models import (
@@ -39,17 +37,6 @@ from ..rules.notices import Filing
 PROBLEM_KEYS = ("type", "title", "status", "detail", "code", "field", "instance")
 
 
-def _error_classes() -> dict[str, type[DeconflictionError]]:
-    found: dict[str, type[DeconflictionError]] = {}
-    for value in vars(errors_module).values():
-        if isinstance(value, type) and issubclass(value, DeconflictionError) and value is not DeconflictionError:
-            found.setdefault(value.code, value)
-    return found
-
-
-ERROR_CLASSES = _error_classes()
-
-
 def error_from_response(response: httpx.Response) -> DeconflictionError:
     """The library's error for a problem+json reply (or a generic one for anything else)."""
     try:
@@ -59,10 +46,10 @@ def error_from_response(response: httpx.Response) -> DeconflictionError:
     if isinstance(body, dict) and isinstance(body.get("code"), str):
         code = body["code"] if body["code"] in STATUS_BY_CODE else "internal"
         details = {k: v for k, v in body.items() if k not in PROBLEM_KEYS}
-        cls = ERROR_CLASSES.get(code, DeconflictionError)
-        return cls(str(body.get("detail") or body.get("title") or code), field=body.get("field"), details=details, code=code)
+        cls = ERRORS.get(code, DeconflictionError)
+        return cls(str(body.get("detail") or body.get("title") or code), field=body.get("field"), details=details)
     code = next((c for c, s in STATUS_BY_CODE.items() if s == response.status_code), "unavailable" if response.status_code >= 500 else "invalid_input")
-    return ERROR_CLASSES.get(code, DeconflictionError)(f"HTTP {response.status_code}: {response.text[:200]}", code=code)
+    return ERRORS[code](f"HTTP {response.status_code}: {response.text[:200]}")
 
 
 def _volume(value: Volume4D | dict) -> dict:
@@ -127,7 +114,7 @@ class Client:
         try:
             response = self._http.request(method, path, json=json, params=params, headers=headers)
         except httpx.TransportError as exc:
-            raise DeconflictionError(f"cannot reach {self.base_url}: {exc}", code="unavailable") from exc
+            raise Unavailable(f"cannot reach {self.base_url}: {exc}") from exc
         if response.status_code >= 400:
             raise error_from_response(response)
         return response
@@ -318,7 +305,7 @@ class Client:
                         yield event
             except httpx.TransportError:
                 if not reconnect:
-                    raise DeconflictionError("the event stream was interrupted", code="unavailable") from None
+                    raise Unavailable("the event stream was interrupted") from None
             if not reconnect:
                 return
             time.sleep(wait)

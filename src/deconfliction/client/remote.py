@@ -5,7 +5,7 @@ the library — the CLI — can run against a server unchanged."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Iterable
 
 import httpx
 

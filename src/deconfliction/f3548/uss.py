@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..rules import audit
 from ..models.agreements import Party
-from ..errors import DeconflictionError, UssDown, VersionMismatch
+from ..errors import Unavailable, UssDown, VersionMismatch
 from ..rules.notices import new_version
 from .config import F3548Config
 from ..models.f3548 import DssReport, UssAvailability
@@ -27,7 +27,7 @@ def enrol(tx: Transaction, cfg: F3548Config, uss: str, now: datetime) -> None:
     authority decides who is a USS (as with the reference DSS), so the first request enrols it."""
     agreement = tx.get_agreement(cfg.agreement_id)
     if agreement is None:
-        raise DeconflictionError(f"the F3548 agreement {cfg.agreement_id!r} does not exist", code="unavailable")
+        raise Unavailable(f"the F3548 agreement {cfg.agreement_id!r} does not exist")
     if tx.get_party(uss) is None:
         tx.put_party(Party(id=uss, name=uss[:200]))
         audit.record(tx, "f3548", "party.saved", uss, {"id": uss, "name": uss[:200]}, now)

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from . import acknowledgments, audit, channel_assignment
 from ..models.agreements import Agreement
-from ..errors import Forbidden, NotFound
+from ..errors import InvalidState, NotFound
 from .events import publish
 from ..geometry import Minima, Volume4D, VolumeConflict, volume_conflict
 from ..models import LIVE_STATES, ChannelRef, Conflict, Finding, Notice
@@ -127,7 +127,7 @@ def acknowledge(tx: Transaction, conflict_id: str, party_id: str, now: datetime)
     if getattr(conflict, field) is not None:
         return conflict  # acknowledging twice is harmless and changes nothing
     if conflict.state != "open":
-        raise Forbidden("the conflict has cleared; there is nothing to acknowledge", field="conflict_id", code="invalid_state")
+        raise InvalidState("the conflict has cleared; there is nothing to acknowledge", field="conflict_id")
     acknowledged = conflict.model_copy(update={field: now, "updated_at": now})
     tx.put_conflict(acknowledged)
     acknowledgments.fulfil(tx, "conflict", conflict.id, party_id, now)

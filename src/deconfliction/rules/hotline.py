@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from . import acknowledgments, audit
 from ..models.agreements import Agreement
-from ..errors import Forbidden, InvalidInput, NotFound
+from ..errors import Forbidden, InvalidInput, InvalidState, NotFound
 from .events import new_id, publish
 from ..models import (
     MESSAGE_KINDS,
@@ -114,7 +114,7 @@ def acknowledge(tx: Transaction, *, message_id: str, party_id: str, now: datetim
     was_down = message.kind == "test" and message.sender is SYSTEM and line_status(tx, message.agreement_id, party_id).state == "down"
     done = acknowledgments.fulfil(tx, "hotline", message_id, party_id, now)
     if done is None:  # withdrawn: nothing is owed any more
-        raise Forbidden("nothing is owed on this message", field="message_id", code="invalid_state")
+        raise InvalidState("nothing is owed on this message", field="message_id")
     if message.sender is not None:
         publish(tx, message.sender, "hotline.acknowledged", {"message_id": message_id, "by": party_id, "at": now.isoformat()}, now)
     audit.record(tx, party_id, "hotline.acknowledged", message_id, {"late": done.due_at < now}, now)

@@ -20,7 +20,7 @@ from .conflicts import find_conflicts, reconcile
 from .events import notice_audience, publish
 from ..errors import BeyondHorizon, ConflictRefused, Forbidden, InvalidInput, InvalidState, MissingKey, NotFound, TooLate, VersionMismatch
 from ..geometry import Volume4D, area_m2, volume_covers
-from ..models import TRANSITIONS, Conflict, Filing, Finding, Notice, NoticePrivate
+from ..models import TRANSITIONS, Filing, Finding, Notice, NoticePrivate
 
 if TYPE_CHECKING:
     from ..store import Transaction

@@ -1,6 +1,6 @@
 """Stores: the protocol every backend implements, and the embedded SQLite default."""
 
-from .base import Store, Transaction, is_retryable, run_in_transaction
+from .base import Store, Transaction, is_busy, is_retryable, run_in_transaction
 from .sqlite import SQLiteStore
 
 
@@ -13,4 +13,4 @@ def open_store(url: str) -> Store:
     return SQLiteStore(url.removeprefix("sqlite:///").removeprefix("sqlite://"))
 
 
-__all__ = ["SQLiteStore", "Store", "Transaction", "is_retryable", "open_store", "run_in_transaction"]
+__all__ = ["SQLiteStore", "Store", "Transaction", "is_busy", "is_retryable", "open_store", "run_in_transaction"]

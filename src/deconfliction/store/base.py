@@ -7,6 +7,7 @@ A store narrows candidates with its own index; the exact geometry is always deci
 from __future__ import annotations
 
 import random
+import sqlite3
 import time
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -135,6 +136,14 @@ RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 def is_retryable(error: BaseException) -> bool:
     """Did the store abort the transaction only because of a concurrent one (so running it again is right)?"""
     return getattr(error, "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
+def is_busy(error: BaseException) -> bool:
+    """Could the store not take the transaction now (nothing was written; trying later is right)?
+    SQLite: its lock was held past the busy timeout; PostgreSQL: aborted for concurrent ones."""
+    if is_retryable(error):
+        return True
+    return isinstance(error, sqlite3.OperationalError) and ("locked" in str(error) or "busy" in str(error))
 
 
 def run_in_transaction(store: Store, fn: Callable[..., T], *args: Any, write: bool = True, attempts: int = 10, **kwargs: Any) -> T:

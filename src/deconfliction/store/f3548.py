@@ -1,5 +1,6 @@
-"""The store's part of the F3548 interface: one mixin for both stores (the SQL is the same but for
-the parameter mark), its protocol, and the PostgreSQL schema (SQLite's is migrations/003_f3548.sql).
+"""The store's part of the F3548 interface: its protocol, and one mixin of its tables for both stores
+(the SQL is the same but for the parameter mark; the schema is migrations/003_f3548.sql and
+migrations/postgres/003_f3548.sql).
 
 Subscriptions are searched through a 4-D index of their own (migration 004), kept by each backend as
 it keeps the notices' (SQLite: R*Tree boxes; PostgreSQL: geography + GiST): every intent write asks
@@ -9,56 +10,11 @@ only. Either way the index only narrows; the exact geometry is decided in Python
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol, Sequence
+from typing import Protocol, Sequence
 
 from ..geometry import Minima, Volume4D
 from ..models.f3548 import ConstraintRecord, DssReport, IntentRecord, SubscriptionRecord, UssAvailability
-
-TRUSTED = {"trusted": True}  # stored geometry was validated when it was written
-
-F3548_SCHEMA = """
-CREATE TABLE f3548_intents (
-    notice_id text COLLATE "C" PRIMARY KEY,
-    agreement_id text COLLATE "C" NOT NULL,
-    manager text COLLATE "C" NOT NULL,
-    subscription_id text COLLATE "C",
-    body text NOT NULL
-);
-CREATE INDEX f3548_intents_by_subscription ON f3548_intents (subscription_id);
-
-CREATE TABLE f3548_subscriptions (
-    id text COLLATE "C" PRIMARY KEY,
-    agreement_id text COLLATE "C" NOT NULL,
-    manager text COLLATE "C" NOT NULL,
-    time_start double precision NOT NULL,
-    time_end double precision NOT NULL,
-    body text NOT NULL
-);
-CREATE INDEX f3548_subscriptions_by_time ON f3548_subscriptions (agreement_id, time_end);
-
-CREATE TABLE f3548_constraints (
-    id text COLLATE "C" PRIMARY KEY,
-    agreement_id text COLLATE "C" NOT NULL,
-    manager text COLLATE "C" NOT NULL,
-    time_start double precision NOT NULL,
-    time_end double precision NOT NULL,
-    body text NOT NULL
-);
-CREATE INDEX f3548_constraints_by_time ON f3548_constraints (agreement_id, time_end);
-
-CREATE TABLE f3548_availability (
-    uss_id text COLLATE "C" PRIMARY KEY,
-    body text NOT NULL
-);
-
-CREATE TABLE f3548_reports (
-    id text COLLATE "C" PRIMARY KEY,
-    reporter text COLLATE "C" NOT NULL,
-    created_at double precision NOT NULL,
-    body text NOT NULL
-);
-"""
-
+from .sql import TRUSTED, Sql
 
 class F3548Transaction(Protocol):
     def put_f3548_intent(self, record: IntentRecord) -> None: ...
@@ -92,24 +48,10 @@ class F3548Transaction(Protocol):
     def dss_reports(self, limit: int = 100) -> list[DssReport]: ...
 
 
-class F3548Tables:
-    """Mixed into SQLiteTransaction (mark '?') and PostgresTransaction (mark '%s'); needs `self.db`, and
-    from the backend the subscription index: `_index_f3548_subscription(record)` (after the row is
-    written), `_unindex_f3548_subscription(id)` (before it is deleted) and `f3548_subscriptions_near`."""
-
-    MARK = "?"
-
-    def _run(self, sql: str, params: tuple = ()) -> Any:
-        return self.db.execute(sql.replace("?", self.MARK), params)
-
-    def _upsert(self, table: str, key: str, columns: dict[str, Any]) -> None:
-        names = [key, *[c for c in columns if c != key]]
-        updates = ", ".join(f"{c} = excluded.{c}" for c in names if c != key)
-        marks = ", ".join("?" * len(names))
-        self._run(
-            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks}) ON CONFLICT ({key}) DO UPDATE SET {updates}",
-            tuple(columns[c] for c in names),
-        )
+class F3548Tables(Sql):
+    """Part of every store's transaction (store/tables.py); needs from the backend the subscription
+    index: `_index_f3548_subscription(record)` (after the row is written), `_unindex_f3548_subscription(id)`
+    (before it is deleted) and `f3548_subscriptions_near`."""
 
     # Operational intents (the notice itself is in `notices`) ------------------------------------
     def put_f3548_intent(self, record: IntentRecord) -> None:

@@ -18,30 +18,29 @@
 - Audit: the chain head is `audit.seq` (primary key). Two writers that extend the chain from the same
   head cannot both commit: the loser gets a serialization failure and is retried.
 
-The schema is in this module (SCHEMA), applied once per database under an advisory lock.
+The queries are store/tables.py's (written once for both stores); the schema is migrations/postgres/
+NNN_*.sql, applied once per database under an advisory lock. What is here truly differs from SQLite.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 from contextlib import contextmanager, nullcontext
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from ..models.agreements import Agreement, Party
-from ..errors import DeconflictionError
+from ..errors import Unavailable
 from ..geometry import Minima, Volume4D
 from ..geometry.earth import GEOD
 from ..geometry.footprint import densify
 from ..geometry.separation import ellipsoidal_band
-from .f3548 import F3548_SCHEMA, F3548Tables
-from ..models.f3548 import SubscriptionRecord
-from ..models import LIVE_STATES, AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, HotlineMessage, Notice, Subscription
+from ..models import AuditEntry, Notice, SubscriptionRecord
+from .sql import TRUSTED, migrations
+from .tables import SqlTransaction, event_payload, notice_from
 
 try:  # psycopg is an optional dependency: `pip install 'deconfliction[postgres]'`
     import psycopg
@@ -50,7 +49,6 @@ try:  # psycopg is an optional dependency: `pip install 'deconfliction[postgres]
 except ImportError:  # pragma: no cover - reported when a postgresql:// store is opened
     psycopg = None  # type: ignore[assignment]
 
-TRUSTED = {"trusted": True}  # stored geometry was validated when it was written
 NOTIFY_CHANNEL = "deconfliction_events"
 
 # Advisory lock keys (arbitrary, fixed): schema migration (session lock) and event numbering (transaction lock).
@@ -75,200 +73,10 @@ CIRCLE_INFLATION = 1.001  # and its vertices lie this much further out than the 
 # Rounding guards: float8 → numeric keeps 15 significant digits; pad bands by a millimetre.
 ALTITUDE_PAD_M = 0.001
 
-SCHEMA = r"""
-CREATE EXTENSION IF NOT EXISTS postgis;
 
-CREATE TABLE deconfliction_schema (version integer NOT NULL);
-
-CREATE TABLE agreements (
-    id text COLLATE "C" PRIMARY KEY,
-    body text NOT NULL,
-    created_at timestamptz NOT NULL,
-    updated_at timestamptz NOT NULL
-);
-
-CREATE TABLE parties (
-    id text COLLATE "C" PRIMARY KEY,
-    body text NOT NULL
-);
-
-CREATE TABLE memberships (
-    agreement_id text COLLATE "C" NOT NULL REFERENCES agreements(id),
-    party_id text COLLATE "C" NOT NULL,
-    PRIMARY KEY (agreement_id, party_id)
-);
-CREATE INDEX memberships_by_party ON memberships (party_id);
-
-CREATE TABLE notices (
-    id text COLLATE "C" PRIMARY KEY,
-    agreement_id text COLLATE "C" NOT NULL REFERENCES agreements(id),
-    party_id text COLLATE "C" NOT NULL,
-    state text NOT NULL,
-    version text NOT NULL,
-    time_start timestamptz NOT NULL,
-    time_end timestamptz NOT NULL,
-    filed_at timestamptz NOT NULL,
-    body text NOT NULL
-);
-CREATE INDEX notices_by_party ON notices (party_id, id);
-CREATE INDEX notices_by_agreement ON notices (agreement_id, id);
-CREATE INDEX notices_by_end ON notices (state, time_end);
-CREATE INDEX notices_by_filing ON notices (filed_at);
-
--- One row per volume of a live notice (only live notices take part in conflict checks).
--- footprint: a polygon that contains the volume's footprint (see postgres.py for how it is built);
--- altitude: the band above the WGS84 ellipsoid (widened by the geoid's range for AMSL bands);
--- during: the time window, closed at both ends (errs outward).
-CREATE TABLE notice_volumes (
-    notice_id text COLLATE "C" NOT NULL REFERENCES notices(id) ON DELETE CASCADE,
-    k integer NOT NULL,
-    agreement_id text COLLATE "C" NOT NULL,
-    footprint geography(Polygon, 4326) NOT NULL,
-    altitude numrange NOT NULL,
-    during tstzrange NOT NULL,
-    PRIMARY KEY (notice_id, k)
-);
-CREATE INDEX notice_volumes_search ON notice_volumes USING gist (footprint, during, altitude);
-
-CREATE TABLE conflicts (
-    id text COLLATE "C" PRIMARY KEY,
-    agreement_id text COLLATE "C" NOT NULL,
-    notice_a text COLLATE "C" NOT NULL,
-    notice_b text COLLATE "C" NOT NULL,
-    party_a text COLLATE "C" NOT NULL,
-    party_b text COLLATE "C" NOT NULL,
-    state text NOT NULL,
-    body text NOT NULL
-);
-CREATE INDEX conflicts_by_notice_a ON conflicts (notice_a, state);
-CREATE INDEX conflicts_by_notice_b ON conflicts (notice_b, state);
-CREATE INDEX conflicts_by_party_a ON conflicts (party_a, state);
-CREATE INDEX conflicts_by_party_b ON conflicts (party_b, state);
-CREATE INDEX conflicts_by_agreement ON conflicts (agreement_id, state);
-
--- seq comes from events_seq, taken under an advisory lock held to commit: visible in seq order.
-CREATE SEQUENCE events_seq;
-CREATE TABLE events (
-    seq bigint PRIMARY KEY,
-    party_id text COLLATE "C" NOT NULL,
-    kind text NOT NULL,
-    payload text NOT NULL,
-    created_at timestamptz NOT NULL
-);
-CREATE INDEX events_by_party ON events (party_id, seq);
-
-CREATE TABLE credentials (
-    id text COLLATE "C" PRIMARY KEY,
-    party_id text COLLATE "C",
-    token_hash text NOT NULL UNIQUE,
-    body text NOT NULL
-);
-CREATE INDEX credentials_by_party ON credentials (party_id);
-
-CREATE TABLE subscriptions (
-    id text COLLATE "C" PRIMARY KEY,
-    party_id text COLLATE "C" NOT NULL,
-    agreement_id text COLLATE "C" NOT NULL,
-    body text NOT NULL
-);
-CREATE INDEX subscriptions_by_agreement ON subscriptions (agreement_id, party_id);
-
-CREATE TABLE endpoints (
-    id text COLLATE "C" PRIMARY KEY,
-    party_id text COLLATE "C" NOT NULL,
-    body text NOT NULL
-);
-CREATE INDEX endpoints_by_party ON endpoints (party_id);
-
-CREATE TABLE deliveries (
-    id text COLLATE "C" PRIMARY KEY,
-    party_id text COLLATE "C" NOT NULL,
-    state text NOT NULL,
-    next_attempt_at timestamptz NOT NULL,
-    body text NOT NULL
-);
-CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);
-CREATE INDEX deliveries_by_party ON deliveries (party_id, state, id);
-
-CREATE TABLE deadlines (
-    id text COLLATE "C" PRIMARY KEY,
-    kind text NOT NULL,
-    subject_id text COLLATE "C" NOT NULL,
-    agreement_id text COLLATE "C" NOT NULL,
-    party_id text COLLATE "C" NOT NULL,
-    state text NOT NULL,
-    due_at timestamptz NOT NULL,
-    created_at timestamptz NOT NULL,
-    body text NOT NULL
-);
-CREATE INDEX deadlines_by_subject ON deadlines (subject_id, party_id);
-CREATE INDEX deadlines_due ON deadlines (state, due_at);
-CREATE INDEX deadlines_by_agreement ON deadlines (agreement_id, created_at);
-
--- Append-only: the program never updates or deletes these rows, and the trigger refuses it.
-CREATE TABLE audit (
-    seq bigint PRIMARY KEY,
-    at timestamptz NOT NULL,
-    actor text NOT NULL,
-    action text NOT NULL,
-    subject text NOT NULL,
-    payload text NOT NULL,
-    prev_hash text NOT NULL,
-    hash text NOT NULL
-);
-CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'the audit chain is append-only';
-END $$;
-CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit
-    FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
-"""
-
-# Schema changes after the first release, by version; each runs once, in its own transaction.
-# (SQLite's are in migrations/NNN_*.sql; keep the two in step.)
-MIGRATIONS: dict[int, str] = {1: SCHEMA}
-
-MIGRATIONS[2] = r"""
--- Hotline messages (immutable once sent) and who they were sent to.
-CREATE TABLE hotline_messages (
-    id text COLLATE "C" PRIMARY KEY,
-    agreement_id text COLLATE "C" NOT NULL,
-    sender text COLLATE "C",
-    kind text NOT NULL,
-    thread_id text COLLATE "C" NOT NULL,
-    created_at timestamptz NOT NULL,
-    body text NOT NULL
-);
-CREATE INDEX hotline_by_thread ON hotline_messages (thread_id, created_at);
-CREATE INDEX hotline_by_agreement ON hotline_messages (agreement_id, kind, created_at);
-CREATE TABLE hotline_recipients (
-    party_id text COLLATE "C" NOT NULL,
-    message_id text COLLATE "C" NOT NULL,
-    created_at timestamptz NOT NULL,
-    PRIMARY KEY (party_id, message_id)
-);
--- When an overdue deadline escalates next (hotline messages escalate until acknowledged).
-ALTER TABLE deadlines ADD COLUMN escalate_at timestamptz;
-CREATE INDEX deadlines_escalation ON deadlines (state, escalate_at);
-"""
-
-MIGRATIONS[3] = F3548_SCHEMA  # the F3548 interface's tables (SQLite: migrations/003_f3548.sql)
-
-MIGRATIONS[4] = r"""
--- The F3548 subscriptions' 4-D index, built as notice_volumes is (one row per volume, same margins);
--- subscriptions stored before it are indexed right after, in the same transaction (MIGRATION_STEPS).
--- (SQLite: migrations/004_f3548_subscription_index.sql)
-CREATE TABLE f3548_subscription_volumes (
-    subscription_id text COLLATE "C" NOT NULL REFERENCES f3548_subscriptions(id) ON DELETE CASCADE,
-    k integer NOT NULL,
-    agreement_id text COLLATE "C" NOT NULL,
-    footprint geography(Polygon, 4326) NOT NULL,
-    altitude numrange NOT NULL,
-    during tstzrange NOT NULL,
-    PRIMARY KEY (subscription_id, k)
-);
-CREATE INDEX f3548_subscription_volumes_search ON f3548_subscription_volumes USING gist (footprint, during, altitude);
-"""
+# The schema by version (migrations/postgres/NNN_*.sql, numbered as SQLite's migrations/NNN_*.sql);
+# each runs once, in its own transaction.
+MIGRATIONS: dict[int, str] = dict(migrations("migrations/postgres"))
 
 
 def _index_existing_f3548_subscriptions(connection) -> None:
@@ -295,11 +103,7 @@ MIGRATION_STEPS: dict[int, Callable[[Any], None]] = {4: _index_existing_f3548_su
 
 def _require_driver() -> None:
     if psycopg is None:
-        raise DeconflictionError(
-            "the PostgreSQL store needs psycopg and psycopg-pool: pip install 'deconfliction[postgres]'",
-            field="database",
-            code="unavailable",
-        )
+        raise Unavailable("the PostgreSQL store needs psycopg and psycopg-pool: pip install 'deconfliction[postgres]'", field="database")
 
 
 def _configure(connection) -> None:
@@ -317,9 +121,7 @@ def migrate(connection) -> None:
         if exists:
             current = connection.execute("SELECT max(version) FROM deconfliction_schema").fetchone()[0] or 0
             if current > latest:
-                raise DeconflictionError(
-                    f"the database has schema version {current}, newer than this program's {latest}", code="unavailable"
-                )
+                raise Unavailable(f"the database has schema version {current}, newer than this program's {latest}")
         try:
             for version, script in sorted(MIGRATIONS.items()):
                 if version > current:
@@ -329,10 +131,9 @@ def migrate(connection) -> None:
                             MIGRATION_STEPS[version](connection)
                         connection.execute("INSERT INTO deconfliction_schema (version) VALUES (%s)", (version,))
         except pg_errors.InsufficientPrivilege as exc:
-            raise DeconflictionError(
+            raise Unavailable(
                 f"cannot create the schema ({exc.diag.message_primary}); a superuser must run "
-                "'CREATE EXTENSION postgis' in this database first, and the store's role must own its schema",
-                code="unavailable",
+                "'CREATE EXTENSION postgis' in this database first, and the store's role must own its schema"
             ) from exc
     finally:
         connection.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
@@ -557,120 +358,47 @@ WHERE s.id IN (
 """
 
 
-class PostgresTransaction(F3548Tables):  # F3548's tables: store/f3548.py
+class PostgresTransaction(SqlTransaction):
     MARK = "%s"
 
-    def __init__(self, connection):
-        self.db = connection
+    @staticmethod
+    def at(moment: datetime) -> datetime:
+        return moment
 
-    def _one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()):
-        return self.db.execute(sql, params).fetchone()
+    seconds = at  # timestamptz for every moment
 
-    def _all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()):
+    def _many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        with self.db.cursor() as cursor:
+            cursor.executemany(sql.replace("?", self.MARK), list(rows))
+
+    def _search(self, sql: str, params: dict[str, Any]) -> list[Any]:
         return self.db.execute(sql, params).fetchall()
 
-    # Agreements and parties ---------------------------------------------------------------
-    def get_agreement(self, agreement_id: str) -> Agreement | None:
-        row = self._one("SELECT body FROM agreements WHERE id = %s", (agreement_id,))
-        return Agreement.model_validate_json(row[0], context=TRUSTED) if row else None
-
-    def put_agreement(self, agreement: Agreement, now: datetime) -> None:
-        self.db.execute(
-            "INSERT INTO agreements (id, body, created_at, updated_at) VALUES (%s, %s, %s, %s) "
-            "ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
-            (agreement.id, agreement.model_dump_json(), now, now),
-        )
-        self.db.execute("DELETE FROM memberships WHERE agreement_id = %s", (agreement.id,))
-        with self.db.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO memberships (agreement_id, party_id) VALUES (%s, %s)", [(agreement.id, p) for p in agreement.parties]
-            )
-
-    def list_agreements(self, party_id: str | None = None) -> list[Agreement]:
-        if party_id is None:
-            rows = self._all("SELECT body FROM agreements ORDER BY id")
-        else:
-            rows = self._all(
-                "SELECT a.body FROM agreements a JOIN memberships m ON m.agreement_id = a.id WHERE m.party_id = %s ORDER BY a.id",
-                (party_id,),
-            )
-        return [Agreement.model_validate_json(r[0], context=TRUSTED) for r in rows]
-
-    def get_party(self, party_id: str) -> Party | None:
-        row = self._one("SELECT body FROM parties WHERE id = %s", (party_id,))
-        return Party.model_validate_json(row[0]) if row else None
-
-    def put_party(self, party: Party) -> None:
-        self.db.execute(
-            "INSERT INTO parties (id, body) VALUES (%s, %s) ON CONFLICT (id) DO UPDATE SET body = excluded.body",
-            (party.id, party.model_dump_json()),
-        )
-
-    def list_parties(self) -> list[Party]:
-        return [Party.model_validate_json(r[0]) for r in self._all("SELECT body FROM parties ORDER BY id")]
-
-    # Notices -------------------------------------------------------------------------------
-    def get_notice(self, notice_id: str) -> Notice | None:
-        row = self._one("SELECT body FROM notices WHERE id = %s", (notice_id,))
-        return _notice(row[0]) if row else None
-
-    def put_notice(self, notice: Notice) -> None:
-        self.db.execute(
-            "INSERT INTO notices (id, agreement_id, party_id, state, version, time_start, time_end, filed_at, body) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (id) DO UPDATE SET agreement_id = excluded.agreement_id, party_id = excluded.party_id, "
-            "state = excluded.state, version = excluded.version, time_start = excluded.time_start, "
-            "time_end = excluded.time_end, filed_at = excluded.filed_at, body = excluded.body",
-            (
-                notice.id, notice.agreement_id, notice.party_id, notice.state, notice.version,
-                notice.start, notice.end, notice.filed_at, notice.model_dump_json(),
-            ),
-        )
-        self.db.execute("DELETE FROM notice_volumes WHERE notice_id = %s", (notice.id,))
-        if not notice.is_live:  # only live notices take part in conflict checks
-            return
-        rows = []
-        for k, volume in enumerate(notice.volumes):
-            lower, upper = ellipsoidal_band(volume.altitude)
-            rows.append(
-                (notice.id, k, notice.agreement_id, cover_wkt(volume.footprint),
-                 lower - ALTITUDE_PAD_M, upper + ALTITUDE_PAD_M, volume.time.start, volume.time.end)
-            )
-        with self.db.cursor() as cursor:
-            cursor.executemany(
+    def _index_notice(self, notice: Notice) -> None:
+        self._run("DELETE FROM notice_volumes WHERE notice_id = ?", (notice.id,))
+        if notice.is_live:
+            self._many(
                 "INSERT INTO notice_volumes (notice_id, k, agreement_id, footprint, altitude, during) "
-                "VALUES (%s, %s, %s, ST_GeogFromText(%s), numrange(%s::numeric, %s::numeric, '[]'), tstzrange(%s, %s, '[]'))",
-                rows,
+                "VALUES (?, ?, ?, ST_GeogFromText(?), numrange(?::numeric, ?::numeric, '[]'), tstzrange(?, ?, '[]'))",
+                [(notice.id, k, notice.agreement_id, *_volume_row(v)) for k, v in enumerate(notice.volumes)],
             )
 
     def candidate_notices(
         self, agreement_id: str | None, volumes: Sequence[Volume4D], minima: Minima, states: Iterable[str]
     ) -> list[Notice]:
-        wanted = [s for s in states]
+        wanted = list(states)
         ids: set[str] = set()
         sql = _SEARCH + (" AND v.agreement_id = %(agreement)s" if agreement_id is not None else "")
-        distance = search_distance_m(minima.lateral_m)
-        buffer = timedelta(seconds=minima.time_buffer_s)
         for volume in volumes:
-            lower, upper = ellipsoidal_band(volume.altitude)
-            params = {
-                "footprint": cover_wkt(volume.footprint),
-                "distance": distance,
-                "t0": volume.time.start - buffer,
-                "t1": volume.time.end + buffer,
-                "a0": lower - minima.vertical_m - ALTITUDE_PAD_M,
-                "a1": upper + minima.vertical_m + ALTITUDE_PAD_M,
-                "agreement": agreement_id,
-            }
-            ids.update(r[0] for r in self._all(sql, params))
+            ids.update(r[0] for r in self._search(sql, {**_search_params(volume, minima), "agreement": agreement_id}))
         if not ids or not wanted:
             return []
-        rows = self._all("SELECT body FROM notices WHERE id = ANY(%s) AND state = ANY(%s) ORDER BY id", (sorted(ids), wanted))
-        return [_notice(r[0]) for r in rows]
+        rows = self.db.execute("SELECT body FROM notices WHERE id = ANY(%s) AND state = ANY(%s) ORDER BY id", (sorted(ids), wanted)).fetchall()
+        return [notice_from(r[0]) for r in rows]
 
-    # F3548 subscriptions' 4-D index (MIGRATIONS[4]; the rest of their table is in store/f3548.py) ----
+    # F3548 subscriptions' 4-D index (migration 4; the rest of their table is in store/f3548.py) ----
     def _index_f3548_subscription(self, record: SubscriptionRecord) -> None:
-        self.db.execute("DELETE FROM f3548_subscription_volumes WHERE subscription_id = %s", (record.id,))
+        self._run("DELETE FROM f3548_subscription_volumes WHERE subscription_id = ?", (record.id,))
         _insert_f3548_subscription_volumes(self.db, record)
 
     def _unindex_f3548_subscription(self, subscription_id: str) -> None:
@@ -688,318 +416,24 @@ class PostgresTransaction(F3548Tables):  # F3548's tables: store/f3548.py
         sql = _SUBSCRIPTION_SEARCH + (" AND s.manager = %(manager)s" if manager is not None else "")
         found: dict[str, str] = {}
         for volume in volumes:
-            found.update(self._all(sql, {**_search_params(volume, minima), **window}))
+            found.update(self._search(sql, {**_search_params(volume, minima), **window}))
         return [SubscriptionRecord.model_validate_json(found[i], context=TRUSTED) for i in sorted(found)]
 
-    def find_notices(
-        self,
-        agreement_id: str | None = None,
-        party_id: str | None = None,
-        states: Iterable[str] | None = None,
-        limit: int = 100,
-        after_id: str | None = None,
-        filed_from: datetime | None = None,
-        filed_to: datetime | None = None,
-    ) -> list[Notice]:
-        clauses, params = _filters(agreement_id=agreement_id, party_id=party_id, after_id=after_id)
-        if filed_from is not None:
-            clauses.append("filed_at >= %s")
-            params.append(filed_from)
-        if filed_to is not None:
-            clauses.append("filed_at < %s")
-            params.append(filed_to)
-        if states is not None:
-            clauses.append("state = ANY(%s)")
-            params.append(list(states))
-        rows = self._all(f"SELECT body FROM notices {_where(clauses)} ORDER BY id LIMIT %s", (*params, limit))
-        return [_notice(r[0]) for r in rows]
-
-    # Conflicts -------------------------------------------------------------------------------
-    def get_conflict(self, conflict_id: str) -> Conflict | None:
-        row = self._one("SELECT body FROM conflicts WHERE id = %s", (conflict_id,))
-        return Conflict.model_validate_json(row[0]) if row else None
-
-    def put_conflict(self, conflict: Conflict) -> None:
-        self.db.execute(
-            "INSERT INTO conflicts (id, agreement_id, notice_a, notice_b, party_a, party_b, state, body) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (id) DO UPDATE SET state = excluded.state, body = excluded.body",
-            (
-                conflict.id, conflict.agreement_id, conflict.notice_a, conflict.notice_b,
-                conflict.party_a, conflict.party_b, conflict.state, conflict.model_dump_json(),
-            ),
-        )
-
-    def conflicts_of_notice(self, notice_id: str, open_only: bool = True) -> list[Conflict]:
-        state = "AND state = 'open'" if open_only else ""
-        rows = self._all(
-            f"SELECT id, body FROM conflicts WHERE notice_a = %s {state} "
-            f"UNION ALL SELECT id, body FROM conflicts WHERE notice_b = %s {state} ORDER BY 1",
-            (notice_id, notice_id),
-        )
-        return [Conflict.model_validate_json(r[1]) for r in rows]
-
-    def find_conflicts(
-        self,
-        agreement_id: str | None = None,
-        party_id: str | None = None,
-        open_only: bool = True,
-        limit: int = 100,
-        after_id: str | None = None,
-    ) -> list[Conflict]:
-        clauses, params = _filters(agreement_id=agreement_id, after_id=after_id)
-        if party_id is not None:
-            clauses.append("(party_a = %s OR party_b = %s)")
-            params.extend([party_id, party_id])
-        if open_only:
-            clauses.append("state = 'open'")
-        rows = self._all(f"SELECT body FROM conflicts {_where(clauses)} ORDER BY id LIMIT %s", (*params, limit))
-        return [Conflict.model_validate_json(r[0]) for r in rows]
-
-    # Outbox ----------------------------------------------------------------------------------
+    # Outbox: numbered in commit order, and told to every worker ----------------------------------
     def append_event(self, party_id: str, kind: str, payload: dict[str, Any], now: datetime) -> int:
         # Held to commit: events commit in the order of their numbers, so no reader skips one.
-        self.db.execute("SELECT pg_advisory_xact_lock(%s)", (EVENTS_LOCK,))
+        self._run("SELECT pg_advisory_xact_lock(?)", (EVENTS_LOCK,))
         seq = self._one(
-            "INSERT INTO events (seq, party_id, kind, payload, created_at) VALUES (nextval('events_seq'), %s, %s, %s, %s) RETURNING seq",
-            (party_id, kind, json.dumps(payload, default=str, sort_keys=True), now),
+            "INSERT INTO events (seq, party_id, kind, payload, created_at) VALUES (nextval('events_seq'), ?, ?, ?, ?) RETURNING seq",
+            (party_id, kind, event_payload(payload), now),
         )[0]
-        self.db.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, f"{party_id}:{seq}"))
+        self._run("SELECT pg_notify(?, ?)", (NOTIFY_CHANNEL, f"{party_id}:{seq}"))
         return int(seq)
-
-    def events_after(self, party_id: str, after_seq: int = 0, limit: int = 100) -> list[Event]:
-        rows = self._all(
-            "SELECT seq, party_id, kind, payload, created_at FROM events WHERE party_id = %s AND seq > %s ORDER BY seq LIMIT %s",
-            (party_id, after_seq, limit),
-        )
-        return [_event(r) for r in rows]
-
-    def get_event(self, seq: int) -> Event | None:
-        row = self._one("SELECT seq, party_id, kind, payload, created_at FROM events WHERE seq = %s", (seq,))
-        return _event(row) if row else None
-
-    def last_event_seq(self) -> int:
-        return int(self._one("SELECT COALESCE(max(seq), 0) FROM events")[0])
-
-    def expired_notices(self, now: datetime, limit: int = 100) -> list[Notice]:
-        rows = self._all(
-            "SELECT body FROM notices WHERE state = ANY(%s) AND time_end <= %s ORDER BY time_end, id LIMIT %s",
-            (list(LIVE_STATES), now, limit),
-        )
-        return [_notice(r[0]) for r in rows]
-
-    # Credentials -------------------------------------------------------------------------------
-    def put_credential(self, credential: Credential) -> None:
-        self.db.execute(
-            "INSERT INTO credentials (id, party_id, token_hash, body) VALUES (%s, %s, %s, %s) "
-            "ON CONFLICT (id) DO UPDATE SET body = excluded.body",
-            (credential.id, credential.party_id, credential.token_hash, credential.model_dump_json()),
-        )
-
-    def credential_by_hash(self, token_hash: str) -> Credential | None:
-        row = self._one("SELECT body FROM credentials WHERE token_hash = %s", (token_hash,))
-        return Credential.model_validate_json(row[0]) if row else None
-
-    def list_credentials(self, party_id: str | None = None) -> list[Credential]:
-        clauses, params = _filters(party_id=party_id)
-        rows = self._all(f"SELECT body FROM credentials {_where(clauses)} ORDER BY id", params)
-        return [Credential.model_validate_json(r[0]) for r in rows]
-
-    # Subscriptions -----------------------------------------------------------------------------
-    def put_subscription(self, subscription: Subscription) -> None:
-        self.db.execute(
-            "INSERT INTO subscriptions (id, party_id, agreement_id, body) VALUES (%s, %s, %s, %s) "
-            "ON CONFLICT (id) DO UPDATE SET body = excluded.body",
-            (subscription.id, subscription.party_id, subscription.agreement_id, subscription.model_dump_json()),
-        )
-
-    def get_subscription(self, subscription_id: str) -> Subscription | None:
-        row = self._one("SELECT body FROM subscriptions WHERE id = %s", (subscription_id,))
-        return Subscription.model_validate_json(row[0], context=TRUSTED) if row else None
-
-    def delete_subscription(self, subscription_id: str) -> None:
-        self.db.execute("DELETE FROM subscriptions WHERE id = %s", (subscription_id,))
-
-    def list_subscriptions(self, party_id: str | None = None, agreement_id: str | None = None) -> list[Subscription]:
-        clauses, params = _filters(party_id=party_id, agreement_id=agreement_id)
-        rows = self._all(f"SELECT body FROM subscriptions {_where(clauses)} ORDER BY id", params)
-        return [Subscription.model_validate_json(r[0], context=TRUSTED) for r in rows]
-
-    # Webhooks ------------------------------------------------------------------------------------
-    def put_endpoint(self, endpoint: Endpoint) -> None:
-        self.db.execute(
-            "INSERT INTO endpoints (id, party_id, body) VALUES (%s, %s, %s) ON CONFLICT (id) DO UPDATE SET body = excluded.body",
-            (endpoint.id, endpoint.party_id, endpoint.model_dump_json()),
-        )
-
-    def get_endpoint(self, endpoint_id: str) -> Endpoint | None:
-        row = self._one("SELECT body FROM endpoints WHERE id = %s", (endpoint_id,))
-        return Endpoint.model_validate_json(row[0]) if row else None
-
-    def delete_endpoint(self, endpoint_id: str) -> None:
-        self.db.execute("DELETE FROM endpoints WHERE id = %s", (endpoint_id,))
-
-    def list_endpoints(self, party_id: str | None = None) -> list[Endpoint]:
-        clauses, params = _filters(party_id=party_id)
-        return [Endpoint.model_validate_json(r[0]) for r in self._all(f"SELECT body FROM endpoints {_where(clauses)} ORDER BY id", params)]
-
-    def put_delivery(self, delivery: Delivery) -> None:
-        self.db.execute(
-            "INSERT INTO deliveries (id, party_id, state, next_attempt_at, body) VALUES (%s, %s, %s, %s, %s) "
-            "ON CONFLICT (id) DO UPDATE SET state = excluded.state, next_attempt_at = excluded.next_attempt_at, body = excluded.body",
-            (delivery.id, delivery.party_id, delivery.state, delivery.next_attempt_at, delivery.model_dump_json()),
-        )
-
-    def due_deliveries(self, now: datetime, limit: int = 100) -> list[Delivery]:
-        rows = self._all(
-            "SELECT body FROM deliveries WHERE state = 'pending' AND next_attempt_at <= %s ORDER BY next_attempt_at, id LIMIT %s",
-            (now, limit),
-        )
-        return [Delivery.model_validate_json(r[0]) for r in rows]
-
-    def list_deliveries(
-        self, party_id: str | None = None, state: str | None = None, limit: int = 100, after_id: str | None = None
-    ) -> list[Delivery]:
-        clauses, params = _filters(party_id=party_id, state=state, after_id=after_id)
-        rows = self._all(f"SELECT body FROM deliveries {_where(clauses)} ORDER BY id LIMIT %s", (*params, limit))
-        return [Delivery.model_validate_json(r[0]) for r in rows]
-
-    # Deadlines -----------------------------------------------------------------------------------
-    def put_deadline(self, deadline: Deadline) -> None:
-        self.db.execute(
-            "INSERT INTO deadlines (id, kind, subject_id, agreement_id, party_id, state, due_at, escalate_at, created_at, body) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (id) DO UPDATE SET state = excluded.state, due_at = excluded.due_at, "
-            "escalate_at = excluded.escalate_at, body = excluded.body",
-            (
-                deadline.id, deadline.kind, deadline.subject_id, deadline.agreement_id, deadline.party_id, deadline.state,
-                deadline.due_at, deadline.next_escalation_at, deadline.created_at, deadline.model_dump_json(),
-            ),
-        )
-
-    def deadlines_of(self, subject_id: str, party_id: str | None = None, state: str | None = None) -> list[Deadline]:
-        clauses, params = _filters(subject_id=subject_id, party_id=party_id, state=state)
-        rows = self._all(f"SELECT body FROM deadlines {_where(clauses)} ORDER BY created_at, id", params)
-        return [Deadline.model_validate_json(r[0]) for r in rows]
-
-    def due_deadlines(self, now: datetime, limit: int = 100) -> list[Deadline]:
-        # Pending ones past their deadline, and overdue ones whose next escalation has come.
-        rows = self._all(
-            "SELECT body, due_at AS at, id FROM deadlines WHERE state = 'pending' AND due_at <= %(now)s "
-            "UNION ALL SELECT body, escalate_at AS at, id FROM deadlines WHERE state = 'overdue' AND escalate_at <= %(now)s "
-            "ORDER BY at, id LIMIT %(limit)s",
-            {"now": now, "limit": limit},
-        )
-        return [Deadline.model_validate_json(r[0]) for r in rows]
-
-    def find_deadlines(
-        self,
-        agreement_id: str | None = None,
-        party_id: str | None = None,
-        kind: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-    ) -> list[Deadline]:
-        clauses, params = _filters(agreement_id=agreement_id, party_id=party_id, kind=kind)
-        if since is not None:
-            clauses.append("created_at >= %s")
-            params.append(since)
-        if until is not None:
-            clauses.append("created_at < %s")
-            params.append(until)
-        rows = self._all(f"SELECT body FROM deadlines {_where(clauses)} ORDER BY created_at, id", params)
-        return [Deadline.model_validate_json(r[0]) for r in rows]
-
-    # Hotline -------------------------------------------------------------------------------------
-    def put_message(self, message: HotlineMessage) -> None:
-        self.db.execute(
-            "INSERT INTO hotline_messages (id, agreement_id, sender, kind, thread_id, created_at, body) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            (message.id, message.agreement_id, message.sender, message.kind, message.thread_id, message.created_at,
-             message.model_dump_json(exclude={"acknowledgments"})),
-        )
-        with self.db.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO hotline_recipients (party_id, message_id, created_at) VALUES (%s, %s, %s)",
-                [(party, message.id, message.created_at) for party in message.to],
-            )
-
-    def get_message(self, message_id: str) -> HotlineMessage | None:
-        row = self._one("SELECT body FROM hotline_messages WHERE id = %s", (message_id,))
-        return HotlineMessage.model_validate_json(row[0]) if row else None
-
-    def find_messages(
-        self,
-        agreement_id: str | None = None,
-        party_id: str | None = None,
-        thread_id: str | None = None,
-        kind: str | None = None,
-        limit: int = 100,
-        newest_first: bool = False,
-        sender: str | None = None,
-    ) -> list[HotlineMessage]:
-        clauses, params = _filters(agreement_id=agreement_id, thread_id=thread_id, kind=kind, sender=sender)
-        if party_id is not None:
-            clauses.append("(sender = %s OR id IN (SELECT message_id FROM hotline_recipients WHERE party_id = %s))")
-            params += [party_id, party_id]
-        order = "DESC" if newest_first else "ASC"
-        rows = self._all(
-            f"SELECT body FROM hotline_messages {_where(clauses)} ORDER BY created_at {order}, id {order} LIMIT %s", (*params, limit)
-        )
-        return [HotlineMessage.model_validate_json(r[0]) for r in rows]
-
-    # Audit ---------------------------------------------------------------------------------------
-    def last_audit(self) -> AuditEntry | None:
-        row = self._one("SELECT seq, at, actor, action, subject, payload, prev_hash, hash FROM audit ORDER BY seq DESC LIMIT 1")
-        return _audit(row) if row else None
 
     def append_audit(self, entry: AuditEntry) -> None:
         try:
-            self.db.execute(
-                "INSERT INTO audit (seq, at, actor, action, subject, payload, prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                (entry.seq, entry.at, entry.actor, entry.action, entry.subject, json.dumps(entry.payload, sort_keys=True), entry.prev_hash, entry.hash),
-            )
+            super().append_audit(entry)
         except pg_errors.UniqueViolation as exc:
             # Another transaction extended the chain from the same head and committed first: the
             # whole transaction must run again on the new head (retryable, like any 40001).
             raise pg_errors.SerializationFailure(f"audit chain head moved: entry {entry.seq} exists") from exc
-
-    def audit_entries(self, after_seq: int = 0, limit: int = 1000) -> list[AuditEntry]:
-        rows = self._all(
-            "SELECT seq, at, actor, action, subject, payload, prev_hash, hash FROM audit WHERE seq > %s ORDER BY seq LIMIT %s",
-            (after_seq, limit),
-        )
-        return [_audit(r) for r in rows]
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc)
-
-
-def _event(row) -> Event:
-    return Event(seq=row[0], party_id=row[1], kind=row[2], payload=json.loads(row[3]), created_at=_utc(row[4]))
-
-
-def _audit(row) -> AuditEntry:
-    return AuditEntry(
-        seq=row[0], at=_utc(row[1]), actor=row[2], action=row[3], subject=row[4],
-        payload=json.loads(row[5]), prev_hash=row[6], hash=row[7],
-    )
-
-
-def _notice(body: str) -> Notice:
-    return Notice.model_validate_json(body, context=TRUSTED)
-
-
-def _where(clauses: list[str]) -> str:
-    return f"WHERE {' AND '.join(clauses)}" if clauses else ""
-
-
-def _filters(**wanted: str | None) -> tuple[list[str], list[Any]]:
-    clauses: list[str] = []
-    params: list[Any] = []
-    for column, value in wanted.items():
-        if value is None:
-            continue
-        clauses.append("id > %s" if column == "after_id" else f"{column} = %s")
-        params.append(value)
-    return clauses, params

@@ -253,9 +253,9 @@ class TacticalService:
                 result.refused += 1
                 result.problems.append((index, str(exc)))
         wanted = {r.notice_id for _, r in parsed if r.notice_id is not None}
-        with self.system.store.transaction(write=False) as tx:
-            agreements = tx.list_agreements(party_id)
-            notices = {notice_id: tx.get_notice(notice_id) for notice_id in sorted(wanted)}
+        agreements, notices = self.system.read(
+            lambda tx: (tx.list_agreements(party_id), {notice_id: tx.get_notice(notice_id) for notice_id in sorted(wanted)})
+        )
         agreements = [a for a in agreements if party_id in a.parties]
         with self._lock:
             self._sync_agreements(agreements, complete=False)
@@ -313,13 +313,16 @@ class TacticalService:
         epoch = _epoch(now, self.system.clock)
         when = datetime.fromtimestamp(epoch, tz=timezone.utc)
         cycle = TacticalCycle(when)
-        with self.system.store.transaction(write=False) as tx:
+
+        def look(tx):
             agreements = tx.list_agreements(None)
             assigned = {a.id: assigned_areas(tx, a) for a in agreements if a.channel_assignment is not None}
             with self._lock:
                 flying = {n for w in self._watches.values() for s in w.monitor.tracks._slot.values()
                           if (n := w.monitor.tracks.notice_id[s]) is not None}
-            notices = {notice_id: tx.get_notice(notice_id) for notice_id in sorted(flying)}
+            return agreements, assigned, {notice_id: tx.get_notice(notice_id) for notice_id in sorted(flying)}
+
+        agreements, assigned, notices = self.system.read(look)
         with self._lock:
             self._sync_agreements(agreements, complete=True)
             for agreement_id, watch in self._watches.items():
@@ -359,7 +362,7 @@ class TacticalService:
                         changed.append(notice.id)
                 return changed
 
-            cycle.notices_changed = self.system._write(work)
+            cycle.notices_changed = self.system.write(work)
             cycle.published = len(batch)
             with self._lock:
                 del self._pending[: len(batch)]

@@ -68,10 +68,9 @@ from typing import TYPE_CHECKING, Callable, Iterator, Protocol
 from ..rules import audit
 from ..errors import InvalidState, NotFound
 from ..models import Delivery, Endpoint, Event
-from ..store import Transaction
-from ..store.base import run_in_transaction
 
 if TYPE_CHECKING:
+    from ..store import Transaction
     from ..service import Deconfliction
 
 log = logging.getLogger(__name__)
@@ -346,10 +345,9 @@ class Dispatcher:
     def _claim(self, now: datetime, report: DispatchReport) -> list[_Claim]:
         lease_until = now + self.lease
         claims: list[_Claim] = []
-        with self.system.store.transaction(write=False) as tx:
-            if not tx.due_deliveries(now, 1):
-                return claims  # the usual case: no write lock taken from API writers
-        return run_in_transaction(self.system.store, self._claim_in, now, lease_until, report)
+        if not self.system.read(lambda tx: tx.due_deliveries(now, 1)):
+            return claims  # the usual case: no write lock taken from API writers
+        return self.system.write(lambda tx: self._claim_in(tx, now, lease_until, report))
 
     def _claim_in(self, tx: Transaction, now: datetime, lease_until: datetime, report: DispatchReport) -> list[_Claim]:
         claims: list[_Claim] = []
@@ -402,8 +400,7 @@ class Dispatcher:
         return outcomes
 
     def _send(self, endpoint: Endpoint | None, delivery: Delivery, now: datetime) -> Outcome:
-        with self.system.store.transaction(write=False) as tx:
-            event = tx.get_event(delivery.event_seq)
+        event = self.system.read(lambda tx: tx.get_event(delivery.event_seq))
         if endpoint is None or not endpoint.active:
             return self._finish(delivery, now, error="endpoint removed or inactive", final=True)
         if event is None:
@@ -427,7 +424,7 @@ class Dispatcher:
                 tx.put_delivery(delivery.model_copy(update={"next_attempt_at": until}))
             return True
 
-        if not run_in_transaction(self.system.store, renew):
+        if not self.system.write(renew):
             return False
         for delivery in deliveries:
             delivery.next_attempt_at = until
@@ -435,7 +432,7 @@ class Dispatcher:
 
     def _finish(self, delivery: Delivery, now: datetime, *, error: str | None, final: bool = False) -> Outcome:
         now = max(now, self.clock())  # a POST may have taken a while
-        return run_in_transaction(self.system.store, self._finish_in, delivery, now, error, final)
+        return self.system.write(lambda tx: self._finish_in(tx, delivery, now, error, final))
 
     def _finish_in(self, tx: Transaction, delivery: Delivery, now: datetime, error: str | None, final: bool) -> Outcome:
         current = current_delivery(tx, delivery)
@@ -480,7 +477,7 @@ class Dispatcher:
             for delivery in rest:
                 tx.put_delivery(delivery.model_copy(update={"next_attempt_at": until}))
 
-        run_in_transaction(self.system.store, hold)
+        self.system.write(hold)
 
     @staticmethod
     def _release(tx: Transaction, delivery: Delivery, now: datetime) -> None:
@@ -510,7 +507,7 @@ def retry_dead(system: "Deconfliction", delivery_id: str, actor: str = "admin", 
         )
         return requeued
 
-    return run_in_transaction(system.store, requeue)
+    return system.write(requeue)
 
 
 def dead_letters(system: "Deconfliction", party_id: str | None = None, limit: int = 100, after_id: str | None = None) -> list[Delivery]:

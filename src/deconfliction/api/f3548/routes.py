@@ -6,7 +6,7 @@ a missing key is an AirspaceConflictResponse. No business logic here."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from fastapi import Body, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,7 +16,6 @@ from uas_standards.astm.f3548.v21 import api
 
 from ...errors import STATUS_BY_CODE, DeconflictionError, InvalidInput
 from ...service import Deconfliction
-from ...store import Transaction
 from ...f3548 import constraints as constraint_rules
 from ...f3548 import intents as intent_rules
 from ...f3548 import subscriptions as subscription_rules
@@ -25,6 +24,9 @@ from ...f3548 import wire
 from .auth import Uss, UssVerifier
 from ...f3548.config import F3548Config
 from ...f3548.intents import AirspaceConflict
+
+if TYPE_CHECKING:
+    from ...store import Transaction
 
 T = TypeVar("T")
 
@@ -52,11 +54,10 @@ class Dss:
         self.system, self.config, self.verifier = system, config, verifier
 
     def read(self, work: Callable[[Transaction], T]) -> T:
-        with self.system.store.transaction(write=False) as tx:
-            return work(tx)
+        return self.system.read(work)
 
     def write(self, work: Callable[[Transaction], T]) -> T:
-        return self.system._write(work)
+        return self.system.write(work)
 
     def uss(self, request: Request) -> Uss:
         """The caller, enrolled in the agreement on its first request (a read first: usually nothing to write)."""

@@ -10,21 +10,21 @@ from ...models import Conflict, Deadline
 from ..auth import Principal, reader, system_of, writer
 from ..pagination import After, Limit, Page, page, window
 from ..problems import responses
-from ..wire import call, reply
+from ..wire import reply
 
 router = APIRouter(prefix="/v1", tags=["acknowledgments"])
 
 
 @router.post("/conflicts/{conflict_id}/ack", response_model=Conflict, responses=responses(404, 409), summary="Acknowledge a conflict on your side")
 def acknowledge_conflict(request: Request, conflict_id: str = Path(max_length=200), who: Principal = Depends(writer)):
-    conflict = call(system_of(request).acknowledge_conflict, who.party_id, conflict_id)
+    conflict = system_of(request).acknowledge_conflict(who.party_id, conflict_id)
     return reply(conflict.model_dump(mode="json"))
 
 
 @router.post("/notices/{notice_id}/ack", response_model=Deadline, responses=responses(404, 409),
              summary="Acknowledge another party's notice (its current version)")
 def acknowledge_notice(request: Request, notice_id: str = Path(max_length=200), who: Principal = Depends(writer)):
-    deadline = call(system_of(request).acknowledge_notice, who.party_id, notice_id)
+    deadline = system_of(request).acknowledge_notice(who.party_id, notice_id)
     return reply(deadline.model_dump(mode="json"))
 
 

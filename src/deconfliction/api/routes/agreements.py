@@ -10,7 +10,7 @@ from ...errors import InvalidInput
 from ..auth import Principal, admin, reader_or_admin, system_of
 from ..pagination import After, Limit, Page, page, window
 from ..problems import responses
-from ..wire import call, reply
+from ..wire import reply
 
 router = APIRouter(prefix="/v1", tags=["agreements"])
 
@@ -31,7 +31,7 @@ def list_agreements(request: Request, after: str | None = After(), limit: int = 
 
 def _save(request: Request, data: dict[str, Any], who: Principal) -> Agreement:
     agreement = agreement_from_dict(data)
-    return call(system_of(request).add_agreement, agreement, actor=who.actor)
+    return system_of(request).add_agreement(agreement, actor=who.actor)
 
 
 @router.post("/agreements", status_code=201, response_model=Agreement, responses=responses(), summary="Create (or replace, by id) an agreement (admin)")

@@ -11,7 +11,7 @@ from ...rules.channels import PlanItem
 from ...errors import InvalidInput
 from ..auth import Principal, reader_or_admin, system_of
 from ..problems import responses
-from ..wire import call, reply
+from ..wire import reply
 
 router = APIRouter(prefix="/v1", tags=["channels"])
 
@@ -40,5 +40,5 @@ def channel_plan(
     if at is not None and at.tzinfo is None:
         raise InvalidInput("give the time with an offset (e.g. 2026-06-01T09:00:00Z)", field="at")
     point = (lon, lat) if lon is not None and lat is not None else None
-    items = call(system_of(request).channels, who.party_id, agreement_id, at=at, point=point)
+    items = system_of(request).channels(who.party_id, agreement_id, at=at, point=point)
     return reply({"items": [item.model_dump(mode="json") for item in items], "next": None})

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from ...errors import DeconflictionError
+from ...errors import Unavailable
 from ..auth import system_of
 from ..problems import MEDIA_TYPE, PROBLEM_SCHEMA
 from ..wire import reply
@@ -20,5 +20,5 @@ def health(request: Request):
     try:
         seq = system.last_event_seq()
     except Exception as exc:  # noqa: BLE001 - any failure of the store is 'not ready'
-        raise DeconflictionError(f"the store does not answer: {type(exc).__name__}", code="unavailable") from None
+        raise Unavailable(f"the store does not answer: {type(exc).__name__}") from None
     return reply({"status": "ok", "last_event_seq": seq, "now": system.clock().isoformat()})

@@ -11,7 +11,7 @@ from ...models import MESSAGE_KINDS, Deadline, HotlineMessage, InboxItem, LineSt
 from ..auth import Principal, hotline_reader, hotline_writer, system_of
 from ..pagination import After, Limit, Page, page
 from ..problems import responses
-from ..wire import ID_PATTERN, Strict, call, reply
+from ..wire import ID_PATTERN, Strict, reply
 
 router = APIRouter(prefix="/v1/hotline", tags=["hotline"])
 MessageId = Path(max_length=200)
@@ -29,8 +29,8 @@ class MessageIn(Strict):
 @router.post("/messages", status_code=201, response_model=HotlineMessage, responses=responses(404),
              summary="Send a hotline message; every recipient owes an acknowledgment by the agreement's deadline")
 def send_message(request: Request, body: MessageIn, who: Principal = Depends(hotline_writer)):
-    message = call(
-        system_of(request).send_message, who.party_id, body.agreement_id, kind=body.kind, text=body.text, to=body.to,
+    message = system_of(request).send_message(
+        who.party_id, body.agreement_id, kind=body.kind, text=body.text, to=body.to,
         refs=body.refs, in_reply_to=body.in_reply_to,
     )
     return reply(message.model_dump(mode="json"), status=201)
@@ -76,7 +76,7 @@ def get_thread(request: Request, message_id: str = MessageId, who: Principal = D
 @router.post("/messages/{message_id}/ack", response_model=Deadline, responses=responses(404, 409),
              summary="Acknowledge a message you received")
 def acknowledge_message(request: Request, message_id: str = MessageId, who: Principal = Depends(hotline_writer)):
-    return reply(call(system_of(request).acknowledge_message, who.party_id, message_id).model_dump(mode="json"))
+    return reply(system_of(request).acknowledge_message(who.party_id, message_id).model_dump(mode="json"))
 
 
 @router.get("/lines", response_model=Page[LineStatus], responses=responses(404),

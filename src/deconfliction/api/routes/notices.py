@@ -11,7 +11,7 @@ from ..auth import Principal, reader, system_of, writer
 from ..pagination import After, Limit, page
 from ..problems import responses
 from ...errors import InvalidInput
-from ..wire import Strict, CheckIn, NoticeChangeIn, NoticeIn, VersionIn, call, etag, filing_body, finding_body, reply, version_from, volumes_from
+from ..wire import Strict, CheckIn, NoticeChangeIn, NoticeIn, VersionIn, etag, filing_body, finding_body, reply, version_from, volumes_from
 from pydantic import BaseModel, Field
 
 router = APIRouter(prefix="/v1", tags=["notices"])
@@ -65,7 +65,7 @@ class CheckOut(BaseModel):
 def file_notice(request: Request, body: NoticeIn, who: Principal = Depends(writer)):
     system = system_of(request)
     volumes = volumes_from(body.volumes, system.clock())
-    filing = call(system.file_notice, who.party_id, body.agreement_id, volumes, key=body.key, private=body.private, notice_id=body.id)
+    filing = system.file_notice(who.party_id, body.agreement_id, volumes, key=body.key, private=body.private, notice_id=body.id)
     headers = {"Location": f"/v1/notices/{filing.notice.id}", **etag(filing.notice.version)}
     return reply(filing_body(filing), 201, headers)
 
@@ -117,7 +117,7 @@ def change_notice(request: Request, body: NoticeChangeIn, notice_id: str = Notic
     if version is None:
         raise InvalidInput("give the version you are changing (If-Match header or body 'version')", field="version")
     volumes = volumes_from(body.volumes, system.clock()) if body.volumes is not None else None
-    filing = call(system.change_notice, who.party_id, notice_id, version=version, volumes=volumes, state=body.state, key=body.key, private=body.private)
+    filing = system.change_notice(who.party_id, notice_id, version=version, volumes=volumes, state=body.state, key=body.key, private=body.private)
     return reply(filing_body(filing), headers=etag(filing.notice.version))
 
 
@@ -131,7 +131,7 @@ def _state_route(action: str, method_name: str, summary: str) -> None:
     ):
         system = system_of(request)
         version = version_from(if_match, body.version if body else None)
-        filing = call(getattr(system, method_name), who.party_id, notice_id, version)
+        filing = getattr(system, method_name)(who.party_id, notice_id, version)
         return reply(filing_body(filing), headers=etag(filing.notice.version))
 
     change_state.__name__ = f"{action}_notice"

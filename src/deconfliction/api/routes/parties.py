@@ -7,7 +7,7 @@ from ...models.agreements import Party
 from ..auth import Principal, admin, reader_or_admin, system_of
 from ..pagination import After, Limit, Page, page, window
 from ..problems import responses
-from ..wire import call, reply
+from ..wire import reply
 
 router = APIRouter(prefix="/v1", tags=["parties"])
 
@@ -20,7 +20,7 @@ def list_parties(request: Request, after: str | None = After(), limit: int = Lim
 
 @router.post("/parties", status_code=201, response_model=Party, responses=responses(), summary="Create or update a party (admin)")
 def save_party(request: Request, party: Party, who: Principal = Depends(admin)):
-    saved = call(system_of(request).add_party, party, actor=who.actor)
+    saved = system_of(request).add_party(party, actor=who.actor)
     return reply(saved.model_dump(mode="json"), 201, {"Location": f"/v1/parties/{saved.id}"})
 
 

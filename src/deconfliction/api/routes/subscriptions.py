@@ -7,7 +7,7 @@ from ...models import Subscription
 from ..auth import Principal, reader, system_of, writer
 from ..pagination import After, Limit, Page, page, window
 from ..problems import responses
-from ..wire import Strict, VolumesField, call, reply, volumes_from
+from ..wire import Strict, VolumesField, reply, volumes_from
 
 router = APIRouter(prefix="/v1", tags=["subscriptions"])
 
@@ -29,11 +29,11 @@ def list_subscriptions(request: Request, after: str | None = After(), limit: int
 def subscribe(request: Request, body: SubscriptionIn, who: Principal = Depends(writer)):
     system = system_of(request)
     volumes = volumes_from(body.volumes, system.clock())
-    subscription = call(system.subscribe, who.party_id, body.agreement_id, volumes, body.kinds)
+    subscription = system.subscribe(who.party_id, body.agreement_id, volumes, body.kinds)
     return reply(subscription.model_dump(mode="json"), 201, {"Location": f"/v1/subscriptions/{subscription.id}"})
 
 
 @router.delete("/subscriptions/{subscription_id}", status_code=204, responses=responses(404), summary="Remove one of your subscriptions")
 def unsubscribe(request: Request, subscription_id: str = Path(max_length=200), who: Principal = Depends(writer)):
-    call(system_of(request).unsubscribe, who.party_id, subscription_id)
+    system_of(request).unsubscribe(who.party_id, subscription_id)
     return Response(status_code=204)

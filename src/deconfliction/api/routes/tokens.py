@@ -11,7 +11,7 @@ from ...models import Credential
 from ..auth import Principal, admin, principal, system_of
 from ..pagination import After, Limit, Page, page, window
 from ..problems import responses
-from ..wire import Strict, call, reply
+from ..wire import Strict, reply
 
 router = APIRouter(prefix="/v1", tags=["tokens"])
 
@@ -43,7 +43,7 @@ def credential_body(credential: Credential) -> dict:
 @router.post("/tokens", status_code=201, response_model=IssuedOut, responses=responses(404), summary="Issue a token (admin); the token is in this reply only")
 def issue(request: Request, body: TokenIn, who: Principal = Depends(admin)):
     scopes = body.scopes if body.scopes is not None or body.party_id is not None else ["admin"]
-    credential, token = call(system_of(request).issue_token, body.party_id, scopes, body.label, actor=who.actor)
+    credential, token = system_of(request).issue_token(body.party_id, scopes, body.label, actor=who.actor)
     return reply({"token": token, "credential": credential_body(credential)}, 201, {"Location": f"/v1/tokens/{credential.id}"})
 
 
@@ -55,7 +55,7 @@ def list_tokens(request: Request, party_id: str | None = Query(None, max_length=
 
 @router.delete("/tokens/{credential_id}", response_model=CredentialOut, responses=responses(404), summary="Revoke a token (admin); effective at once")
 def revoke(request: Request, credential_id: str = Path(max_length=64), who: Principal = Depends(admin)):
-    credential = call(system_of(request).revoke_token, credential_id, actor=who.actor)
+    credential = system_of(request).revoke_token(credential_id, actor=who.actor)
     return reply(credential_body(credential))
 
 

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisc
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 
-from ...errors import DeconflictionError, InvalidInput
+from ...errors import DeconflictionError, InvalidInput, Unavailable
 from ...monitor.alerts import AircraftState
 from ...workers.tactical import TacticalService
 from ..auth import Principal, ensure_writer, principal, reader_or_admin, system_of, writer
@@ -74,9 +74,7 @@ class AlertPage(BaseModel):
 def tactical_of(app: Any) -> TacticalService:
     service = getattr(app.state, "tactical", None)
     if service is None:
-        raise DeconflictionError(
-            "the tactical monitor does not run in this server process (`deconfliction serve` runs it with one worker)", code="unavailable"
-        )
+        raise Unavailable("the tactical monitor does not run in this server process (`deconfliction serve` runs it with one worker)")
     return service
 
 

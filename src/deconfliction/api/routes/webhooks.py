@@ -12,7 +12,7 @@ from ...models import Delivery, Endpoint
 from ..auth import Principal, ensure_writer, principal, reader_or_admin, system_of, writer
 from ..pagination import After, Limit, Page, page, window
 from ..problems import responses
-from ..wire import Strict, call, reply
+from ..wire import Strict, reply
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
@@ -49,13 +49,13 @@ def list_endpoints(request: Request, after: str | None = After(), limit: int = L
 @router.post("/endpoints", status_code=201, response_model=EndpointOut, responses=responses(404),
              summary="Add a webhook for your events; the reply carries the signing secret, shown this once")
 def add_endpoint(request: Request, body: EndpointIn, who: Principal = Depends(writer)):
-    endpoint = call(system_of(request).add_endpoint, who.party_id, body.url, body.secret, body.kinds)
+    endpoint = system_of(request).add_endpoint(who.party_id, body.url, body.secret, body.kinds)
     return reply(_endpoint(endpoint, with_secret=True), 201, {"Location": f"/v1/webhooks/endpoints/{endpoint.id}"})
 
 
 @router.delete("/endpoints/{endpoint_id}", status_code=204, responses=responses(404), summary="Remove one of your webhook endpoints")
 def remove_endpoint(request: Request, endpoint_id: str = Path(max_length=200), who: Principal = Depends(writer)):
-    call(system_of(request).remove_endpoint, who.party_id, endpoint_id)
+    system_of(request).remove_endpoint(who.party_id, endpoint_id)
     return Response(status_code=204)
 
 

@@ -1,0 +1,335 @@
+"""The store's queries, written once for both backends (store/sql.py says how they differ in marks and
+time encoding). A backend adds only what truly differs: the 4-D index of live notices and F3548
+subscriptions (SQLite: R*Tree boxes; PostgreSQL: geography + GiST), and how events are numbered
+(PostgreSQL: in commit order, with NOTIFY) and the audit chain appended."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Iterable
+
+from ..models import (
+    LIVE_STATES, Agreement, AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, HotlineMessage, Notice, Party,
+    Subscription,
+)
+from .f3548 import F3548Tables
+from .sql import TRUSTED, filters, marks, moment, where
+
+AUDIT_COLUMNS = "seq, at, actor, action, subject, payload, prev_hash, hash"
+EVENT_COLUMNS = "seq, party_id, kind, payload, created_at"
+
+
+class SqlTransaction(F3548Tables):
+    """One transaction's queries over `self.db`. Backends implement `_index_notice(notice)` (after its
+    row is written), `candidate_notices`, `append_event`, and the F3548 subscription index."""
+
+    def __init__(self, connection: Any):
+        self.db = connection
+
+    # Agreements and parties ---------------------------------------------------------------
+    def get_agreement(self, agreement_id: str) -> Agreement | None:
+        row = self._one("SELECT body FROM agreements WHERE id = ?", (agreement_id,))
+        return Agreement.model_validate_json(row[0], context=TRUSTED) if row else None
+
+    def put_agreement(self, agreement: Agreement, now: datetime) -> None:
+        self._upsert("agreements", "id", {
+            "id": agreement.id, "body": agreement.model_dump_json(), "created_at": self.at(now), "updated_at": self.at(now),
+        }, update=("body", "updated_at"))
+        self._run("DELETE FROM memberships WHERE agreement_id = ?", (agreement.id,))
+        self._many("INSERT INTO memberships (agreement_id, party_id) VALUES (?, ?)", [(agreement.id, p) for p in agreement.parties])
+
+    def list_agreements(self, party_id: str | None = None) -> list[Agreement]:
+        if party_id is None:
+            rows = self._all("SELECT body FROM agreements ORDER BY id")
+        else:
+            rows = self._all(
+                "SELECT a.body FROM agreements a JOIN memberships m ON m.agreement_id = a.id WHERE m.party_id = ? ORDER BY a.id",
+                (party_id,),
+            )
+        return [Agreement.model_validate_json(r[0], context=TRUSTED) for r in rows]
+
+    def get_party(self, party_id: str) -> Party | None:
+        row = self._one("SELECT body FROM parties WHERE id = ?", (party_id,))
+        return Party.model_validate_json(row[0]) if row else None
+
+    def put_party(self, party: Party) -> None:
+        self._upsert("parties", "id", {"id": party.id, "body": party.model_dump_json()})
+
+    def list_parties(self) -> list[Party]:
+        return [Party.model_validate_json(r[0]) for r in self._all("SELECT body FROM parties ORDER BY id")]
+
+    # Notices -------------------------------------------------------------------------------
+    def get_notice(self, notice_id: str) -> Notice | None:
+        row = self._one("SELECT body FROM notices WHERE id = ?", (notice_id,))
+        return notice_from(row[0]) if row else None
+
+    def put_notice(self, notice: Notice) -> None:
+        self._upsert("notices", "id", {
+            "id": notice.id, "agreement_id": notice.agreement_id, "party_id": notice.party_id, "state": notice.state,
+            "version": notice.version, "time_start": self.seconds(notice.start), "time_end": self.seconds(notice.end),
+            "filed_at": self.at(notice.filed_at), "body": notice.model_dump_json(),
+        })
+        self._index_notice(notice)  # only live notices are indexed: the index serves conflict checks
+
+    def _index_notice(self, notice: Notice) -> None:
+        raise NotImplementedError
+
+    def find_notices(
+        self,
+        agreement_id: str | None = None,
+        party_id: str | None = None,
+        states: Iterable[str] | None = None,
+        limit: int = 100,
+        after_id: str | None = None,
+        filed_from: datetime | None = None,
+        filed_to: datetime | None = None,
+    ) -> list[Notice]:
+        clauses, params = filters(agreement_id=agreement_id, party_id=party_id, after_id=after_id)
+        if filed_from is not None:
+            clauses.append("filed_at >= ?")
+            params.append(self.at(filed_from))
+        if filed_to is not None:
+            clauses.append("filed_at < ?")
+            params.append(self.at(filed_to))
+        if states is not None:
+            states = list(states)
+            if not states:
+                return []
+            clauses.append(f"state IN ({marks(states)})")
+            params.extend(states)
+        rows = self._all(f"SELECT body FROM notices {where(clauses)} ORDER BY id LIMIT ?", (*params, limit))
+        return [notice_from(r[0]) for r in rows]
+
+    def expired_notices(self, now: datetime, limit: int = 100) -> list[Notice]:
+        rows = self._all(
+            f"SELECT body FROM notices WHERE state IN ({marks(LIVE_STATES)}) AND time_end <= ? ORDER BY time_end, id LIMIT ?",
+            (*LIVE_STATES, self.seconds(now), limit),
+        )
+        return [notice_from(r[0]) for r in rows]
+
+    # Conflicts -------------------------------------------------------------------------------
+    def get_conflict(self, conflict_id: str) -> Conflict | None:
+        row = self._one("SELECT body FROM conflicts WHERE id = ?", (conflict_id,))
+        return Conflict.model_validate_json(row[0]) if row else None
+
+    def put_conflict(self, conflict: Conflict) -> None:
+        self._upsert("conflicts", "id", {
+            "id": conflict.id, "agreement_id": conflict.agreement_id, "notice_a": conflict.notice_a, "notice_b": conflict.notice_b,
+            "party_a": conflict.party_a, "party_b": conflict.party_b, "state": conflict.state, "body": conflict.model_dump_json(),
+        }, update=("state", "body"))
+
+    def conflicts_of_notice(self, notice_id: str, open_only: bool = True) -> list[Conflict]:
+        state = "AND state = 'open'" if open_only else ""
+        rows = self._all(
+            f"SELECT id, body FROM conflicts WHERE notice_a = ? {state} UNION ALL SELECT id, body FROM conflicts WHERE notice_b = ? {state} ORDER BY 1",
+            (notice_id, notice_id),
+        )
+        return [Conflict.model_validate_json(r[1]) for r in rows]
+
+    def find_conflicts(
+        self,
+        agreement_id: str | None = None,
+        party_id: str | None = None,
+        open_only: bool = True,
+        limit: int = 100,
+        after_id: str | None = None,
+    ) -> list[Conflict]:
+        clauses, params = filters(agreement_id=agreement_id, after_id=after_id)
+        if party_id is not None:
+            clauses.append("(party_a = ? OR party_b = ?)")
+            params.extend([party_id, party_id])
+        if open_only:
+            clauses.append("state = 'open'")
+        rows = self._all(f"SELECT body FROM conflicts {where(clauses)} ORDER BY id LIMIT ?", (*params, limit))
+        return [Conflict.model_validate_json(r[0]) for r in rows]
+
+    # Outbox (appending is the backend's: how events are numbered differs) -----------------------
+    def events_after(self, party_id: str, after_seq: int = 0, limit: int = 100) -> list[Event]:
+        rows = self._all(f"SELECT {EVENT_COLUMNS} FROM events WHERE party_id = ? AND seq > ? ORDER BY seq LIMIT ?", (party_id, after_seq, limit))
+        return [event_from(r) for r in rows]
+
+    def get_event(self, seq: int) -> Event | None:
+        row = self._one(f"SELECT {EVENT_COLUMNS} FROM events WHERE seq = ?", (seq,))
+        return event_from(row) if row else None
+
+    def last_event_seq(self) -> int:
+        return int(self._one("SELECT COALESCE(MAX(seq), 0) FROM events")[0])
+
+    # Credentials -------------------------------------------------------------------------------
+    def put_credential(self, credential: Credential) -> None:
+        self._upsert("credentials", "id", {
+            "id": credential.id, "party_id": credential.party_id, "token_hash": credential.token_hash, "body": credential.model_dump_json(),
+        }, update=("body",))
+
+    def credential_by_hash(self, token_hash: str) -> Credential | None:
+        row = self._one("SELECT body FROM credentials WHERE token_hash = ?", (token_hash,))
+        return Credential.model_validate_json(row[0]) if row else None
+
+    def list_credentials(self, party_id: str | None = None) -> list[Credential]:
+        clauses, params = filters(party_id=party_id)
+        return [Credential.model_validate_json(r[0]) for r in self._all(f"SELECT body FROM credentials {where(clauses)} ORDER BY id", params)]
+
+    # Subscriptions -----------------------------------------------------------------------------
+    def put_subscription(self, subscription: Subscription) -> None:
+        self._upsert("subscriptions", "id", {
+            "id": subscription.id, "party_id": subscription.party_id, "agreement_id": subscription.agreement_id,
+            "body": subscription.model_dump_json(),
+        }, update=("body",))
+
+    def get_subscription(self, subscription_id: str) -> Subscription | None:
+        row = self._one("SELECT body FROM subscriptions WHERE id = ?", (subscription_id,))
+        return Subscription.model_validate_json(row[0], context=TRUSTED) if row else None
+
+    def delete_subscription(self, subscription_id: str) -> None:
+        self._run("DELETE FROM subscriptions WHERE id = ?", (subscription_id,))
+
+    def list_subscriptions(self, party_id: str | None = None, agreement_id: str | None = None) -> list[Subscription]:
+        clauses, params = filters(party_id=party_id, agreement_id=agreement_id)
+        rows = self._all(f"SELECT body FROM subscriptions {where(clauses)} ORDER BY id", params)
+        return [Subscription.model_validate_json(r[0], context=TRUSTED) for r in rows]
+
+    # Webhooks ------------------------------------------------------------------------------------
+    def put_endpoint(self, endpoint: Endpoint) -> None:
+        self._upsert("endpoints", "id", {"id": endpoint.id, "party_id": endpoint.party_id, "body": endpoint.model_dump_json()}, update=("body",))
+
+    def get_endpoint(self, endpoint_id: str) -> Endpoint | None:
+        row = self._one("SELECT body FROM endpoints WHERE id = ?", (endpoint_id,))
+        return Endpoint.model_validate_json(row[0]) if row else None
+
+    def delete_endpoint(self, endpoint_id: str) -> None:
+        self._run("DELETE FROM endpoints WHERE id = ?", (endpoint_id,))
+
+    def list_endpoints(self, party_id: str | None = None) -> list[Endpoint]:
+        clauses, params = filters(party_id=party_id)
+        return [Endpoint.model_validate_json(r[0]) for r in self._all(f"SELECT body FROM endpoints {where(clauses)} ORDER BY id", params)]
+
+    def put_delivery(self, delivery: Delivery) -> None:
+        self._upsert("deliveries", "id", {
+            "id": delivery.id, "party_id": delivery.party_id, "state": delivery.state,
+            "next_attempt_at": self.seconds(delivery.next_attempt_at), "body": delivery.model_dump_json(),
+        }, update=("state", "next_attempt_at", "body"))
+
+    def due_deliveries(self, now: datetime, limit: int = 100) -> list[Delivery]:
+        rows = self._all(
+            "SELECT body FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+            (self.seconds(now), limit),
+        )
+        return [Delivery.model_validate_json(r[0]) for r in rows]
+
+    def list_deliveries(
+        self, party_id: str | None = None, state: str | None = None, limit: int = 100, after_id: str | None = None
+    ) -> list[Delivery]:
+        clauses, params = filters(party_id=party_id, state=state, after_id=after_id)
+        rows = self._all(f"SELECT body FROM deliveries {where(clauses)} ORDER BY id LIMIT ?", (*params, limit))
+        return [Delivery.model_validate_json(r[0]) for r in rows]
+
+    # Deadlines -----------------------------------------------------------------------------------
+    def put_deadline(self, deadline: Deadline) -> None:
+        escalate = deadline.next_escalation_at
+        self._upsert("deadlines", "id", {
+            "id": deadline.id, "kind": deadline.kind, "subject_id": deadline.subject_id, "agreement_id": deadline.agreement_id,
+            "party_id": deadline.party_id, "state": deadline.state, "due_at": self.seconds(deadline.due_at),
+            "escalate_at": self.seconds(escalate) if escalate else None, "created_at": self.seconds(deadline.created_at),
+            "body": deadline.model_dump_json(),
+        }, update=("state", "due_at", "escalate_at", "body"))
+
+    def deadlines_of(self, subject_id: str, party_id: str | None = None, state: str | None = None) -> list[Deadline]:
+        clauses, params = filters(subject_id=subject_id, party_id=party_id, state=state)
+        rows = self._all(f"SELECT body FROM deadlines {where(clauses)} ORDER BY created_at, id", params)
+        return [Deadline.model_validate_json(r[0]) for r in rows]
+
+    def due_deadlines(self, now: datetime, limit: int = 100) -> list[Deadline]:
+        # Pending ones past their deadline, and overdue ones whose next escalation has come.
+        at = self.seconds(now)
+        rows = self._all(
+            "SELECT body, due_at AS at, id FROM deadlines WHERE state = 'pending' AND due_at <= ? "
+            "UNION ALL SELECT body, escalate_at AS at, id FROM deadlines WHERE state = 'overdue' AND escalate_at <= ? "
+            "ORDER BY at, id LIMIT ?",
+            (at, at, limit),
+        )
+        return [Deadline.model_validate_json(r[0]) for r in rows]
+
+    def find_deadlines(
+        self,
+        agreement_id: str | None = None,
+        party_id: str | None = None,
+        kind: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[Deadline]:
+        clauses, params = filters(agreement_id=agreement_id, party_id=party_id, kind=kind)
+        if since is not None:
+            clauses.append("created_at >= ?")
+            params.append(self.seconds(since))
+        if until is not None:
+            clauses.append("created_at < ?")
+            params.append(self.seconds(until))
+        rows = self._all(f"SELECT body FROM deadlines {where(clauses)} ORDER BY created_at, id", params)
+        return [Deadline.model_validate_json(r[0]) for r in rows]
+
+    # Hotline -------------------------------------------------------------------------------------
+    def put_message(self, message: HotlineMessage) -> None:
+        at = self.seconds(message.created_at)
+        self._run(
+            "INSERT INTO hotline_messages (id, agreement_id, sender, kind, thread_id, created_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (message.id, message.agreement_id, message.sender, message.kind, message.thread_id, at,
+             message.model_dump_json(exclude={"acknowledgments"})),
+        )
+        self._many("INSERT INTO hotline_recipients (party_id, message_id, created_at) VALUES (?, ?, ?)", [(p, message.id, at) for p in message.to])
+
+    def get_message(self, message_id: str) -> HotlineMessage | None:
+        row = self._one("SELECT body FROM hotline_messages WHERE id = ?", (message_id,))
+        return HotlineMessage.model_validate_json(row[0]) if row else None
+
+    def find_messages(
+        self,
+        agreement_id: str | None = None,
+        party_id: str | None = None,
+        thread_id: str | None = None,
+        kind: str | None = None,
+        limit: int = 100,
+        newest_first: bool = False,
+        sender: str | None = None,
+    ) -> list[HotlineMessage]:
+        clauses, params = filters(agreement_id=agreement_id, thread_id=thread_id, kind=kind, sender=sender)
+        if party_id is not None:
+            clauses.append("(sender = ? OR id IN (SELECT message_id FROM hotline_recipients WHERE party_id = ?))")
+            params += [party_id, party_id]
+        order = "DESC" if newest_first else "ASC"
+        rows = self._all(f"SELECT body FROM hotline_messages {where(clauses)} ORDER BY created_at {order}, id {order} LIMIT ?", (*params, limit))
+        return [HotlineMessage.model_validate_json(r[0]) for r in rows]
+
+    # Audit ---------------------------------------------------------------------------------------
+    def last_audit(self) -> AuditEntry | None:
+        row = self._one(f"SELECT {AUDIT_COLUMNS} FROM audit ORDER BY seq DESC LIMIT 1")
+        return audit_from(row) if row else None
+
+    def append_audit(self, entry: AuditEntry) -> None:
+        self._run(
+            f"INSERT INTO audit ({AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (entry.seq, self.at(entry.at), entry.actor, entry.action, entry.subject, json.dumps(entry.payload, sort_keys=True),
+             entry.prev_hash, entry.hash),
+        )
+
+    def audit_entries(self, after_seq: int = 0, limit: int = 1000) -> list[AuditEntry]:
+        rows = self._all(f"SELECT {AUDIT_COLUMNS} FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", (after_seq, limit))
+        return [audit_from(r) for r in rows]
+
+
+def notice_from(body: str) -> Notice:
+    return Notice.model_validate_json(body, context=TRUSTED)
+
+
+def event_from(row: Any) -> Event:
+    return Event(seq=row[0], party_id=row[1], kind=row[2], payload=json.loads(row[3]), created_at=moment(row[4]))
+
+
+def audit_from(row: Any) -> AuditEntry:
+    return AuditEntry(
+        seq=row[0], at=moment(row[1]), actor=row[2], action=row[3], subject=row[4], payload=json.loads(row[5]), prev_hash=row[6], hash=row[7],
+    )
+
+
+def event_payload(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, default=str, sort_keys=True)
