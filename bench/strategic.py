@@ -60,7 +60,8 @@ from deconfliction.geometry import index_boxes, search_boxes, volume_conflict  #
 from deconfliction.geometry.earth import GEOD  # noqa: E402
 from deconfliction.models import LIVE_STATES  # noqa: E402
 from deconfliction.store import SQLiteStore  # noqa: E402
-from deconfliction.store.sqlite import TRUSTED, _notice  # noqa: E402
+from deconfliction.store.sql import TRUSTED  # noqa: E402
+from deconfliction.store.tables import notice_from as _notice  # noqa: E402
 
 NOW = datetime(2026, 6, 1, 0, 0, tzinfo=timezone.utc)
 AGREEMENT = "bench"

@@ -15,6 +15,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, TypeVar
 
+from .errors import NotFound, StoreBusy
+from .geometry import Footprint, Minima, Volume4D, volume_conflict
+from .models import (
+    LIVE_STATES, Agreement, AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, Filing, Finding, HotlineMessage,
+    InboxItem, LineStatus, MessageRefs, Notice, NoticePrivate, Party, Subscription,
+)
 from .rules import acknowledgments, audit, credentials, hotline
 from .rules import channels as channel_rules
 from .rules import compliance as compliance_rules
@@ -22,16 +28,8 @@ from .rules import conflicts as conflict_rules
 from .rules import notices as notice_rules
 from .rules import subscriptions as subscription_rules
 from .rules.compliance import ComplianceReport
-from .models.agreements import Agreement, Party
-from .rules.conflicts import Finding, find_conflicts
+from .rules.conflicts import find_conflicts
 from .rules.credential_cache import CredentialCache
-from .errors import NotFound, StoreBusy
-from .geometry import Footprint, Minima, Volume4D, volume_conflict
-from .models import (
-    LIVE_STATES, AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, HotlineMessage, InboxItem, LineStatus,
-    MessageRefs, Notice, NoticePrivate, Subscription,
-)
-from .rules.notices import Filing
 from .store import Store, Transaction, is_busy, open_store, run_in_transaction
 
 
@@ -64,8 +62,6 @@ class Deconfliction:
         A store too busy to take it raises StoreBusy (503, try again)."""
         try:
             return run_in_transaction(self.store, work)
-        except StoreBusy:
-            raise
         except Exception as error:
             if is_busy(error):
                 raise StoreBusy() from error

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from .test_commands import EXAMPLES, db, run  # noqa: F401 - the same store fixture and runner
 
@@ -35,3 +34,12 @@ def test_without_json_the_answer_is_for_people(db):
         pass
     else:
         raise AssertionError("a table was expected, got JSON")
+
+
+def test_json_before_the_command_also_works_for_tokens(db):
+    code, output = run(db, "--json", "token", "issue", "--party", "calfire")
+    assert code == 0
+    issued = json.loads(output)
+    assert issued["token"].startswith("dcf_") and issued["credential"]["party_id"] == "calfire"
+    code, output = run(db, "--json", "token", "list")
+    assert code == 0 and [c["id"] for c in json.loads(output)] == [issued["credential"]["id"]]

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from ..units import metres_to_feet, metres_to_nautical_miles, parse_length
 from .app import app as root
+from .output import json_anywhere
 
 if TYPE_CHECKING:
     from ..monitor.alerts import Alert
@@ -30,7 +31,7 @@ Vertical = Annotated[str, typer.Option("--vertical", help="Vertical minimum, e.g
 Lookahead = Annotated[float, typer.Option("--lookahead", help="Look-ahead in seconds.")]
 PartyBy = Annotated[str, typer.Option("--party-by", help="Party of an aircraft: 'callsign-prefix' (its operator) or 'icao24'.")]
 SameParty = Annotated[bool, typer.Option("--same-party", help="Also watch pairs of aircraft of the same party.")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print alerts as JSON lines (and a JSON summary) instead of tables.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print alerts as JSON lines (and a JSON summary) instead of tables.", callback=json_anywhere)]
 
 
 def _config(lateral: str, vertical: str, lookahead: float, same_party: bool) -> MonitorConfig:

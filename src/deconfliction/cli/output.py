@@ -16,12 +16,12 @@ console = Console()
 stderr = Console(stderr=True)
 
 
-def _json_anywhere(value: bool) -> bool:
+def json_anywhere(value: bool) -> bool:
     # `deconfliction --json notice list` and `deconfliction notice list --json` mean the same.
     return value or State.json
 
 
-Json = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of tables.", callback=_json_anywhere)]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of tables.", callback=json_anywhere)]
 
 
 def emit(data: Any) -> None:

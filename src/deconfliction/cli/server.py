@@ -11,7 +11,7 @@ import typer
 
 from ..errors import DeconflictionError, InvalidInput
 from .app import app
-from .output import console, stderr
+from .output import Json, console, stderr
 from .session import State
 
 if TYPE_CHECKING:
@@ -133,7 +133,7 @@ def token_issue(
     admin: Annotated[bool, typer.Option("--admin", help="An operator token (no party, scope admin).")] = False,
     label: Annotated[str, typer.Option(help="A note to recognise the token by.")] = "",
     database: DatabaseOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: Json = False,
 ) -> None:
     """Issue a token; it is printed this once and never stored (only its hash is)."""
     if admin == (party is not None):
@@ -164,7 +164,7 @@ def token_revoke(credential_id: str, database: DatabaseOption = None) -> None:
 def token_list(
     party: Annotated[Optional[str], typer.Option("--party", help="Only this party's tokens.")] = None,
     database: DatabaseOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: Json = False,
 ) -> None:
     """Tokens: ids, parties, scopes, when issued and revoked (never the tokens themselves)."""
     found = _connect(database).tokens(party)

@@ -29,10 +29,9 @@ from ..errors import ERRORS, STATUS_BY_CODE, DeconflictionError, Unavailable
 from ..geometry import Volume4D
 from ..geometry.separation import VolumeConflict
 from ..models import (
-    AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, HotlineMessage, InboxItem, LineStatus, MessageRefs,
+    AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, Filing, HotlineMessage, InboxItem, LineStatus, MessageRefs,
     MinimisedNotice, Notice, NoticePrivate, Subscription,
 )
-from ..rules.notices import Filing
 
 PROBLEM_KEYS = ("type", "title", "status", "detail", "code", "field", "instance")
 
