@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# The operator's allow-list for private webhook receivers (egress.py): the tests' hook servers listen on
+# loopback. Inherited by the servers the tests start; tests of the refusals give their own policy.
+os.environ.setdefault("DECONFLICTION_WEBHOOK_ALLOW", "127.0.0.0/8")
 
 from deconfliction import Agreement, Deconfliction
 from deconfliction.store import SQLiteStore

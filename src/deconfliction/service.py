@@ -31,6 +31,7 @@ from .rules.compliance import ComplianceReport
 from .rules.conflicts import find_conflicts
 from .rules.credential_cache import CredentialCache
 from .store import Store, Transaction, is_busy, open_store, run_in_transaction
+from .workers import egress
 
 
 T = TypeVar("T")
@@ -45,6 +46,7 @@ class Deconfliction:
         self.store = store
         self.clock = clock
         self.credential_cache = CredentialCache()  # tokens checked in the last second (credential_cache.py)
+        self.egress = egress.EgressPolicy.from_env()  # where webhooks may go (workers/egress.py); the operator may widen it
 
     def close(self) -> None:
         self.store.close()
@@ -139,6 +141,8 @@ class Deconfliction:
         notice_id: str | None = None,
     ) -> Filing:
         volumes, key = list(volumes), list(key)  # a retried transaction must see them again
+        # A chosen id belongs to its agreement, so it reveals nothing of others' (rules/notices.scoped_id).
+        notice_id = notice_rules.scoped_id(agreement_id, notice_id) if notice_id else None
 
         def work(tx):
             return notice_rules.file_notice(
@@ -353,7 +357,11 @@ class Deconfliction:
             return tx.list_subscriptions(party_id=party_id)
 
     def add_endpoint(self, party_id: str, url: str, secret: str | None = None, kinds: list[str] | None = None) -> Endpoint:
-        """A webhook for the party's events; the returned endpoint carries the signing secret (keep it)."""
+        """A webhook for the party's events; the returned endpoint carries the signing secret (keep it).
+        Its host must resolve to public addresses only, unless `self.egress` allows more (workers/egress.py);
+        resolved here, outside the store's write lock."""
+        egress.check_url(url, self.egress)
+
         def work(tx):
             return subscription_rules.add_endpoint(tx, party_id=party_id, url=url, secret=secret, kinds=list(kinds or []), now=self.clock())
 

@@ -126,6 +126,15 @@ CASES = [
     Case("list alerts", "GET", lambda w: "/v1/alerts", {**party_read(503, nonmember=503), "admin": 503}),
     Case("list aircraft", "GET", lambda w: "/v1/tracks", {**party_read(503, nonmember=503), "admin": 503}),  # tests/api/test_aircraft.py: 200s
     Case("audit verify", "GET", lambda w: "/v1/audit/verify", {**only_admin(200), "observer": 200}),
+    # Issue 15: what an allowed caller may not do is refused naming the field; who may not call still gets 403 first.
+    Case("add endpoint at a metadata address", "POST", lambda w: "/v1/webhooks/endpoints",
+         {"admin": 403, "owner": 400, "member": 400, "nonmember": 400, "observer": 403, "reader": 403},
+         lambda w, now: {"url": "https://169.254.169.254/latest/meta-data/"}),
+    Case("issue a party token with the admin scope", "POST", lambda w: "/v1/tokens", only_admin(400),
+         lambda w, now: {"party_id": "green", "scopes": ["notices:read", "admin"]}),
+    Case("file under an id another agreement uses", "POST", lambda w: "/v1/notices",
+         {"admin": 403, "owner": 201, "member": 201, "nonmember": 404, "observer": 403, "reader": 403},
+         lambda w, now: {"agreement_id": "pact", "id": "used-in-other", "volumes": [volume_json(now, lon=60, lat=10)]}),
 ]
 
 ALL_ROLES = ROLES + UNAUTHENTICATED + ["jwt_owner", "jwt_noscope", "jwt_admin_claim"]
@@ -170,3 +179,24 @@ def test_role_gets_the_documented_status(http, tokens, world, clock, case, role)
         assert problem["status"] == want and problem["code"]
         if want == 401:
             assert reply.headers["www-authenticate"].startswith("Bearer")
+
+
+# What each role sees of a reply, beyond its status (issue 15) -------------------------------------------
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_only_a_valid_token_sees_the_global_event_count_on_health(http, tokens, world, role):
+    shown = http.get("/v1/health", headers=bearer(tokens[role])).json()
+    assert ("last_event_seq" in shown) == (role not in UNAUTHENTICATED), shown
+
+
+@pytest.mark.parametrize("role", ["admin", "observer"])
+def test_only_the_operator_sees_the_audit_chains_size(http, tokens, world, role):
+    verdict = http.get("/v1/audit/verify", headers=bearer(tokens[role])).json()
+    assert verdict["ok"] is True
+    assert (verdict["entries"] is not None) == (role == "admin")
+
+
+@pytest.fixture
+def world(world, system, vol):
+    """The shared world, and a notice in 'other' (blue, yellow) under the chosen id the matrix files in pact."""
+    system.file_notice("blue", "other", [vol(lon=50, lat=10)], notice_id="used-in-other")
+    return world

@@ -131,7 +131,7 @@ def test_following_next_lists_every_notice_once_in_order(http, tokens, system, v
 def test_the_last_page_says_there_is_no_next(http, tokens, system, vol):
     file_many(system, vol, "blue", 3)
     assert http.get("/v1/notices?limit=3", headers=bearer(tokens["member"])).json()["next"] is None
-    assert http.get("/v1/notices?limit=2", headers=bearer(tokens["member"])).json()["next"] == "n001"
+    assert http.get("/v1/notices?limit=2", headers=bearer(tokens["member"])).json()["next"] == "pact:n001"  # chosen ids are scoped to their agreement
 
 
 def test_event_pages_resume_after_the_cursor(http, tokens, system, vol):

@@ -169,6 +169,12 @@ def test_malformed_json_is_400(uss1, keys):
     assert response.status_code == 400 and "message" in response.json()
 
 
+def test_deeply_nested_json_is_400_in_the_standards_error_shape(uss1, keys):
+    response = uss1.http.put(f"/dss/v1/operational_intent_references/{new_id()}", content=b"[" * 5000 + b"]" * 5000,
+                             headers={"Authorization": "Bearer " + token(keys[0], "uss1", SC), "Content-Type": "application/json"})
+    assert response.status_code == 400 and "nested" in response.json()["message"]
+
+
 def test_unknown_fields_are_ignored_as_the_standard_requires(uss1, clock):
     volume = circle(clock.now)
     volume["volume"]["colour"] = "red"

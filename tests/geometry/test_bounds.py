@@ -125,3 +125,15 @@ def test_a_polygon_edge_bulging_towards_the_pole_stays_inside_its_index_box():
         for b in search_boxes(probe, minima)
     )
     assert overlaps
+
+
+def test_index_boxes_are_float32_values_rounded_outward():
+    from factories import footprint_volume
+
+    volume = footprint_volume(Circle(lon=2.123456789, lat=48.987654321, radius_m=1.0), lower_m=1e-160, upper_m=123.456789)
+    (box,) = index_boxes(volume)
+    for value in box.as_tuple():
+        assert float(np.float32(value)) == value
+    assert box.max_alt >= 123.456789 and box.min_alt <= 1e-160
+    assert box.max_lon > 2.123456789 > box.min_lon and box.max_lat > 48.987654321 > box.min_lat
+    assert box.min_t <= volume.time.start_s and box.max_t >= volume.time.end_s

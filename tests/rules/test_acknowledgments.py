@@ -52,7 +52,7 @@ def test_a_passed_deadline_becomes_overdue_once_and_tells_sender_and_debtor(tmp_
         kinds = [e.kind for e in system.events(party)]
         assert kinds.count("ack.overdue") == 1
     payload = system.events("blue")[-1].payload
-    assert payload["escalation_contacts"] == ["green", "ops@example.org"]
+    assert payload["escalation_contacts"] == ["green"] and payload["escalation_contact_points"] == ["ops@example.org"]
     assert system.tick().overdue == []  # not again
 
 

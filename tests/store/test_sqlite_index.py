@@ -121,3 +121,21 @@ def test_the_index_finds_conflicts_at_the_pole_and_across_the_antimeridian(tmp_p
             assert len(check_nothing_lost(system, agreement, [footprint_volume(probe)])) == expected, probe
     finally:
         system.close()
+
+
+def test_the_index_keeps_altitudes_too_small_for_float32(tmp_path):
+    """SQLite's R*Tree stores float32 bounds and rounds a bound that underflows float32 (here
+    4.97e-160 m, found by hypothesis) to zero, inward: a probe whose band starts just above zero
+    then missed a stored band ending there."""
+    from deconfliction.geometry import Minima
+
+    tiny = 4.9658540308654035e-160
+    system, agreement = open_system(str(tmp_path), Minima(1.0, 0.0, 0.0))
+    try:
+        file_all(system, [(0, [footprint_volume(Circle(lon=0.0, lat=0.0, radius_m=1.0), lower_m=0.0, upper_m=tiny)], False)])
+        probe = [footprint_volume(Circle(lon=0.0, lat=0.0, radius_m=1.0), lower_m=tiny, upper_m=tiny)]
+        with system.store.transaction(write=False) as tx:
+            candidates = tx.candidate_notices("pact", probe, agreement.separation.minima(), LIVE_STATES)
+        assert len(candidates) == 1
+    finally:
+        system.close()

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from .. import __version__
 from ..service import Deconfliction, connect
-from . import problems
+from . import docs, logs, problems
 from .auth import JwtVerifier
 from .middleware import Guard
 from .routes import ROUTERS
@@ -35,7 +35,7 @@ def create_app(system: Deconfliction, settings: ApiSettings | None = None, *, ta
         version=__version__,
         description=DESCRIPTION,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served from package files under the console's CSP: api/docs.py
         redoc_url=None,
     )
     app.state.system = system
@@ -48,6 +48,8 @@ def create_app(system: Deconfliction, settings: ApiSettings | None = None, *, ta
     for router in ROUTERS:
         app.include_router(router)
     web.install(app)  # the web console at / (static files; its data comes from /v1 with the user's token)
+    docs.install(app)  # Swagger UI at /docs, from package files
+    logs.install()  # ?token= never reaches the server's logs
     if settings.f3548_agreement:  # the ASTM F3548-21 DSS interface at /dss/v1 (docs/f3548.md)
         from .f3548.routes import mount
 

@@ -25,7 +25,8 @@ VolumesField = Field(
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Unknown fields refused, and no coercion: `true` or "100" is not a number, 7 is not a string (invariant 5).
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class NoticeIn(Strict):
@@ -33,7 +34,7 @@ class NoticeIn(Strict):
     volumes: list[dict[str, Any]] | dict[str, Any] = VolumesField
     key: list[str] = Field(default_factory=list, max_length=10_000, description="current versions of the conflicting notices you reviewed")
     private: NoticePrivate | None = Field(default=None, description="your own reference and remarks; never shown to anyone else")
-    id: str | None = Field(default=None, pattern=ID_PATTERN, description="choose the notice id (default: a new UUID)")
+    id: str | None = Field(default=None, pattern=ID_PATTERN, description="choose the notice id, scoped to its agreement: stored and shown as `<agreement_id>:<id>` (default: a new UUID)")
 
 
 class NoticeChangeIn(Strict):

@@ -35,7 +35,7 @@ def notice_file(
     key: Keys = None,
     reference: Annotated[Optional[str], typer.Option(help="Your own reference (never shown to others).")] = None,
     remarks: Annotated[Optional[str], typer.Option(help="Your own remarks (never shown to others).")] = None,
-    notice_id: Annotated[Optional[str], typer.Option("--id", help="Choose the notice id (default: a new UUID).")] = None,
+    notice_id: Annotated[Optional[str], typer.Option("--id", help="Choose the notice id, scoped to its agreement: stored as AGREEMENT:ID (default: a new UUID).")] = None,
     as_json: Json = False,
 ) -> None:
     """File a notice. Refused unless --key holds the current version of every notice it conflicts with."""

@@ -45,6 +45,17 @@ def _has_admin_token(system: Deconfliction) -> bool:
     return any(c.party_id is None and c.revoked_at is None for c in system.tokens())
 
 
+def _allow_webhooks_to(networks: list[str]) -> None:
+    """The operator's private webhook receivers, for this process and the workers it starts (workers/egress.py)."""
+    from ..workers.egress import ENV_ALLOW, EgressPolicy
+
+    try:
+        EgressPolicy.parse(networks)
+    except DeconflictionError as exc:
+        _fail(exc)
+    os.environ[ENV_ALLOW] = ",".join(networks)
+
+
 def _with_f3548(settings: ApiSettings, url: str, agreement_id: str | None) -> ApiSettings:
     """The F3548 interface's settings: a JWT key and audience (USSs authenticate only so), and the
     agreement its intents go under: the store's only one, the one named, or on a store without
@@ -77,6 +88,7 @@ def serve(
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
     f3548: Annotated[bool, typer.Option("--f3548", help="Also serve the ASTM F3548-21 DSS interface at /dss/v1 (needs --jwt-public-key and --jwt-audience).")] = False,
     f3548_agreement: Annotated[Optional[str], typer.Option(help="The agreement USSs' operational intents go under (default: the store's only agreement; on a store without any, the built-in utm).")] = None,
+    webhook_allow: Annotated[Optional[list[str]], typer.Option(help="A private network webhooks may go to, e.g. 10.1.2.0/24 (repeat for several; default: public addresses only; docs/security.md).")] = None,
 ) -> None:
     """Run the HTTP API (/v1, OpenAPI at /openapi.json) with its background scheduler."""
     import uvicorn
@@ -99,6 +111,8 @@ def serve(
     )
     if f3548 or f3548_agreement:
         settings = _with_f3548(settings, url, f3548_agreement)
+    if webhook_allow:
+        _allow_webhooks_to(webhook_allow)
     try:
         system = _connect(url)
         runtime = Runtime(system, settings, tactical=workers == 1)

@@ -23,6 +23,10 @@ MIN_METRES_PER_DEGREE_LAT = 110_574.0
 RING_PAD_M = 200.0
 # Within this latitude of a pole the bulge may exceed the pad, so boxes reach the pole itself.
 POLAR_CAP_LAT = 89.0
+# Conflicts are decided in whole millimetres and milliseconds; a box reaching this much further
+# can only err outward, and keeps tiny altitudes (1e-160 m) away from float32's underflow.
+ALTITUDE_PAD_M = 0.001
+TIME_PAD_S = 0.001
 
 
 @dataclass(frozen=True)
@@ -90,15 +94,26 @@ def _boxes(volume: Volume4D, lateral_m: float, vertical_m: float, time_s: float)
     pad = RING_PAD_M + prepared.radius_m * 1.001
     west, east, south, north = _widen(west, east, south, north, lateral_m + pad)
     lower, upper = ellipsoidal_band(volume.altitude)
-    return [
-        Box(w, e, south, north, lower - vertical_m, upper + vertical_m, volume.time.start_s - time_s, volume.time.end_s + time_s)
-        for w, e in _split_antimeridian(west, east)
-    ]
+    lower, upper = lower - vertical_m - ALTITUDE_PAD_M, upper + vertical_m + ALTITUDE_PAD_M
+    start, end = volume.time.start_s - time_s - TIME_PAD_S, volume.time.end_s + time_s + TIME_PAD_S
+    return [Box(w, e, south, north, lower, upper, start, end) for w, e in _split_antimeridian(west, east)]
+
+
+def _float32_outward(box: Box) -> Box:
+    """The box with each bound moved outward to a float32 value. SQLite's R*Tree keeps float32 and
+    means to round outward, but a bound that underflows float32 (|x| < 1.4e-45) it rounds to zero,
+    which can move it inward; rounding here first leaves it nothing to round."""
+    bounds = np.array(box.as_tuple(), dtype=np.float64)
+    narrow = bounds.astype(np.float32)
+    lows, highs = narrow[0::2], narrow[1::2]
+    lows = np.where(lows.astype(np.float64) > bounds[0::2], np.nextafter(lows, np.float32(-np.inf)), lows)
+    highs = np.where(highs.astype(np.float64) < bounds[1::2], np.nextafter(highs, np.float32(np.inf)), highs)
+    return Box(*(float(x) for pair in zip(lows, highs) for x in pair))
 
 
 def index_boxes(volume: Volume4D) -> list[Box]:
-    """The boxes under which a stored volume is indexed."""
-    return _boxes(volume, 0.0, 0.0, 0.0)
+    """The boxes under which a stored volume is indexed (float32 bounds, rounded outward)."""
+    return [_float32_outward(box) for box in _boxes(volume, 0.0, 0.0, 0.0)]
 
 
 def search_boxes(volume: Volume4D, minima: Minima) -> list[Box]:

@@ -12,12 +12,14 @@ import math
 from datetime import datetime, timezone
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationInfo, field_validator, model_validator
 
 from .footprint import check_polygon
 from .limits import MAX_ALTITUDE_M, MAX_FOOTPRINT_RADIUS_M, MAX_VERTICES, MIN_ALTITUDE_M
 
 Datum = Literal["W84", "AMSL"]
+# A number is a JSON number: `true` is not 1 m and "1000" is not 1000 m (invariant 5); ints are fine.
+Number = Annotated[float, Strict()]
 
 
 class _Frozen(BaseModel):
@@ -37,9 +39,9 @@ class Circle(_Frozen):
     """All points within `radius_m` (geodesic distance) of the centre."""
 
     kind: Literal["circle"] = "circle"
-    lon: float
-    lat: float
-    radius_m: float
+    lon: Number
+    lat: Number
+    radius_m: Number
 
     @model_validator(mode="after")
     def _valid(self) -> "Circle":
@@ -55,7 +57,7 @@ class Polygon(_Frozen):
     """A simple polygon given by its ring of (lon, lat) vertices, implicitly closed."""
 
     kind: Literal["polygon"] = "polygon"
-    vertices: tuple[tuple[float, float], ...]
+    vertices: tuple[tuple[Number, Number], ...]
 
     @field_validator("vertices")
     @classmethod
@@ -92,8 +94,8 @@ Footprint = Annotated[Union[Polygon, Circle], Field(discriminator="kind")]
 class AltitudeBand(_Frozen):
     """Lower and upper altitude in metres above a datum: the WGS84 ellipsoid (`W84`) or mean sea level (`AMSL`)."""
 
-    lower_m: float
-    upper_m: float
+    lower_m: Number
+    upper_m: Number
     datum: Datum = "W84"
 
     @model_validator(mode="after")

@@ -9,13 +9,18 @@ from __future__ import annotations
 import re
 import tomllib
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, ValidationInfo, field_validator, model_validator
 
 from ..errors import InvalidInput
 from ..geometry import Footprint, Minima, contains_lon_lat, invalid_from_validation
 from ..units import parse_duration, parse_length
+from .contacts import ContactError, is_contact_point, split_contacts
+
+# Numbers are JSON numbers: `true` is not 1 m nor "1000" 1000 s (invariant 5); "5 NM" is converted before this.
+Number = Annotated[float, Strict()]
+Count = Annotated[int, Strict()]
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -30,9 +35,9 @@ class Separation(BaseModel):
     """Separation minima: two volumes conflict when closer than all three at once."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    lateral_m: float = Field(gt=0, le=500_000, description="lateral minimum, metres (> 0: overlapping areas are 0 m apart)")
-    vertical_m: float = Field(ge=0, le=10_000, description="vertical minimum, metres")
-    time_buffer_s: float = Field(default=0.0, ge=0, le=86_400, description="time buffer, seconds")
+    lateral_m: Number = Field(gt=0, le=500_000, description="lateral minimum, metres (> 0: overlapping areas are 0 m apart)")
+    vertical_m: Number = Field(ge=0, le=10_000, description="vertical minimum, metres")
+    time_buffer_s: Number = Field(default=0.0, ge=0, le=86_400, description="time buffer, seconds")
 
     def minima(self) -> Minima:
         return Minima(self.lateral_m, self.vertical_m, self.time_buffer_s)
@@ -61,7 +66,7 @@ class ChannelAssignment(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     pool: list[Channel] = Field(min_length=1, max_length=1000)
-    neighbour_distance_m: float = Field(default=37_040.0, ge=0, le=1_000_000, description="metres (default 20 NM)")
+    neighbour_distance_m: Number = Field(default=37_040.0, ge=0, le=1_000_000, description="metres (default 20 NM)")
 
     @field_validator("pool", mode="before")
     @classmethod
@@ -99,23 +104,31 @@ class Agreement(BaseModel):
     id: str
     name: str = Field(min_length=1, max_length=200)
     parties: list[str] = Field(min_length=1, max_length=1000)
-    min_lead_time_s: float = Field(default=3600.0, ge=0)
+    min_lead_time_s: Number = Field(default=3600.0, ge=0)
     late_notices: Literal["reject", "flag"] = "reject"
-    planning_horizon_s: float = Field(default=30 * 86400.0, gt=0)
+    planning_horizon_s: Number = Field(default=30 * 86400.0, gt=0)
     separation: Separation
-    notice_ack_deadline_s: float = Field(default=900.0, gt=0)
-    alert_ack_deadline_s: float = Field(default=60.0, gt=0, description="hotline alerts and line tests, and tactical alerts")
-    hotline_ack_deadline_s: float = Field(default=900.0, gt=0, description="other hotline messages (notice, query, info)")
-    hotline_escalation_interval_s: float = Field(default=60.0, gt=0, description="an overdue message escalates again this often")
-    line_test_interval_s: float = Field(default=0.0, ge=0, description="the system tests each party's line this often; 0: never")
+    notice_ack_deadline_s: Number = Field(default=900.0, gt=0)
+    alert_ack_deadline_s: Number = Field(default=60.0, gt=0, description="hotline alerts and line tests, and tactical alerts")
+    hotline_ack_deadline_s: Number = Field(default=900.0, gt=0, description="other hotline messages (notice, query, info)")
+    hotline_escalation_interval_s: Number = Field(default=60.0, gt=0, description="an overdue message escalates again this often")
+    line_test_interval_s: Number = Field(default=0.0, ge=0, description="the system tests each party's line this often; 0: never")
     conflict_policy: Literal["notify", "reject"] = "notify"
     channels: list[Channel] = Field(default_factory=list, max_length=1000)
     channel_assignment: ChannelAssignment | None = Field(
         default=None, description="assign conflicts' channels from a pool by graph colouring (docs/channels.md)"
     )
-    escalation_contacts: list[str] = Field(default_factory=list, max_length=50)
-    max_area_km2: float = Field(default=100_000.0, gt=0)
-    max_volumes_per_notice: int = Field(default=100, gt=0, le=10_000)
+    escalation_contacts: list[str] = Field(
+        default_factory=list, max_length=50,
+        description="member parties told when an acknowledgment is overdue (a summary: docs/security.md); "
+        "e-mail and tel: contacts given here are moved to escalation_contact_points",
+    )
+    escalation_contact_points: list[str] = Field(
+        default_factory=list, max_length=50, description="people to call (mailto:, tel:, e-mail): listed to members, sent nothing"
+    )
+    observers: list[str] = Field(default_factory=list, max_length=1000, description="members that read and owe no acknowledgment (rules/observers.py)")
+    max_area_km2: Number = Field(default=100_000.0, gt=0)
+    max_volumes_per_notice: Count = Field(default=100, gt=0, le=10_000)
 
     @field_validator("id")
     @classmethod
@@ -130,6 +143,35 @@ class Agreement(BaseModel):
         if len(set(parties)) != len(parties):
             raise ValueError("a party is listed twice")
         return parties
+
+    @model_validator(mode="before")
+    @classmethod
+    def _contacts(cls, data: Any, info: ValidationInfo) -> Any:
+        # Contacts that name parties must be members; the rest are contact points, kept apart
+        # (models/contacts.py; what each hears: rules/escalation.py).
+        if not isinstance(data, dict):
+            return data
+        for index, point in enumerate(data.get("escalation_contact_points") or []):
+            if not is_contact_point(point):
+                raise InvalidInput(f"{point!r} is not a contact point (mailto:, tel: or an e-mail address)",
+                                   field=f"agreement.escalation_contact_points.{index}")
+        if not isinstance(data.get("escalation_contacts"), list):
+            return data
+        members = data.get("parties") if isinstance(data.get("parties"), list) else []
+        if info.context and info.context.get("trusted"):
+            members = [c for c in data["escalation_contacts"] if isinstance(c, str) and not is_contact_point(c)]
+        try:
+            parties, points = split_contacts(data["escalation_contacts"], members)
+        except ContactError as exc:
+            raise InvalidInput(str(exc), field=f"agreement.escalation_contacts.{exc.index}") from None
+        return {**data, "escalation_contacts": parties, "escalation_contact_points": [*data.get("escalation_contact_points", []), *points]}
+
+    @model_validator(mode="after")
+    def _observers_are_members(self) -> "Agreement":
+        outside = [p for p in self.observers if p not in self.parties]
+        if outside:
+            raise InvalidInput(f"observers must be member parties; not members: {', '.join(outside)}", field="agreement.observers")
+        return self
 
     @model_validator(mode="after")
     def _unique_channels(self) -> "Agreement":

@@ -2,7 +2,7 @@
 
 One deadline per (subject, party): a changed notice or conflict replaces what is owed, with a new
 deadline. When a deadline passes unacknowledged, an `ack.overdue` event goes to the one waiting,
-to the one who owes, and to escalation contacts that are parties of the store.
+to the one who owes, and a summary of it to the escalation contacts that are members (escalation.py).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
-from . import audit
+from . import audit, escalation
 from ..models.agreements import Agreement
 from ..errors import Forbidden, NotFound
 from .events import publish
@@ -108,12 +108,16 @@ def run_due(tx: Transaction, now: datetime, limit: int = 100) -> list[Deadline]:
             overdue.append(late)
             continue
         agreement = tx.get_agreement(deadline.agreement_id)
-        contacts = agreement.escalation_contacts if agreement else []
-        payload = {"deadline": late.model_dump(mode="json"), "escalation_contacts": contacts}
-        told = {deadline.party_id} | ({deadline.owner_id} if deadline.owner_id else set())
-        told |= {c for c in contacts if tx.get_party(c) is not None}
-        for party in sorted(told):
+        sides = {deadline.party_id} | ({deadline.owner_id} if deadline.owner_id else set())
+        payload = {
+            "deadline": late.model_dump(mode="json"),
+            "escalation_contacts": escalation.contacts_to_tell(agreement) if agreement else [],
+            "escalation_contact_points": agreement.escalation_contact_points if agreement else [],
+        }
+        for party in sorted(sides):
             publish(tx, party, "ack.overdue", payload, now)
+        for party in escalation.contacts_to_tell(agreement, exclude=sides) if agreement else []:
+            publish(tx, party, "ack.overdue", escalation.overdue_summary(late), now)  # a summary: escalation.py
         audit.record(tx, "system", "ack.overdue", deadline.subject_id, {"party": deadline.party_id, "kind": deadline.kind}, now)
         overdue.append(late)
     return overdue

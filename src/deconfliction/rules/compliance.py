@@ -10,6 +10,8 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from . import observers
+
 if TYPE_CHECKING:
     from ..store import Transaction
 
@@ -73,6 +75,8 @@ def report(tx: Transaction, agreement_id: str, start: datetime, end: datetime) -
             after = batch[-1].id
         leads = [n.lead_time_s for n in notices]
         owed = [d for d in tx.find_deadlines(agreement_id=agreement_id, party_id=party, since=start, until=end) if d.state != "withdrawn"]
+        if observers.owes_nothing(tx, agreement, party):
+            owed = []  # deadlines an older version set on an observer: it could never meet them
         done = [d for d in owed if d.state == "acknowledged" and d.acknowledged_at is not None]
         delays = [(d.acknowledged_at - d.created_at).total_seconds() for d in done]
         rows.append(

@@ -37,6 +37,9 @@ def issue_token(
         raise InvalidInput(f"unknown scope(s) {', '.join(unknown)}; known: {', '.join(SCOPES)}", field="scopes")
     if party_id is None and scopes != ["admin"]:
         raise InvalidInput("a token without a party is an operator token and has exactly the 'admin' scope", field="scopes")
+    if party_id is not None and "admin" in scopes:
+        # Operator rights never come from a party's token (api/auth.py ignores it): refuse it rather than issue a token that lies.
+        raise InvalidInput("a party's token cannot carry the 'admin' scope; operator tokens have no party", field="scopes")
     if party_id is not None and tx.get_party(party_id) is None:
         raise NotFound(f"no party {party_id!r}", field="party_id")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Iterable, Iterator
 
-from . import acknowledgments, audit
+from . import acknowledgments, audit, escalation, observers
 from ..models.agreements import Agreement
 from ..errors import Forbidden, InvalidInput, InvalidState, NotFound
 from .events import new_id, publish
@@ -86,6 +86,8 @@ def send(
     )
     tx.put_message(message)
     for party in recipients:
+        if observers.owes_nothing(tx, agreement, party):
+            continue  # told, owes nothing (observers.py)
         acknowledgments.expect(
             tx, kind="hotline", subject_id=message_id, version=None, agreement=agreement, party_id=party,
             owner_id=sender, within_s=ack_deadline_s(agreement, kind), now=now,
@@ -135,10 +137,11 @@ def escalate(tx: Transaction, deadline: Deadline, now: datetime) -> None:
         "message_id": message.id, "kind": message.kind, "sender": message.sender, "party_id": deadline.party_id,
         "due_at": deadline.due_at.isoformat(), "escalation": deadline.escalations, "message": shown,
     }
+    on_message = {message.sender, *message.to} - {None}
     told = {message.sender} if message.sender else set()
-    told |= {c for c in agreement.escalation_contacts if c != deadline.party_id and tx.get_party(c) is not None}
-    for party in sorted(told):
-        publish(tx, party, "hotline.escalated", notice, now)
+    for party in sorted(told | set(escalation.contacts_to_tell(agreement, exclude=[deadline.party_id]))):
+        # Those on the message may read it; other contacts get a summary with the message id (escalation.py).
+        publish(tx, party, "hotline.escalated", notice if party in on_message else escalation.escalation_summary(message, deadline), now)
     audit.record(tx, "system", "hotline.escalated", message.id, {"party": deadline.party_id, "escalation": deadline.escalations}, now)
     if message.kind == "test" and message.sender is SYSTEM and deadline.escalations == 1:
         _tell_agreement(tx, agreement.id, "hotline.line_down", {"party_id": deadline.party_id, "agreement_id": agreement.id, "since": now.isoformat()}, now)

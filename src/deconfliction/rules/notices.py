@@ -14,7 +14,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Iterable
 
-from . import acknowledgments, audit
+from . import acknowledgments, audit, observers
 from ..models.agreements import Agreement
 from .conflicts import find_conflicts, reconcile
 from .events import notice_audience, publish
@@ -105,7 +105,7 @@ def _tell_members(
     payload = {"notice": notice.minimised().model_dump(mode="json")}
     for party in notice_audience(tx, agreement.parties, notice, kind, always={f.notice.party_id for f in findings}):
         publish(tx, party, kind, payload, now)
-        if owe_ack:
+        if owe_ack and not observers.owes_nothing(tx, agreement, party):
             acknowledgments.expect(
                 tx, kind="notice", subject_id=notice.id, version=notice.version, agreement=agreement,
                 party_id=party, owner_id=notice.party_id, within_s=agreement.notice_ack_deadline_s, now=now,
@@ -115,6 +115,14 @@ def _tell_members(
 def _record(tx: Transaction, actor: str, action: str, notice: Notice, now: datetime) -> None:
     # The audit keeps what others were told (the minimised notice), not the party's private fields.
     audit.record(tx, actor, action, notice.id, {"agreement_id": notice.agreement_id, "late": notice.late, **notice.minimised().model_dump(mode="json")}, now)
+
+
+def scoped_id(agreement_id: str, chosen: str) -> str:
+    """A chosen notice id belongs to its agreement: `<agreement>:<chosen>` (given so or not). Ids are
+    unique across the store, so an unscoped chosen id would tell a party, by a refusal, that another
+    agreement uses it (invariant 3); scoped, the same chosen id is free in every agreement."""
+    prefix = f"{agreement_id}:"
+    return chosen if chosen.startswith(prefix) else prefix + chosen
 
 
 def file_notice(
@@ -135,7 +143,7 @@ def file_notice(
     agreement = agreement_for(tx, agreement_id, party_id)
     check_volumes(agreement, volumes, now, horizon)
     lead, late = _lead_time(agreement, min(v.time.start for v in volumes), now)
-    notice_id = notice_id or str(uuid.uuid4())
+    notice_id = notice_id or str(uuid.uuid4())  # chosen ids come scoped (scoped_id); F3548's are its UUIDs
     if tx.get_notice(notice_id) is not None:
         raise InvalidState(f"notice {notice_id} already exists", field="id")
     findings = find_conflicts(tx, agreement, party_id, volumes)

@@ -22,6 +22,8 @@ EVENT_KINDS = ("notice.", "conflict.", "ack.", "hotline.", "alert.", "conformanc
 
 def _check_kinds(kinds: list[str]) -> list[str]:
     for i, kind in enumerate(kinds):
+        if not isinstance(kind, str) or not kind.strip() or any(ord(c) < 0x20 or ord(c) == 0x7F for c in kind):
+            raise InvalidInput("an event kind is a non-empty prefix such as 'notice.' or 'hotline.message'", field=f"kinds.{i}")
         if not any(kind.startswith(prefix) or prefix.startswith(kind) for prefix in EVENT_KINDS):
             raise InvalidInput(f"unknown event kind {kind!r}; kinds start with {', '.join(EVENT_KINDS)}", field=f"kinds.{i}")
     return kinds

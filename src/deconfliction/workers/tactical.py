@@ -168,6 +168,7 @@ class TacticalService:
         self._notices: dict[str, Notice] = {}  # notices aircraft fly under, as read at the last step
         self._pending: list[Published] = []
         self._open: dict[str, Published] = {}  # open alerts as told to the parties, by id
+        self._flying_under: dict[tuple[str, str], str | None] = {}  # (party, aircraft) → agreement of the notice it flies
 
     # Agreements -----------------------------------------------------------------------------------
     def _monitor_config(self, agreement: Agreement) -> MonitorConfig:
@@ -274,6 +275,7 @@ class TacticalService:
                         continue
                     notice_agreement = notice.agreement_id
                     self._notices[notice.id] = notice
+                self._flying_under[(party_id, report.aircraft)] = notice_agreement
                 outcomes = set()
                 for watch in watches:
                     # The notice belongs to one agreement; the other monitors see the aircraft without it.
@@ -399,6 +401,8 @@ class TacticalService:
                 for slot, key in enumerate(table.keys):
                     if key is None or key in found or (party_id is not None and key[0] != party_id):
                         continue
+                    if party_id is None and scope is not None and self._flying_under.get(key) not in (None, *scope):
+                        continue  # an observer's view: not an aircraft flying another agreement's notice
                     if math.isnan(table.lon[slot]) or math.isnan(table.lat[slot]):
                         continue  # no position reported yet
                     found[key] = aircraft_state(table, slot)

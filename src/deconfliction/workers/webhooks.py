@@ -67,6 +67,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Protocol
 
 from ..rules import audit
 from ..errors import InvalidState, NotFound
+from .egress import PinnedPost, public_error
 from ..models import Delivery, Endpoint, Event
 
 if TYPE_CHECKING:
@@ -288,7 +289,7 @@ class Dispatcher:
             raise ValueError("max_attempts must be at least 1")
         self.system = system
         self._own_post = post is None
-        self.post = post if post is not None else HttpxPost()
+        self.post = post if post is not None else PinnedPost(system.egress)  # public addresses only (egress.py)
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.timeout_s = timeout_s
@@ -412,7 +413,9 @@ class Dispatcher:
             if not 200 <= int(status) < 300:
                 error = f"HTTP {status}"
         except Exception as failure:  # refused, timeout, TLS, DNS: all a failed attempt
-            error = f"{type(failure).__name__}: {failure}"[:500]
+            # The party reads last_error: the kind of failure only, never what answered where (egress.py).
+            log.warning("webhook %s to %s failed: %s: %s", delivery.id, endpoint.url, type(failure).__name__, failure)
+            error = public_error(failure)
         return self._finish(delivery, now, error=error)
 
     def _renew(self, deliveries: list[Delivery], until: datetime) -> bool:

@@ -68,10 +68,11 @@ async def stream(
     settings = request.app.state.settings
     waker: Waker = request.app.state.waker
     if last_event_id is not None and last_event_id.strip():
-        try:
-            after = int(last_event_id.strip())
-        except ValueError:
-            raise InvalidInput("expected the seq of the last event received", field="Last-Event-ID") from None
+        text = last_event_id.strip()
+        # The same rule as ?after=: a seq from 0 to 2**62, digits only.
+        if not (text.isascii() and text.isdigit()) or int(text) > 2**62:
+            raise InvalidInput("expected the seq of the last event received (0 to 2**62)", field="Last-Event-ID")
+        after = int(text)
     cursor = after if after is not None else await anyio.to_thread.run_sync(system.last_event_seq)
     party = who.party_id
 

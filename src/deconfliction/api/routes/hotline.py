@@ -9,7 +9,7 @@ from pydantic import Field
 
 from ...models import MESSAGE_KINDS, Deadline, HotlineMessage, InboxItem, LineStatus, MessageRefs
 from ..auth import Principal, hotline_reader, hotline_writer, system_of
-from ..pagination import After, Limit, Page, page
+from ..pagination import Limit, Page, page
 from ..problems import responses
 from ..wire import ID_PATTERN, Strict, reply
 
@@ -42,7 +42,7 @@ def inbox(
     request: Request,
     agreement_id: str | None = Query(None, max_length=64),
     state: Literal["pending", "acknowledged", "overdue", "withdrawn"] | None = Query(None),
-    after: str | None = After("cursor: the `next` of the previous page (a position in this ordering)"),
+    after: int | None = Query(None, ge=0, le=1_000_000, description="cursor: the `next` of the previous page (a position in this ordering)"),
     limit: int = Limit(),
     who: Principal = Depends(hotline_reader),
 ):
@@ -54,7 +54,7 @@ def inbox(
 def sent(
     request: Request,
     agreement_id: str | None = Query(None, max_length=64),
-    after: str | None = After("cursor: the `next` of the previous page (a position in this ordering)"),
+    after: int | None = Query(None, ge=0, le=1_000_000, description="cursor: the `next` of the previous page (a position in this ordering)"),
     limit: int = Limit(),
     who: Principal = Depends(hotline_reader),
 ):
@@ -85,7 +85,7 @@ def lines(request: Request, agreement_id: str = Query(min_length=1, max_length=6
     return reply({"items": [line.model_dump(mode="json") for line in system_of(request).lines(who.party_id, agreement_id)], "next": None})
 
 
-def _by_position(first: Callable[[int], list], after: str | None, limit: int) -> dict:
+def _by_position(first: Callable[[int], list], after: int | None, limit: int) -> dict:
     """A page of a list in its own order (not by id): the cursor is the position reached."""
-    start = int(after) if after and after.isdigit() else 0
+    start = after or 0
     return page(first(start + limit + 1)[start:], limit, lambda _: start + limit)

@@ -9,7 +9,6 @@ feeds (pull, SSE, webhooks)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import anyio
@@ -20,6 +19,7 @@ from pydantic import BaseModel, Field
 from ...errors import DeconflictionError, InvalidInput, Unavailable
 from ...monitor.alerts import AircraftState
 from ...workers.tactical import TacticalService
+from .. import bodies
 from ..auth import Principal, ensure_writer, principal, reader_or_admin, system_of, writer
 from ..pagination import After, Limit, page, window
 from ..problems import from_error, responses
@@ -133,11 +133,7 @@ async def _deny(websocket: WebSocket, error: DeconflictionError) -> None:
         await websocket.close(code=1008 if error.status < 500 else 1011, reason=error.message[:120])
 
 
-def _reports_in(text: str) -> list[Any]:
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise InvalidInput(f"not valid JSON ({exc})", field="message") from None
+def _reports_in(data: Any) -> list[Any]:
     if isinstance(data, dict):
         return [data]
     if isinstance(data, list):
@@ -165,14 +161,23 @@ async def track_stream(websocket: WebSocket, token: str | None = Query(None, des
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 return
-            text = message.get("text")
-            if text is None and message.get("bytes") is not None:
-                text = message["bytes"].decode("utf-8", errors="replace")
+            text = message.get("text") if message.get("text") is not None else message.get("bytes")
             if text is None:
                 continue
             count += 1
             try:
-                reports = _reports_in(text)
+                document = bodies.parse(text, field="message")
+            except bodies.HostileDocument as error:
+                # The rule of HTTP bodies (a 400): refused with the problem, and the connection closed
+                # with 1007 (data inconsistent with its type), so a client that sends such data stops.
+                await websocket.send_json({"message": count, "error": error.to_dict()})
+                await websocket.close(code=1007, reason=f"message {count}: {error}"[:120])
+                return
+            except InvalidInput as error:
+                await websocket.send_json({"message": count, "error": error.to_dict()})
+                continue
+            try:
+                reports = _reports_in(document)
                 result = await anyio.to_thread.run_sync(service.ingest, who.party_id, reports)
             except DeconflictionError as error:
                 await websocket.send_json({"message": count, "error": error.to_dict()})

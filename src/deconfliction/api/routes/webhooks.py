@@ -18,7 +18,7 @@ router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
 
 class EndpointIn(Strict):
-    url: str = Field(max_length=2000, description="https URL (plain http only to loopback)")
+    url: str = Field(max_length=2000, description="https URL of a public address (plain http only to loopback; private receivers only where the operator allows them)")
     secret: str | None = Field(default=None, min_length=16, max_length=200, description="signing secret (default: generated, returned once)")
     kinds: list[str] | None = Field(default=None, max_length=50, description="event kind prefixes (default: every event)")
 

@@ -66,7 +66,7 @@ async function start(me) {
     map = new ConsoleMap($("map"), { onPlace: showPlace, onConflict: focusConflict });
     map.loadWorld(WORLD).catch((error) => console.warn("world outline:", error));
   }
-  const health = await api("/v1/health", { auth: null });
+  const health = await api("/v1/health"); // with the token: last_event_seq, where the live feed starts
   syncClock(health.now);
   const agreements = await all("/v1/agreements");
   const select = $("agreement");
