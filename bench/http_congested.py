@@ -25,6 +25,7 @@ import random
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,7 +61,7 @@ def check_versions(body) -> list[str]:
     return versions_of(body)
 
 
-def client_process(url: str, token: str, agreement_id: str, data: list[dict], start_at: float, deadline: float, strategy: str, out) -> None:
+def client_process(url: str, token: str, agreement_id: str, data: list[dict], start_at: float, deadline: float, strategy: str, out, keyed: bool = False) -> None:
     latencies, refusals, requests, errors, conflicts = [], 0, 0, 0, 0
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30.0) as http:
         http.get("/v1/health")  # connect before the start
@@ -76,8 +77,9 @@ def client_process(url: str, token: str, agreement_id: str, data: list[dict], st
                 requests += 1
                 if reply.status_code < 300:
                     key = check_versions(reply.json())
+            headers = {"Idempotency-Key": uuid.uuid4().hex} if keyed else None  # one per filing, kept across its 409s
             for _ in range(20):
-                reply = http.post("/v1/notices", json={"agreement_id": agreement_id, "volumes": [volume], "key": key})
+                reply = http.post("/v1/notices", json={"agreement_id": agreement_id, "volumes": [volume], "key": key}, headers=headers)
                 requests += 1
                 if reply.status_code == 409:
                     refusals += 1
@@ -102,7 +104,7 @@ def prepare(database: str, parties: list[str]) -> dict[str, str]:
         system.close()
 
 
-def run_http(database: str, args, console: Console) -> dict:
+def run_http(database: str, args, console: Console, keyed: bool = False) -> dict:
     parties = [f"party{i}" for i in range(args.clients)]
     tokens = prepare(database, parties)
     start = city.day_start()
@@ -113,7 +115,7 @@ def run_http(database: str, args, console: Console) -> dict:
         out = ctx.Queue()
         start_at = time.monotonic() + 3.0  # spawned processes need a moment to import
         deadline = start_at + args.seconds
-        processes = [ctx.Process(target=client_process, args=(server.url, tokens[p], "city", data[p], start_at, deadline, args.strategy, out))
+        processes = [ctx.Process(target=client_process, args=(server.url, tokens[p], "city", data[p], start_at, deadline, args.strategy, out, keyed))
                      for p in parties]
         for process in processes:
             process.start()
@@ -173,6 +175,7 @@ def main() -> None:
     parser.add_argument("--strategy", choices=["optimistic", "check"], default="optimistic")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--log", help="append the server's output here")
+    parser.add_argument("--keyed", action="store_true", help="add a row: SQLite with an Idempotency-Key on every filing (what the Python client sends)")
     args = parser.parse_args()
     console = Console(width=max(160, Console().width))
     if not serve_available():
@@ -189,6 +192,10 @@ def main() -> None:
         console.print(f"HTTP, SQLite: {args.clients} clients for {args.seconds:.0f} s …", style="dim")
         sqlite = run_http(os.path.join(folder, "http.db"), args, console)
         table.add_row(*row("HTTP", "SQLite", workers, str(args.clients), sqlite))
+    if args.keyed:
+        with tempfile.TemporaryDirectory() as folder:
+            console.print("HTTP, SQLite, with Idempotency-Key …", style="dim")
+            table.add_row(*row("HTTP + Idempotency-Key", "SQLite", workers, str(args.clients), run_http(os.path.join(folder, "keyed.db"), args, console, keyed=True)))
     if args.database and args.database.startswith(("postgresql://", "postgres://")):
         try:
             console.print("HTTP, PostgreSQL …", style="dim")

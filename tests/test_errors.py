@@ -23,7 +23,7 @@ DOCUMENTED = {
     "invalid_input": 400, "unauthenticated": 401, "forbidden": 403, "not_found": 404, "missing_key": 409,
     "version_mismatch": 409, "conflict_refused": 409, "invalid_state": 409, "too_late": 422, "beyond_horizon": 422,
     "uss_down": 412, "payload_too_large": 413, "method_not_allowed": 405, "unsupported_media_type": 415, "internal": 500,
-    "unavailable": 503,
+    "unavailable": 503, "idempotency_in_progress": 409, "idempotency_key_reused": 422,
 }
 
 

@@ -133,6 +133,31 @@ class StoreBusy(Unavailable):
         super().__init__(message, **kwargs)
 
 
+class DatabaseLost(Unavailable):
+    """The database went away (killed, or failing over) and did not come back within the store's
+    failover budget, or went away at COMMIT, so that nobody knows whether the write was applied: send
+    the request again — a write with the same Idempotency-Key, which makes that safe."""
+
+    retry_after_s = 1
+
+    def __init__(self, message: str = "the database is unreachable (failing over?); send the request again "
+                 "(a write: with the same Idempotency-Key)", **kwargs: Any):
+        super().__init__(message, **kwargs)
+
+
+class IdempotencyInProgress(DeconflictionError):
+    """A request with this Idempotency-Key was applied and its reply is not recorded yet."""
+
+    code, status, title = "idempotency_in_progress", 409, "Idempotent request in progress"
+    retry_after_s = 1
+
+
+class IdempotencyKeyReused(DeconflictionError):
+    """The same Idempotency-Key with a different request (method, path, query or body)."""
+
+    code, status, title = "idempotency_key_reused", 422, "Idempotency key reused"
+
+
 def _by_code() -> dict[str, type[DeconflictionError]]:
     found: dict[str, type[DeconflictionError]] = {}
     for value in list(globals().values()):  # in order of definition: a code's first class is its own

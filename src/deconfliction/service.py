@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, TypeVar
 
-from .errors import NotFound, StoreBusy
+from .errors import DatabaseLost, NotFound, StoreBusy
 from .geometry import Footprint, Minima, Volume4D, volume_conflict
 from .models import (
     LIVE_STATES, Agreement, AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, Filing, Finding, HotlineMessage,
@@ -30,7 +30,8 @@ from .rules import subscriptions as subscription_rules
 from .rules.compliance import ComplianceReport
 from .rules.conflicts import find_conflicts
 from .rules.credential_cache import CredentialCache
-from .store import Store, Transaction, is_busy, open_store, run_in_transaction
+from .rules import idempotency
+from .store import Store, Transaction, connection_lost, is_busy, open_store
 from .workers import egress
 
 
@@ -61,12 +62,18 @@ class Deconfliction:
     def write(self, work: Callable[[Transaction], T]) -> T:
         """`work(tx)` in one write transaction, all or nothing, run again from the start if the store
         aborts it for a concurrent one (so `work` must do nothing outside `tx` it would regret twice).
-        A store too busy to take it raises StoreBusy (503, try again)."""
+        A store too busy to take it raises StoreBusy (503, try again); one that lost its database past
+        the failover budget, or at COMMIT, DatabaseLost (503, send again with the same key). Guarded by
+        the request's idempotency key when it has one (rules/idempotency.py)."""
         try:
-            return run_in_transaction(self.store, work)
+            return idempotency.run_write(self.store, work, self.clock)
+        except (StoreBusy, DatabaseLost):
+            raise
         except Exception as error:
             if is_busy(error):
                 raise StoreBusy() from error
+            if connection_lost(error):
+                raise DatabaseLost() from error
             raise
 
     @contextmanager
@@ -77,6 +84,8 @@ class Deconfliction:
         except Exception as error:
             if is_busy(error):
                 raise StoreBusy() from error
+            if connection_lost(error):
+                raise DatabaseLost() from error
             raise
 
     # Agreements and parties -------------------------------------------------------------------

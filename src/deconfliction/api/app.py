@@ -10,6 +10,7 @@ from .. import __version__
 from ..service import Deconfliction, connect
 from . import docs, logs, problems
 from .auth import JwtVerifier
+from .idempotency import IdempotencyKeys
 from .middleware import Guard
 from .routes import ROUTERS
 from .routes.events import Waker
@@ -54,6 +55,7 @@ def create_app(system: Deconfliction, settings: ApiSettings | None = None, *, ta
         from .f3548.routes import mount
 
         mount(app, system, settings)
+    app.add_middleware(IdempotencyKeys)  # inside Guard: sees bodies Guard accepted (api/idempotency.py)
     app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes, after_write=app.state.waker.notify)
     return app
 

@@ -27,6 +27,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from ..rules import idempotency
 from ..rules.credentials import SCOPES, TOKEN_PREFIX
 from ..errors import Forbidden, NotFound, Unauthenticated
 from ..service import Deconfliction
@@ -129,11 +130,14 @@ async def principal(request: Request, credentials: HTTPAuthorizationCredentials 
     system = system_of(request)
     if token.startswith(TOKEN_PREFIX):
         credential = system.authenticate_cached(token) or await run_in_threadpool(system.authenticate, token)
-        return Principal(party_id=credential.party_id, scopes=frozenset(credential.scopes), credential_id=credential.id)
-    verifier: JwtVerifier | None = request.app.state.jwt
-    if verifier is not None and token.count(".") == 2:
-        return await run_in_threadpool(verifier.verify, token, system)
-    raise Unauthenticated("unknown or revoked token", field="authorization")
+        who = Principal(party_id=credential.party_id, scopes=frozenset(credential.scopes), credential_id=credential.id)
+    else:
+        verifier: JwtVerifier | None = request.app.state.jwt
+        if verifier is None or token.count(".") != 2:
+            raise Unauthenticated("unknown or revoked token", field="authorization")
+        who = await run_in_threadpool(verifier.verify, token, system)
+    idempotency.note_caller(who.actor)  # an Idempotency-Key is the caller's own (api/idempotency.py)
+    return who
 
 
 # The checks, as plain functions (for routes that authorise by hand), then as dependencies.

@@ -89,6 +89,7 @@ def serve(
     f3548: Annotated[bool, typer.Option("--f3548", help="Also serve the ASTM F3548-21 DSS interface at /dss/v1 (needs --jwt-public-key and --jwt-audience).")] = False,
     f3548_agreement: Annotated[Optional[str], typer.Option(help="The agreement USSs' operational intents go under (default: the store's only agreement; on a store without any, the built-in utm).")] = None,
     webhook_allow: Annotated[Optional[list[str]], typer.Option(help="A private network webhooks may go to, e.g. 10.1.2.0/24 (repeat for several; default: public addresses only; docs/security.md).")] = None,
+    advertise: Annotated[Optional[str], typer.Option(help="In a pool: the base URL the other instances reach this one at (default http://HOST:PORT).")] = None,
 ) -> None:
     """Run the HTTP API (/v1, OpenAPI at /openapi.json) with its background scheduler."""
     import uvicorn
@@ -115,7 +116,8 @@ def serve(
         _allow_webhooks_to(webhook_allow)
     try:
         system = _connect(url)
-        runtime = Runtime(system, settings, tactical=workers == 1)
+        # In a pool (PostgreSQL), the scheduler and the tactical loop run on the leader only (runtime.py).
+        runtime = Runtime(system, settings, tactical=workers == 1, advertise=(advertise or f"http://{host}:{port}").rstrip("/"))
     except DeconflictionError as exc:
         _fail(exc)
     if not _has_admin_token(system):

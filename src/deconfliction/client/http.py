@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Iterator
 
+import uuid
+
 import httpx
 
 from ..models.agreements import Agreement, Party
@@ -91,10 +93,31 @@ class RemoteFinding:
     closest: VolumeConflict
 
 
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _worth_retrying(response: httpx.Response) -> bool:
+    """A 503 that says when to come back (the store busy, or its database failing over), or a 409 saying
+    our keyed request is still being answered. A 503 without Retry-After (e.g. no tactical monitor
+    in this process) is not going to change by waiting."""
+    if response.status_code == 503:
+        return "retry-after" in response.headers
+    if response.status_code == 409 and response.headers.get("content-type", "").startswith("application/problem+json"):
+        try:
+            return response.json().get("code") == "idempotency_in_progress"
+        except ValueError:
+            return False
+    return False
+
+
 class Client:
-    def __init__(self, base_url: str, token: str, *, timeout: float = 30.0, transport: httpx.BaseTransport | None = None, http: httpx.Client | None = None):
+    def __init__(
+        self, base_url: str, token: str, *, timeout: float = 30.0, transport: httpx.BaseTransport | None = None,
+        http: httpx.Client | None = None, retry_s: float = 30.0,
+    ):
         self.base_url = base_url.rstrip("/")
         self.token = token
+        self.retry_s = retry_s  # how long a request is retried after a lost connection or a 503
         self._http = http or httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
         self._http.headers["Authorization"] = f"Bearer {token}"
 
@@ -109,14 +132,31 @@ class Client:
 
     # Plumbing -----------------------------------------------------------------------------------
     def request(self, method: str, path: str, *, json: Any = None, params: dict | None = None, headers: dict | None = None) -> httpx.Response:
+        """One request; a write carries an `Idempotency-Key` (a fresh one unless `headers` has one), so
+        that after a lost connection or a 503 (the server's database failing over) it is sent again
+        with the same key for up to `retry_s` seconds, and applied once whatever happened to the first."""
         params = {k: v for k, v in (params or {}).items() if v is not None}
-        try:
-            response = self._http.request(method, path, json=json, params=params, headers=headers)
-        except httpx.TransportError as exc:
-            raise Unavailable(f"cannot reach {self.base_url}: {exc}") from exc
-        if response.status_code >= 400:
-            raise error_from_response(response)
-        return response
+        headers = dict(headers or {})
+        if method.upper() in WRITE_METHODS and not any(k.lower() == "idempotency-key" for k in headers):
+            headers["Idempotency-Key"] = uuid.uuid4().hex
+        deadline = time.monotonic() + self.retry_s
+        wait = 0.1
+        while True:
+            try:
+                response = self._http.request(method, path, json=json, params=params, headers=headers)
+            except httpx.TransportError as exc:
+                if time.monotonic() < deadline:
+                    time.sleep(wait)
+                    wait = min(1.0, wait * 2)
+                    continue
+                raise Unavailable(f"cannot reach {self.base_url}: {exc}") from exc
+            if _worth_retrying(response) and time.monotonic() < deadline:
+                time.sleep(wait)
+                wait = min(1.0, wait * 2)
+                continue
+            if response.status_code >= 400:
+                raise error_from_response(response)
+            return response
 
     def _get(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params=params).json()
@@ -294,7 +334,9 @@ class Client:
                 with self._http.stream("GET", "/v1/events/stream", headers=headers, timeout=timeout) as response:
                     if response.status_code >= 400:
                         response.read()
-                        raise error_from_response(response)
+                        if not (reconnect and _worth_retrying(response)):
+                            raise error_from_response(response)
+                        raise httpx.RemoteProtocolError("503: the server's database is failing over")  # come back, as after a drop
                     wait = 0.1
                     for data, _ in _sse(response.iter_lines()):
                         event = Event.model_validate_json(data)

@@ -1,6 +1,6 @@
 """Stores: the protocol every backend implements, and the embedded SQLite default."""
 
-from .base import Store, Transaction, is_busy, is_retryable, run_in_transaction
+from .base import Store, Transaction, connection_lost, is_busy, is_retryable, outcome_unknown, run_in_transaction
 from .sqlite import SQLiteStore
 
 
@@ -13,4 +13,7 @@ def open_store(url: str) -> Store:
     return SQLiteStore(url.removeprefix("sqlite:///").removeprefix("sqlite://"))
 
 
-__all__ = ["SQLiteStore", "Store", "Transaction", "is_busy", "is_retryable", "open_store", "run_in_transaction"]
+__all__ = [
+    "SQLiteStore", "Store", "Transaction", "connection_lost", "is_busy", "is_retryable", "open_store",
+    "outcome_unknown", "run_in_transaction",
+]

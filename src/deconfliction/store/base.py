@@ -131,35 +131,62 @@ class Store(Protocol):
 
 # SQLSTATEs after which a whole transaction may simply be run again: serialization failure, deadlock.
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+# How long a write keeps trying while the database is unreachable (a failover takes a few seconds).
+FAILOVER_BUDGET_S = 30.0
+
+
+def connection_lost(error: BaseException) -> bool:
+    """Did the store lose its server (killed, failing over)? Stores mark such errors `connection_lost`."""
+    return bool(getattr(error, "connection_lost", False))
+
+
+def outcome_unknown(error: BaseException) -> bool:
+    """Was the connection lost at COMMIT, so that the write may or may not have been applied?"""
+    return bool(getattr(error, "commit_outcome_unknown", False))
 
 
 def is_retryable(error: BaseException) -> bool:
-    """Did the store abort the transaction only because of a concurrent one (so running it again is right)?"""
-    return getattr(error, "sqlstate", None) in RETRYABLE_SQLSTATES
+    """May the whole transaction simply be run again? After a concurrent one aborted it, or after the
+    connection was lost before COMMIT (nothing of it was applied) — never after a loss at COMMIT."""
+    if getattr(error, "sqlstate", None) in RETRYABLE_SQLSTATES:
+        return True
+    return connection_lost(error) and not outcome_unknown(error)
 
 
 def is_busy(error: BaseException) -> bool:
     """Could the store not take the transaction now (nothing was written; trying later is right)?
-    SQLite: its lock was held past the busy timeout; PostgreSQL: aborted for concurrent ones."""
-    if is_retryable(error):
+    SQLite: its lock was held past the busy timeout; PostgreSQL: aborted for concurrent ones. (A lost
+    database is not busy: `connection_lost`.)"""
+    if getattr(error, "sqlstate", None) in RETRYABLE_SQLSTATES:
         return True
     return isinstance(error, sqlite3.OperationalError) and ("locked" in str(error) or "busy" in str(error))
 
 
 def run_in_transaction(store: Store, fn: Callable[..., T], *args: Any, write: bool = True, attempts: int = 10, **kwargs: Any) -> T:
     """`fn(tx, *args, **kwargs)` in one transaction, run again from the start when the store aborts it
-    for a concurrent transaction (PostgreSQL SERIALIZABLE: 40001, deadlock: 40P01). `fn` must do nothing
-    outside the transaction that it would regret doing twice. SQLite never asks for a retry: its writers
-    take the lock at BEGIN IMMEDIATE."""
+    for a concurrent transaction (PostgreSQL SERIALIZABLE: 40001, deadlock: 40P01), or loses its
+    server before COMMIT (for up to FAILOVER_BUDGET_S: the new primary takes a few seconds). A loss at
+    COMMIT is raised: only an idempotency key can tell whether it was applied (rules/idempotency.py). `fn`
+    must do nothing outside the transaction that it would regret doing twice. SQLite never asks for a
+    retry: its writers take the lock at BEGIN IMMEDIATE."""
     grouped = getattr(store, "run_serialised", None)
     if write and grouped is not None:
         return grouped(fn, *args, **kwargs)  # a store that orders writers itself never asks for a retry
-    for attempt in range(1, attempts + 1):
+    started = time.monotonic()
+    attempt = 0
+    while True:
+        attempt += 1
         try:
             with store.transaction(write=write) as tx:
                 return fn(tx, *args, **kwargs)
         except Exception as error:
-            if attempt == attempts or not is_retryable(error):
+            if not is_retryable(error):
+                raise
+            if connection_lost(error):
+                if time.monotonic() - started > FAILOVER_BUDGET_S:
+                    raise
+                time.sleep(random.uniform(0.1, 0.3))
+                continue
+            if attempt >= attempts:
                 raise
             time.sleep(random.uniform(0, min(0.2, 0.002 * 2**attempt)))  # jittered back-off
-    raise AssertionError("unreachable")

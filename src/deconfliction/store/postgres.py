@@ -164,15 +164,25 @@ class PostgresStore:
         # Writers of this process queue on a lock: every write touches the audit chain's head, so
         # concurrent SERIALIZABLE writers would mostly abort and retry each other (measured: 47
         # filings/s, p99 1 s). Writers in other worker processes still meet SERIALIZABLE + retry.
-        with self._writers if write else nullcontext(), self._pool.connection() as connection:
-            if write:
-                connection.isolation_level = psycopg.IsolationLevel.SERIALIZABLE
-                connection.read_only = False
-            else:
-                connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-                connection.read_only = True
-            with connection.transaction():
-                yield PostgresTransaction(connection)
+        committing = False
+        try:
+            with self._writers if write else nullcontext(), self._pool.connection() as connection:
+                if write:
+                    connection.isolation_level = psycopg.IsolationLevel.SERIALIZABLE
+                    connection.read_only = False
+                else:
+                    connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+                    connection.read_only = True
+                with connection.transaction():
+                    yield PostgresTransaction(connection)
+                    committing = True
+        except psycopg.Error as exc:
+            # The server went away (killed, failing over, or we reached a standby): say so, and whether
+            # it happened at COMMIT, when nobody can know if the write was applied (base.run_in_transaction).
+            if _connection_lost(exc):
+                exc.connection_lost = True
+                exc.commit_outcome_unknown = committing and write
+            raise
 
     def close(self) -> None:
         with self._listener_lock:
@@ -203,6 +213,18 @@ class PostgresStore:
         seconds pass; return the highest seq notified so far. Without `after_seq`, wait for the next
         one. A wake-up only says "look again": read the feed with `events_after`, which is the truth."""
         return self._ensure_listener().wait(timeout, after_seq)
+
+
+# SQLSTATEs of a server that is gone or not (yet) the primary: admin/crash shutdown, cannot connect now,
+# read-only transaction (a node that was demoted to a standby). Class 08 is connection exceptions.
+_LOST_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "25006"})
+
+
+def _connection_lost(error: BaseException) -> bool:
+    sqlstate = getattr(error, "sqlstate", None)
+    if isinstance(error, psycopg.OperationalError) and sqlstate is None:
+        return True  # no reply at all: the connection broke (or the pool could not make one)
+    return sqlstate is not None and (sqlstate.startswith("08") or sqlstate in _LOST_SQLSTATES)
 
 
 class _Listener:
