@@ -73,7 +73,7 @@ def test_constraint_changes_notify_constraint_subscribers_only(uss_factory, cloc
 
 def test_constraint_limits(uss_factory, clock):
     authority = uss_factory("authority", CM)
-    assert put_constraint(authority, new_id(), [circle(clock.now, radius_m=60_000)]).status_code == 413  # 11,310 km² > 10,000
+    assert put_constraint(authority, new_id(), [circle(clock.now, radius_m=60_000)]).status_code == 400  # 11,310 km² > 10,000: 400, as the reference DSS
     assert put_constraint(authority, new_id(), [circle(clock.now, radius_m=50_000)]).status_code == 201
     far = circle(clock.now, start_min=57 * 24 * 60)  # beyond the 56-day planning horizon for constraints
     assert put_constraint(authority, new_id(), [far]).status_code == 400

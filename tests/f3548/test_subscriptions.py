@@ -26,7 +26,9 @@ def test_writers_are_told_whom_to_notify_and_notification_indices_count_up(uss1,
     implicit = created["operational_intent_reference"]["subscription_id"]
     assert by_url[uss1.base_url] == [{"subscription_id": implicit, "notification_index": 1}]
 
-    uss1.put_intent(new_id(), [circle(clock.now, lng=7.01)])
+    # The second intersects the first: its key holds uss1's own OVN (the reference DSS asks for it).
+    first = created["operational_intent_reference"]["ovn"]
+    assert uss1.put_intent(new_id(), [circle(clock.now, lng=7.01)], key=[first]).status_code == 201
     assert uss2.call("GET", f"/subscriptions/{watcher['id']}").json()["subscription"]["notification_index"] == 2
     far = uss1.put_intent(new_id(), [circle(clock.now, lng=8.0)]).json()
     assert uss2.base_url not in {s["uss_base_url"] for s in far["subscribers"]}
@@ -51,9 +53,9 @@ def test_implicit_subscription_grows_with_its_intent_and_is_removed_with_it(uss1
     assert sub["implicit_subscription"] is True and sub["dependent_operational_intents"] == [intent]
     assert sub["time_end"] == created["time_end"]
 
-    # Longer and wider: the same implicit subscription now covers the new extents too.
+    # Longer and wider, naming its implicit subscription: the same subscription now covers the new extents too.
     bigger = circle(clock.now, radius_m=1500, minutes=90)
-    updated = uss1.put_intent(intent, [bigger], ovn=created["ovn"]).json()["operational_intent_reference"]
+    updated = uss1.put_intent(intent, [bigger], ovn=created["ovn"], subscription_id=sid).json()["operational_intent_reference"]
     assert updated["subscription_id"] == sid
     grown = uss1.call("GET", f"/subscriptions/{sid}").json()["subscription"]
     assert grown["time_end"] == bigger["time_end"] and grown["version"] != sub["version"]
@@ -104,9 +106,9 @@ def test_update_and_delete_of_a_subscription_need_its_current_version(uss1, uss2
     assert uss1.call("PUT", f"/subscriptions/{sub['id']}/wrong-version", body).status_code == 409
     updated = uss1.call("PUT", f"/subscriptions/{sub['id']}/{sub['version']}", body).json()["subscription"]
     assert updated["version"] != sub["version"]
-    assert uss2.call("PUT", f"/subscriptions/{sub['id']}/{updated['version']}", body).status_code == 409  # another USS's
+    assert uss2.call("PUT", f"/subscriptions/{sub['id']}/{updated['version']}", body).status_code == 403  # another USS's
     assert uss2.call("GET", f"/subscriptions/{sub['id']}").status_code == 404
-    assert uss2.call("DELETE", f"/subscriptions/{sub['id']}/{updated['version']}").status_code == 409
+    assert uss2.call("DELETE", f"/subscriptions/{sub['id']}/{updated['version']}").status_code == 403
     assert uss1.call("DELETE", f"/subscriptions/{sub['id']}/{sub['version']}").status_code == 409
     deleted = uss1.call("DELETE", f"/subscriptions/{sub['id']}/{updated['version']}")
     assert deleted.status_code == 200 and deleted.json()["subscription"]["id"] == sub["id"]
@@ -133,9 +135,10 @@ def test_subscription_limits_and_flags(uss1, uss_factory, clock):
     too_large = uss1.call("PUT", f"/subscriptions/{new_id()}", huge)
     assert too_large.status_code == 400 and "2,500 km²" in too_large.json()["message"]  # no 413 documented here
 
+    # Constraint notifications need no constraint-processing scope (the reference DSS does not ask for it).
     planner = uss_factory("uss3", SC)
     constraints = {"uss_base_url": uss1.base_url, "extents": circle(clock.now), "notify_for_constraints": True}
-    assert planner.call("PUT", f"/subscriptions/{new_id()}", constraints).status_code == 403
+    assert planner.call("PUT", f"/subscriptions/{new_id()}", constraints).status_code == 200
     processor = uss_factory("uss3", CP)
     assert processor.call("PUT", f"/subscriptions/{new_id()}", base | {"extents": circle(clock.now)}).status_code == 403
     assert processor.call("PUT", f"/subscriptions/{new_id()}", constraints).status_code == 200

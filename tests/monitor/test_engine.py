@@ -143,3 +143,17 @@ def test_pruning_keeps_far_fewer_pairs_than_all_pairs():
     first, _ = candidate_pairs(fleet, MINIMA)
     assert len(first) < n * (n - 1) / 2 / 100
     assert detect(fleet, MINIMA).pairs() == all_pairs(fleet, MINIMA).pairs()
+
+
+def test_a_vertical_minimum_of_zero_is_valid_and_no_gap_is_below_it():
+    """F3548 agreements have no vertical minimum: aircraft at the very same altitude, climbing through
+    each other or co-located are never closer than 0 m vertically (strictly less, as everywhere)."""
+    flat = Minima(lateral_m=1.0, vertical_m=0.0, lookahead_s=300.0)
+    crowd = traffic((0, 0, 100, 0, 0, 0), (0, 0, 100, 0, 0, 0), (0.0001, 0, 50, 10, 270, 5), (-0.0001, 0, 150, 10, 90, -5))
+    assert len(detect(crowd, flat)) == 0
+    assert len(all_pairs(crowd, flat)) == 0
+    assert len(candidate_pairs(crowd, flat)[0]) == 0
+    with pytest.raises(ValueError, match="vertical_m"):
+        Minima(lateral_m=1.0, vertical_m=-1.0)
+    with pytest.raises(ValueError, match="lateral_m"):
+        Minima(lateral_m=0.0, vertical_m=10.0)

@@ -12,7 +12,10 @@ from datetime import timedelta
 
 import pytest
 
+from deconfliction import Separation
 from deconfliction.workers.tactical import TacticalConfig, TacticalLoop, TacticalService
+
+from factories import example_agreement
 
 
 def converging(t: float, lon_blue: float = 2.30, lon_red: float = 2.40, lat: float = 48.85, altitude_m: float = 3000.0) -> tuple[dict, dict]:
@@ -291,3 +294,21 @@ def test_config_from_environment():
     assert TacticalConfig.from_env({}).lookahead_s == 300
     with pytest.raises(ValueError):
         TacticalConfig.from_env({"DECONFLICTION_TACTICAL_LOOKAHEAD_S": "-1"})
+
+
+@pytest.mark.parametrize("agreement", [example_agreement(separation=Separation(lateral_m=1.0, vertical_m=0.0, time_buffer_s=0.0))])
+def test_an_agreement_without_a_vertical_minimum_is_monitored_for_conformance_and_predicts_no_loss_of_separation(system, clock, vol, tactical):
+    """F3548 agreements (examples/utm.toml) have a vertical minimum of 0: no gap is below it, so two
+    aircraft head-on at one altitude are no encounter; straying from a notice is still caught."""
+    notice = flying_notice(system, clock, vol)
+    t = clock.now.timestamp()
+    blue, red = converging(t, lon_blue=2.3500, lon_red=2.3501, altitude_m=100.0)  # ~7 m apart, same altitude
+    tactical.ingest("red", [red])
+    tactical.ingest("blue", [blue])
+    assert tactical.step(t).conflicts == 0
+    tactical.ingest("blue", [under_notice(t + 1, notice.id, lon=2.45)])
+    tactical.step(t + 1)
+    tactical.ingest("blue", [under_notice(t + 40, notice.id, lon=2.45)])
+    tactical.step(t + 40)
+    assert system.notice("blue", notice.id).state == "nonconforming"
+    assert [e.kind for e in alert_events(system, "red")] == []

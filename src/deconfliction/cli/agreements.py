@@ -19,7 +19,7 @@ app.add_typer(agreement_app, name="agreement")
 @app.command()
 def init(
     agreement_file: Annotated[Optional[Path], typer.Option("--agreement", "-a", help="Agreement TOML; default: the built-in example.")] = None,
-    example: Annotated[str, typer.Option(help="Built-in example to use without --agreement: wildfire or memorandum.")] = "wildfire",
+    example: Annotated[str, typer.Option(help="Built-in example to use without --agreement: wildfire, memorandum or utm.")] = "wildfire",
     as_json: Json = False,
 ) -> None:
     """Create the store (if need be) and load an agreement with its parties."""

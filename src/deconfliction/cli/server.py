@@ -58,21 +58,20 @@ def _allow_webhooks_to(networks: list[str]) -> None:
 
 def _with_f3548(settings: ApiSettings, url: str, agreement_id: str | None) -> ApiSettings:
     """The F3548 interface's settings: a JWT key and audience (USSs authenticate only so), and the
-    agreement its intents go under, which must exist (see docs/f3548.md)."""
+    agreement its intents go under: the store's only one, the one named, or on a store without
+    agreements the built-in `utm` (see docs/f3548.md)."""
     from dataclasses import replace
+
+    from ..f3548.default_agreement import choose_agreement
 
     if settings.jwt_public_key_file is None:
         _fail(InvalidInput("--f3548 needs --jwt-public-key and --jwt-audience (USSs authenticate with RS256 JWTs)", field="jwt_public_key"))
     try:
-        agreements = [a.id for a in _connect(url).agreements()]
+        agreement_id, created = choose_agreement(_connect(url), agreement_id)
     except DeconflictionError as exc:
         _fail(exc)
-    if agreement_id is None:
-        if len(agreements) != 1:
-            _fail(InvalidInput(f"give --f3548-agreement (the store has {len(agreements)} agreements: {', '.join(agreements) or 'none'})", field="f3548_agreement"))
-        agreement_id = agreements[0]
-    elif agreement_id not in agreements:
-        _fail(InvalidInput(f"no agreement {agreement_id!r} in the store", field="f3548_agreement"))
+    if created:
+        print(f"Created the built-in agreement {agreement_id} (F3548 semantics: conflicts are intersections; no lead time; 30-day horizon)", flush=True)
     print(f"F3548 DSS interface on /dss/v1: USSs' operational intents go under agreement {agreement_id}", flush=True)
     return replace(settings, f3548_agreement=agreement_id)
 
@@ -88,7 +87,7 @@ def serve(
     jwt_issuer: Annotated[Optional[str], typer.Option(help="The `iss` those JWTs must carry (optional).")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
     f3548: Annotated[bool, typer.Option("--f3548", help="Also serve the ASTM F3548-21 DSS interface at /dss/v1 (needs --jwt-public-key and --jwt-audience).")] = False,
-    f3548_agreement: Annotated[Optional[str], typer.Option(help="The agreement USSs' operational intents go under (default: the store's only agreement).")] = None,
+    f3548_agreement: Annotated[Optional[str], typer.Option(help="The agreement USSs' operational intents go under (default: the store's only agreement; on a store without any, the built-in utm).")] = None,
     webhook_allow: Annotated[Optional[list[str]], typer.Option(help="A private network webhooks may go to, e.g. 10.1.2.0/24 (repeat for several; default: public addresses only; docs/security.md).")] = None,
     advertise: Annotated[Optional[str], typer.Option(help="In a pool: the base URL the other instances reach this one at (default http://HOST:PORT).")] = None,
 ) -> None:

@@ -13,7 +13,9 @@ from ..geometry import Volume4D
 from ..rules.notices import new_version
 from .config import F3548Config
 from ..models.f3548 import ConstraintRecord
-from .subscriptions import intersects, notify
+from ..rules.events import TOUCHING
+from . import extent
+from .subscriptions import notify
 from .uss import availability
 from .wire import check_future, time
 
@@ -39,7 +41,7 @@ def reference(tx: Transaction, record: ConstraintRecord, viewer: str) -> dict[st
 
 def intersecting(tx: Transaction, cfg: F3548Config, volumes: list[Volume4D]) -> list[ConstraintRecord]:
     start, end = min(v.time.start for v in volumes), max(v.time.end for v in volumes)
-    return [c for c in tx.f3548_constraints(cfg.agreement_id, start, end) if intersects(c.volumes, volumes)]
+    return [c for c in tx.f3548_constraints(cfg.agreement_id, start, end) if extent.relevant(c.volumes, volumes, TOUCHING)]
 
 
 def get(tx: Transaction, cfg: F3548Config, constraint_id: str) -> ConstraintRecord:

@@ -1,33 +1,37 @@
 """Operational intent references, as notices of the interface's agreement.
 
-An intent *is* a notice: its id, its manager (the party), its volumes (the extents), and its OVN (the
-notice's version), so the F3548 key is our awareness key and notices.py decides it. What F3548 adds
-(numeric version, Contingent, base URL, subscription) is an IntentRecord beside it. Notices filed
-through the native API appear here too (version 1, their state mapped, an empty base URL)."""
+An intent *is* a notice: its id (ids.py: an id used again names a later notice), its manager (the
+party), its volumes (the extents), and its OVN (the notice's version). The F3548 key is checked as the
+reference DSS checks it, on the intents' union extents (extent.py), and then by notices.py as every
+awareness key is. What F3548 adds (numeric version, Contingent, base URL, subscription) is an
+IntentRecord beside it. Notices filed through the native API appear here too (version 1, their state
+mapped, an empty base URL)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import uuid
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from ..rules import notices
 from ..errors import Forbidden, InvalidInput, InvalidState, MissingKey, NotFound, VersionMismatch
 from ..rules.events import TOUCHING
-from ..geometry import Volume4D, volume_conflict
+from ..geometry import Volume4D
 from ..models import LIVE_STATES, Notice
 from . import constraints as constraint_rules
+from . import extent
+from . import ids as intent_ids
 from . import subscriptions as subscription_rules
 from .config import F3548Config
 from ..models.f3548 import IntentRecord, SubscriptionRecord
 from .uss import availability, require_not_down
-from .wire import NULL_SUBSCRIPTION, check_future, text, time
+from .wire import NULL_SUBSCRIPTION, text, time
 
 if TYPE_CHECKING:
     from ..store import Transaction
 
 SC = "utm.strategic_coordination"
 CMSA = "utm.conformance_monitoring_sa"
-CP = "utm.constraint_processing"
 
 KEYED = {"Accepted", "Activated"}  # writes into these states must prove awareness (the key)
 TO_NOTICE = {"Accepted": "planned", "Activated": "active", "Nonconforming": "nonconforming", "Contingent": "nonconforming"}
@@ -56,7 +60,7 @@ def reference(tx: Transaction, notice: Notice, viewer: str, record: IntentRecord
     """The wire reference of a live notice; the OVN only for its manager."""
     record = record or tx.get_f3548_intent(notice.id)
     out: dict[str, Any] = {
-        "id": notice.id,
+        "id": record.id if record else notice.id,
         "manager": notice.party_id,
         "uss_availability": availability(tx, notice.party_id).availability,
         # a change through the native API since the last /dss/v1 write counts once more
@@ -72,66 +76,85 @@ def reference(tx: Transaction, notice: Notice, viewer: str, record: IntentRecord
     return out
 
 
-def _visible(tx: Transaction, cfg: F3548Config, notice_id: str) -> Notice:
-    notice = tx.get_notice(notice_id)
-    if notice is None or notice.agreement_id != cfg.agreement_id or not notice.is_live:
-        raise NotFound(f"no operational intent {notice_id}", field="entityid")
+def _visible(tx: Transaction, cfg: F3548Config, entity_id: str) -> Notice:
+    notice, _ = intent_ids.resolve(tx, cfg.agreement_id, entity_id)
+    if notice is None:
+        raise NotFound(f"no operational intent {entity_id}", field="entityid")
     return notice
 
 
-def get(tx: Transaction, cfg: F3548Config, viewer: str, notice_id: str) -> dict[str, Any]:
-    return reference(tx, _visible(tx, cfg, notice_id), viewer)
+def get(tx: Transaction, cfg: F3548Config, viewer: str, entity_id: str) -> dict[str, Any]:
+    return reference(tx, _visible(tx, cfg, entity_id), viewer)
 
 
 def query(tx: Transaction, cfg: F3548Config, viewer: str, area: Volume4D) -> list[dict[str, Any]]:
-    """Live intents (notices) of the agreement that intersect the area, exactly."""
-    found = tx.candidate_notices(cfg.agreement_id, [area], TOUCHING, LIVE_STATES)
-    hits = [n for n in found if any(volume_conflict(area, v, TOUCHING) for v in n.volumes)]
+    """Live intents (notices) of the agreement whose extent (extent.py) intersects the area."""
+    found = tx.candidate_notices(cfg.agreement_id, extent.search_volumes([area]), TOUCHING, LIVE_STATES)
+    hits = [n for n in found if extent.relevant([area], n.volumes, TOUCHING)]
     return [reference(tx, n, viewer) for n in sorted(hits, key=lambda n: n.id)]
 
 
-def _require_scopes(scopes: frozenset[str], state: str, new_subscription: dict | None) -> None:
-    """The reference DSS: Accepted/Activated are strategic coordination, the off-nominal states are
-    conformance monitoring; constraint notifications need constraint processing."""
+# The InterUSS OVN-request extension: a requested suffix must be a UUIDv7 of about now.
+OVN_SUFFIX_SKEW = timedelta(minutes=5)
+
+
+def requested_ovn(params: dict, entity_id: str, now: datetime) -> str | None:
+    """`{entity id}_{requested_ovn_suffix}` when the USS asks for it (the extension InterUSS's DSS
+    implements), else None: the OVN is ours to choose."""
+    suffix = params.get("requested_ovn_suffix")
+    if suffix is None:
+        return None
+    try:
+        value = uuid.UUID(str(suffix))
+    except ValueError:
+        raise InvalidInput(f"{suffix!r} is not a UUID", field="requested_ovn_suffix") from None
+    if value.version != 7:
+        raise InvalidInput(f"the suffix is a version-{value.version} UUID, not version 7", field="requested_ovn_suffix")
+    stamped = datetime.fromtimestamp((value.int >> 80) / 1000, tz=timezone.utc)  # UUIDv7: 48-bit Unix milliseconds first
+    if abs(stamped - now) > OVN_SUFFIX_SKEW:
+        raise InvalidInput(f"the suffix's time {stamped.isoformat()} is more than 5 minutes from now", field="requested_ovn_suffix")
+    return f"{entity_id}_{str(value)}"
+
+
+def _require_scopes(scopes: frozenset[str], state: str) -> None:
+    """The reference DSS: the off-nominal states need conformance monitoring; Accepted/Activated
+    strategic coordination. Constraint notifications need no scope of their own (as there)."""
     needed = SC if state in KEYED else CMSA
     if needed not in scopes:
         raise Forbidden(f"putting an operational intent in state {state} needs the {needed} scope", field="state")
-    if new_subscription and new_subscription.get("notify_for_constraints") and CP not in scopes:
-        raise Forbidden(f"constraint notifications need the {CP} scope", field="new_subscription.notify_for_constraints")
 
 
 def _subscription(
     tx: Transaction, cfg: F3548Config, *, uss: str, now: datetime, state: str, volumes: list[Volume4D], params: dict,
-    record: IntentRecord | None,
 ) -> SubscriptionRecord | None:
-    """The subscription the intent will use: the one named, its implicit one grown, or a new implicit one."""
+    """The subscription the intent will use, as the reference DSS chooses it: the one named (an
+    implicit one is grown to cover the extents, an explicit one must already cover them), a new
+    implicit one made exactly to the extents, or none (only an Accepted intent may have none)."""
     named = params.get("subscription_id")
     new = params.get("new_subscription")
-    if named:
-        sub = tx.get_f3548_subscription(str(named).lower())
-        if sub is None or sub.agreement_id != cfg.agreement_id or sub.manager != uss:
-            raise InvalidInput(f"no subscription {named} of yours", field="subscription_id")
-        if not sub.notify_for_operational_intents:
-            raise InvalidInput("the subscription must provide notifications for operational intents", field="subscription_id")
-        if not subscription_rules.covers(sub.volumes, volumes):
-            raise InvalidInput("the subscription does not cover the operational intent's extents", field="subscription_id")
-        return sub
-    current = tx.get_f3548_subscription(record.subscription_id) if record and record.subscription_id else None
-    if current is not None and current.implicit:
-        return subscription_rules.implicit_for(
-            tx, cfg, uss=uss, now=now, volumes=volumes, uss_base_url=current.uss_base_url,
-            constraints=current.notify_for_constraints, existing=current,
-        )
+    if named and new:
+        raise InvalidInput("give subscription_id or new_subscription, not both", field="new_subscription")
+    if not named and not new:
+        if state != "Accepted":
+            raise InvalidInput(f"an intent in state {state} needs subscription_id or new_subscription", field="new_subscription")
+        return None
     if new:
         return subscription_rules.implicit_for(
             tx, cfg, uss=uss, now=now, volumes=volumes, uss_base_url=str(new["uss_base_url"]),
             constraints=bool(new.get("notify_for_constraints")),
         )
-    if current is not None and subscription_rules.covers(current.volumes, volumes):
-        return current  # an explicit subscription named earlier still serves
-    if state != "Accepted":
-        raise InvalidInput(f"an intent in state {state} needs subscription_id or new_subscription", field="new_subscription")
-    return None
+    sub = tx.get_f3548_subscription(str(named).lower())
+    if sub is None or sub.agreement_id != cfg.agreement_id:
+        raise InvalidInput(f"no subscription {named}", field="subscription_id")
+    if sub.manager != uss:
+        raise Forbidden(f"subscription {named} is managed by another USS", field="subscription_id")
+    if extent.covers(sub.volumes, volumes):
+        return sub
+    if sub.implicit:
+        return subscription_rules.implicit_for(
+            tx, cfg, uss=uss, now=now, volumes=volumes, uss_base_url=sub.uss_base_url, constraints=sub.notify_for_constraints, existing=sub,
+        )
+    raise InvalidInput("the subscription does not cover the operational intent's extents", field="subscription_id")
 
 
 def _conflict(tx: Transaction, viewer: str, notice_ids: list[str], missing_constraints: list, message: str) -> AirspaceConflict:
@@ -145,25 +168,48 @@ def _conflict(tx: Transaction, viewer: str, notice_ids: list[str], missing_const
     )
 
 
+def _check_key(tx: Transaction, cfg: F3548Config, *, uss: str, notice_id: str, volumes: list[Volume4D], key: list[str]) -> list[str]:
+    """The standard's key, as the reference DSS checks it: the OVN of every live Accepted or Activated
+    intent that the extents intersect (within the agreement's minima), whoever manages it, the
+    caller's own included; only the intent being changed is exempt. Returns the key to give
+    notices.py: with the OVNs of intersecting off-nominal intents too, which the standard exempts."""
+    agreement = tx.get_agreement(cfg.agreement_id)
+    minima = agreement.separation.minima()
+    near = [
+        n for n in tx.candidate_notices(cfg.agreement_id, extent.search_volumes(volumes), minima, LIVE_STATES)
+        if n.id != notice_id and extent.relevant(volumes, n.volumes, minima)
+    ]
+    missing = [n for n in sorted(near, key=lambda n: n.id) if n.state in ("planned", "active") and n.version not in key]
+    if missing:
+        raise _conflict(tx, uss, [n.id for n in missing], [], f"{len(missing)} intersecting operational intent(s) are not in your key at their current OVN")
+    return [*key, *(n.version for n in near if n.state == "nonconforming")]
+
+
 def put(
-    tx: Transaction, cfg: F3548Config, *, uss: str, scopes: frozenset[str], now: datetime, notice_id: str, ovn: str | None,
+    tx: Transaction, cfg: F3548Config, *, uss: str, scopes: frozenset[str], now: datetime, entity_id: str, ovn: str | None,
     params: dict, volumes: list[Volume4D],
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Create (ovn None) or update an intent; returns its reference and the subscribers to notify."""
+    """Create (ovn None) or update an intent; returns its reference and the subscribers to notify.
+    The id of a deleted intent may name a new one (ids.py)."""
     state = text(params["state"])
-    _require_scopes(scopes, state, params.get("new_subscription"))
-    check_future(volumes, now, timedelta(days=cfg.intent_horizon_days), "extents")
+    requested = requested_ovn(params, entity_id, now)  # a bad suffix is a bad request before anything else
+    _require_scopes(scopes, state)
+    # As the reference DSS: the union must end in the future (volumes already over are not kept), and
+    # there is no planning horizon (OiMaxPlanHorizonDays binds USSs, not the DSS).
+    volumes = extent.live_part(volumes, now)
+    if not volumes:
+        raise InvalidInput("the operational intent ends in the past", field="extents")
     key = [str(k) for k in params.get("key") or []]
-    existing = tx.get_notice(notice_id)
+    existing, notice_id = intent_ids.resolve(tx, cfg.agreement_id, entity_id)
     record: IntentRecord | None = None
     if ovn is None:
         if existing is not None:
-            raise InvalidState(f"operational intent {notice_id} already exists", field="entityid")
+            raise InvalidState(f"operational intent {entity_id} already exists", field="entityid")
         previous_state, previous_volumes = None, []
     else:
-        existing = _visible(tx, cfg, notice_id)
+        existing = _visible(tx, cfg, entity_id)
         if existing.party_id != uss:
-            raise Forbidden(f"operational intent {notice_id} is managed by {existing.party_id}", field="entityid")
+            raise Forbidden(f"operational intent {entity_id} is managed by {existing.party_id}", field="entityid")
         if ovn != existing.version:
             raise VersionMismatch("the operational intent has changed since that OVN", field="ovn")
         record = tx.get_f3548_intent(notice_id)
@@ -172,22 +218,26 @@ def put(
         raise InvalidInput(f"an operational intent cannot go from {previous_state or 'nothing'} to {state}", field="state")
     if state in KEYED:
         require_not_down(tx, uss, f"put an operational intent in state {state}")
-    sub = _subscription(tx, cfg, uss=uss, now=now, state=state, volumes=volumes, params=params, record=record)
+    sub = _subscription(tx, cfg, uss=uss, now=now, state=state, volumes=volumes, params=params)
 
     keyed = state in KEYED
+    if keyed:
+        key = _check_key(tx, cfg, uss=uss, notice_id=notice_id, volumes=volumes, key=key)
     missing_constraints = []
     if keyed and sub is not None and sub.notify_for_constraints:
         missing_constraints = [c for c in constraint_rules.intersecting(tx, cfg, volumes) if c.ovn not in key]
     try:
         if ovn is None:
-            filing = notices.file_notice(tx, agreement_id=cfg.agreement_id, party_id=uss, volumes=volumes, now=now, key=key, notice_id=notice_id)
+            filing = notices.file_notice(
+                tx, agreement_id=cfg.agreement_id, party_id=uss, volumes=volumes, now=now, key=key, notice_id=notice_id, horizon=False,
+                next_version=requested if state == "Accepted" else None)
             if state == "Activated":
-                filing = notices.activate_notice(tx, notice_id=notice_id, party_id=uss, now=now)
+                filing = notices.change_notice(tx, notice_id=notice_id, party_id=uss, now=now, state="active", next_version=requested)
         else:
             target = TO_NOTICE[state]
             filing = notices.change_notice(
                 tx, notice_id=notice_id, party_id=uss, now=now, version=ovn, volumes=volumes,
-                state=target if target != existing.state else None, key=key, as_flown=not keyed,
+                state=target if target != existing.state else None, key=key, as_flown=not keyed, horizon=False, next_version=requested,
             )
     except MissingKey as refused:
         ids = [m["id"] for m in refused.details.get("missing", [])]
@@ -196,7 +246,7 @@ def put(
         raise _conflict(tx, uss, [], missing_constraints, f"{len(missing_constraints)} constraint(s) are not in your key at their current OVN")
 
     record = IntentRecord(
-        notice_id=notice_id, agreement_id=cfg.agreement_id, manager=uss, state=state,
+        notice_id=notice_id, entity_id=entity_id if entity_id != notice_id else None, agreement_id=cfg.agreement_id, manager=uss, state=state,
         version=(record.version + 1) if record else 1, ovn=filing.notice.version,
         uss_base_url=str(params["uss_base_url"]), subscription_id=sub.id if sub else None,
     )
@@ -208,10 +258,11 @@ def put(
     return reference(tx, filing.notice, uss, record), subscribers
 
 
-def delete(tx: Transaction, cfg: F3548Config, *, uss: str, now: datetime, notice_id: str, ovn: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    notice = _visible(tx, cfg, notice_id)
+def delete(tx: Transaction, cfg: F3548Config, *, uss: str, now: datetime, entity_id: str, ovn: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    notice = _visible(tx, cfg, entity_id)
+    notice_id = notice.id
     if notice.party_id != uss:
-        raise Forbidden(f"operational intent {notice_id} is managed by {notice.party_id}", field="entityid")
+        raise Forbidden(f"operational intent {entity_id} is managed by {notice.party_id}", field="entityid")
     if ovn != notice.version:
         raise VersionMismatch("the operational intent has changed since that OVN", field="ovn")
     require_not_down(tx, uss, "delete an operational intent")

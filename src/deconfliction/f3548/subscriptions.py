@@ -12,6 +12,7 @@ from ..errors import Forbidden, InvalidInput, InvalidState, NotFound, VersionMis
 from ..rules.events import TOUCHING
 from ..geometry import Volume4D, volume_conflict, volume_covers
 from ..rules.notices import new_version
+from . import extent
 from .config import F3548Config
 from ..models.f3548 import SubscriptionRecord
 from .wire import new_id, time
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     from ..store import Transaction
 
 SC = "utm.strategic_coordination"
-CP = "utm.constraint_processing"
 
 
 def intersects(a: Iterable[Volume4D], b: Iterable[Volume4D]) -> bool:
@@ -43,9 +43,9 @@ def notify(tx: Transaction, cfg: F3548Config, volumes: list[Volume4D], about: Li
     """Subscriptions that must hear of a change in `volumes`: their notification index goes up by one,
     and they are returned grouped by USS base URL, as `subscribers` (the writer's own included)."""
     by_url: dict[str, list[dict[str, Any]]] = {}
-    for sub in candidates(tx, cfg, volumes):
+    for sub in candidates(tx, cfg, extent.search_volumes(volumes)):
         wanted = sub.notify_for_operational_intents if about == "intents" else sub.notify_for_constraints
-        if not wanted or not intersects(sub.volumes, volumes):
+        if not wanted or not extent.relevant(sub.volumes, volumes, TOUCHING):
             continue
         bumped = sub.model_copy(update={"notification_index": sub.notification_index + 1})
         tx.put_f3548_subscription(bumped)
@@ -54,7 +54,7 @@ def notify(tx: Transaction, cfg: F3548Config, volumes: list[Volume4D], about: Li
 
 
 def to_wire(tx: Transaction, sub: SubscriptionRecord) -> dict[str, Any]:
-    dependents = [r.notice_id for r in tx.f3548_intents_using(sub.id)]
+    dependents = [r.id for r in tx.f3548_intents_using(sub.id)]
     return {
         "id": sub.id,
         "version": sub.version,
@@ -77,9 +77,10 @@ def own(tx: Transaction, cfg: F3548Config, uss: str, subscription_id: str) -> Su
     return sub
 
 
-def query(tx: Transaction, cfg: F3548Config, uss: str, area: Volume4D) -> list[SubscriptionRecord]:
-    """The caller's subscriptions that intersect the area (only one's own, as the standard says)."""
-    return [s for s in candidates(tx, cfg, [area], manager=uss) if intersects(s.volumes, [area])]
+def query(tx: Transaction, cfg: F3548Config, uss: str, area: Volume4D, now: datetime) -> list[SubscriptionRecord]:
+    """The caller's unexpired subscriptions that intersect the area (only one's own, as the standard
+    says; an expired one is gone from searches, as in the reference DSS, though GET still finds it)."""
+    return [s for s in candidates(tx, cfg, [area], manager=uss) if s.time_end > now and intersects(s.volumes, [area])]
 
 
 def check_duration(cfg: F3548Config, volume: Volume4D, now: datetime) -> None:
@@ -90,12 +91,23 @@ def check_duration(cfg: F3548Config, volume: Volume4D, now: datetime) -> None:
 
 
 def _check_flags(scopes: frozenset[str], intents: bool, constraints: bool) -> None:
+    """At least one kind; constraint notifications need no scope of their own (as in the reference DSS)."""
     if not (intents or constraints):
         raise InvalidInput("ask for at least one kind of notification (notify_for_operational_intents or notify_for_constraints)", field="notify_for_operational_intents")
     if intents and SC not in scopes:
         raise Forbidden(f"notifications for operational intents need the {SC} scope", field="notify_for_operational_intents")
-    if constraints and CP not in scopes:
-        raise Forbidden(f"notifications for constraints need the {CP} scope", field="notify_for_constraints")
+
+
+def times_from(extents: dict, existing: SubscriptionRecord | None) -> dict:
+    """The reference DSS: an update that leaves out time_start or time_end keeps the subscription's."""
+    if existing is None or not isinstance(extents, dict):
+        return extents
+    filled = dict(extents)
+    if filled.get("time_start") is None:
+        filled["time_start"] = time(existing.time_start)
+    if filled.get("time_end") is None:
+        filled["time_end"] = time(existing.time_end)
+    return filled
 
 
 def put(
@@ -113,12 +125,12 @@ def put(
     else:
         if existing is None or existing.agreement_id != cfg.agreement_id:
             raise NotFound(f"no subscription {subscription_id}", field="subscriptionid")
-        if existing.manager != uss:
-            raise InvalidState(f"subscription {subscription_id} is managed by another USS", field="subscriptionid")
         if version != existing.version:
             raise VersionMismatch(f"the subscription is at another version than {version!r}", field="version")
+        if existing.manager != uss:
+            raise Forbidden(f"subscription {subscription_id} is managed by another USS", field="subscriptionid")
         _keep_dependents_covered(tx, existing, [volume], intents)
-        implicit = existing.implicit
+        implicit = False  # as the reference DSS: a USS's own update makes it its own (explicit) subscription
     sub = SubscriptionRecord(
         id=subscription_id, agreement_id=cfg.agreement_id, manager=uss, version=new_version(),
         notification_index=existing.notification_index if existing else 0, uss_base_url=uss_base_url,
@@ -130,15 +142,19 @@ def put(
     return sub
 
 
+# The reference DSS lets a subscription with dependent intents start up to 5 minutes after them.
+DEPENDENT_START_SLACK = timedelta(minutes=5)
+
+
 def _keep_dependents_covered(tx: Transaction, sub: SubscriptionRecord, volumes: list[Volume4D], intents: bool) -> None:
     """The standard: an update that would leave an operational intent without coverage is a bad request."""
     for record in tx.f3548_intents_using(sub.id):
         notice = tx.get_notice(record.notice_id)
         if notice is None or not notice.is_live:
             continue
-        if not intents or not covers(volumes, notice.volumes):
+        if not intents or not extent.covers(volumes, notice.volumes, DEPENDENT_START_SLACK):
             raise InvalidInput(
-                f"operational intent {notice.id} depends on this subscription, which would no longer cover it",
+                f"operational intent {record.id} depends on this subscription, which would no longer cover it",
                 field="extents",
             )
 
@@ -148,10 +164,10 @@ def delete(tx: Transaction, cfg: F3548Config, *, uss: str, now: datetime, subscr
     if sub is None or sub.agreement_id != cfg.agreement_id:
         raise NotFound(f"no subscription {subscription_id}", field="subscriptionid")
     if sub.manager != uss:
-        raise InvalidState(f"subscription {subscription_id} is managed by another USS", field="subscriptionid")
+        raise Forbidden(f"subscription {subscription_id} is managed by another USS", field="subscriptionid")
     if version != sub.version:
         raise VersionMismatch(f"the subscription is at another version than {version!r}", field="version")
-    dependents = [r.notice_id for r in tx.f3548_intents_using(sub.id)]
+    dependents = [r.id for r in tx.f3548_intents_using(sub.id)]
     if dependents:
         raise InvalidInput(f"operational intents depend on this subscription: {', '.join(dependents)}", field="subscriptionid")
     tx.delete_f3548_subscription(sub.id)
@@ -163,16 +179,16 @@ def implicit_for(
     tx: Transaction, cfg: F3548Config, *, uss: str, now: datetime, volumes: list[Volume4D], uss_base_url: str, constraints: bool,
     existing: SubscriptionRecord | None = None,
 ) -> SubscriptionRecord:
-    """The implicit subscription of an intent: made to cover its extents, and grown (never shrunk) to
-    cover new extents, as the reference DSS does, so notifications in flight are not lost."""
+    """The implicit subscription of an intent: made to its extent (the union: extent.py), and grown
+    (never shrunk) when the intent names it and outgrows it, as the reference DSS does."""
     if existing is None:
         sub = SubscriptionRecord(
             id=new_id(), agreement_id=cfg.agreement_id, manager=uss, version=new_version(), uss_base_url=uss_base_url,
-            notify_for_operational_intents=True, notify_for_constraints=constraints, implicit=True, volumes=list(volumes),
+            notify_for_operational_intents=True, notify_for_constraints=constraints, implicit=True, volumes=extent.stretched(volumes),
         )
         action = "created"
     else:
-        grown = [*existing.volumes, *[v for v in volumes if not covers(existing.volumes, [v])]]
+        grown = [*existing.volumes, *[v for v in extent.stretched(volumes) if not extent.covers(existing.volumes, [v])]]
         sub = existing.model_copy(update={"volumes": grown, "version": new_version()})
         action = "updated"
     tx.put_f3548_subscription(sub)

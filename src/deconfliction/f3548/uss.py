@@ -57,6 +57,14 @@ def set_availability(tx: Transaction, *, uss_id: str, availability_state: str, o
     return changed
 
 
+def availability_any_case(body: Any) -> Any:
+    """`normal`, `DOWN`: the reference DSS takes the availability in any letter case."""
+    if isinstance(body, dict) and isinstance(body.get("availability"), str):
+        spelled = {state.lower(): state for state in ("Unknown", "Normal", "Down")}
+        return {**body, "availability": spelled.get(body["availability"].lower(), body["availability"])}
+    return body
+
+
 def availability_to_wire(record: UssAvailability) -> dict[str, Any]:
     return {"status": {"uss": record.uss_id, "availability": record.availability}, "version": record.version}
 

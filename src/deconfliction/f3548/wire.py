@@ -2,7 +2,8 @@
 
 Requests are parsed with the standard's own types (uas_standards, which ignores undeclared fields as
 the standard requires); a shape error is a 400 naming the field. Limits are checked here, before any
-transaction: area (413), vertices, time spans and the subscription duration (400)."""
+transaction: area, vertices, time spans and the subscription duration (400; the reference DSS answers an
+area too large with 400 too, where the standard lists 413: docs/f3548.md)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any, TypeVar
 from implicitdict import ImplicitDict
 from pydantic import ValidationError
 
-from ..errors import DeconflictionError, InvalidInput, PayloadTooLarge
+from ..errors import DeconflictionError, InvalidInput
 from ..geometry import AltitudeBand, Circle, Polygon, TimeWindow, Volume4D, area_m2, invalid_from_validation
 from ..geometry.volume import MAX_ALTITUDE_M, MIN_ALTITUDE_M
 
@@ -73,9 +74,22 @@ def _altitude(obj: Any, default: float, field: str, required: bool) -> float:
     return float(obj["value"])  # reference W84 and units M: the standard's only values, checked by parse()
 
 
-def volume(obj: Any, field: str, *, now: datetime, required: bool, max_vertices: int, default_hours: float = 24.0) -> Volume4D:
+# A query for one instant (time_end == time_start) looks at this much time from it: our time windows
+# are never empty, and the reference DSS takes such a query as valid.
+INSTANT = timedelta(milliseconds=1)
+
+
+class EmptyTime(Exception):
+    """An area of interest whose time_end is before its time_start: nothing can be in it (200, empty)."""
+
+
+def volume(
+    obj: Any, field: str, *, now: datetime, required: bool, max_vertices: int, default_hours: float = 24.0, query: bool = False,
+) -> Volume4D:
     """Our Volume4D from an F3548 Volume4D. `required`: altitudes and times must be given (extents of
-    intents and constraints); otherwise they default to everything, and now … now + `default_hours`."""
+    intents and constraints); otherwise they default to everything, and now … start + `default_hours`
+    (from now if the start is past). `query`: an area of interest, where an end at the start is one
+    instant and an end before the start raises EmptyTime, as the reference DSS has them."""
     body = obj.get("volume") or {}
     polygon, circle = body.get("outline_polygon"), body.get("outline_circle")
     if (polygon is None) == (circle is None):
@@ -102,7 +116,11 @@ def volume(obj: Any, field: str, *, now: datetime, required: bool, max_vertices:
     if required and end is None:
         raise InvalidInput("is required", field=f"{field}.time_end")
     start = start or now
-    end = end or max(start, now) + timedelta(hours=default_hours)
+    end = end or start + timedelta(hours=default_hours)
+    if query and end < start:
+        raise EmptyTime()
+    if query and end == start:
+        end = start + INSTANT
     try:
         band = AltitudeBand(lower_m=lower, upper_m=upper, datum="W84")
     except ValidationError as exc:
@@ -114,9 +132,8 @@ def volume(obj: Any, field: str, *, now: datetime, required: bool, max_vertices:
     return Volume4D(footprint=footprint, altitude=band, time=window)
 
 
-def check_area(volumes: list[Volume4D], max_km2: float, field: str, error: type[DeconflictionError] = PayloadTooLarge) -> None:
-    """413, as the standard answers an area too large (each volume's footprint against the limit);
-    `error` InvalidInput (400) where the operation documents no 413 (subscriptions)."""
+def check_area(volumes: list[Volume4D], max_km2: float, field: str, error: type[DeconflictionError] = InvalidInput) -> None:
+    """400 for a footprint above the limit (each volume's against it), as the reference DSS answers."""
     for i, v in enumerate(volumes):
         km2 = area_m2(v.footprint) / 1e6
         if km2 > max_km2:

@@ -17,9 +17,12 @@ class IntentRecord(BaseModel):
     """F3548 facts about a notice filed through /dss/v1 (the notice itself is an ordinary notice).
 
     `version` is F3548's numeric version; it counts the writes made through /dss/v1, and `ovn` is the
-    notice version it was counted at, so a change made through the native API counts once more."""
+    notice version it was counted at, so a change made through the native API counts once more.
+    `entity_id` is the id USSs know it by when that is not the notice's (an id used again after its
+    intent was deleted: f3548/ids.py)."""
 
     notice_id: str
+    entity_id: str | None = None
     agreement_id: str
     manager: str
     state: IntentState
@@ -27,6 +30,10 @@ class IntentRecord(BaseModel):
     ovn: str
     uss_base_url: str
     subscription_id: str | None = None
+
+    @property
+    def id(self) -> str:
+        return self.entity_id or self.notice_id
 
 
 class SubscriptionRecord(BaseModel):

@@ -39,17 +39,28 @@ _DIAGONAL = math.sqrt(2.0) * (1.0 + 1e-9)
 
 @dataclass(frozen=True)
 class Minima:
-    """Separation minima and how far ahead to look. Defaults: 5 NM, 1000 ft, 300 s."""
+    """Separation minima and how far ahead to look. Defaults: 5 NM, 1000 ft, 300 s.
+
+    A vertical minimum of 0 (F3548 agreements: volumes conflict only where they overlap) is allowed:
+    no two aircraft are ever closer than 0 m vertically, so such minima predict no losses of
+    separation, while conformance to notices is still watched."""
 
     lateral_m: float = 9_260.0
     vertical_m: float = 304.8
     lookahead_s: float = 300.0
 
     def __post_init__(self) -> None:
-        for name in ("lateral_m", "vertical_m", "lookahead_s"):
+        for name in ("lateral_m", "lookahead_s"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
                 raise ValueError(f"{name} must be a positive number (got {value!r})")
+        if not (math.isfinite(self.vertical_m) and self.vertical_m >= 0):
+            raise ValueError(f"vertical_m must be a number ≥ 0 (got {self.vertical_m!r})")
+
+    @property
+    def can_conflict(self) -> bool:
+        """False for a vertical minimum of 0: a gap is never below it (the tests below would divide by it)."""
+        return self.vertical_m > ROUNDING_M
 
 
 @dataclass(frozen=True)
@@ -148,6 +159,8 @@ def evaluate_pairs(traffic: Traffic, first: np.ndarray, second: np.ndarray, mini
     """The exact state-based test on the given pairs; returns those in conflict."""
     first = np.asarray(first, dtype=np.int64)
     second = np.asarray(second, dtype=np.int64)
+    if not minima.can_conflict:
+        first, second = first[:0], second[:0]
     lateral = minima.lateral_m - ROUNDING_M
     vertical = minima.vertical_m - ROUNDING_M
 
@@ -234,7 +247,7 @@ def candidate_pairs(traffic: Traffic, minima: Minima, slices: int | None = None)
     in every ECEF axis and altitudes within vertical + (|w_i| + |w_j|) Δ/2; scaling altitude so that
     both bounds are the same number lets one k-d tree query (a ball of √2 times that number) find them all."""
     n = len(traffic)
-    if n < 2:
+    if n < 2 or not minima.can_conflict:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     slices = slices or default_slices(traffic, minima)
     step = minima.lookahead_s / slices

@@ -40,7 +40,9 @@ def agreement_for(tx: Transaction, agreement_id: str, party_id: str) -> Agreemen
     return agreement
 
 
-def check_volumes(agreement: Agreement, volumes: list[Volume4D], now: datetime) -> None:
+def check_volumes(agreement: Agreement, volumes: list[Volume4D], now: datetime, horizon: bool = True) -> None:
+    """`horizon` False: the agreement's planning horizon is not enforced (the F3548 interface: the
+    reference DSS has none; docs/f3548.md)."""
     if not volumes:
         raise InvalidInput("a notice needs at least one volume", field="volumes")
     check_size(agreement, volumes)
@@ -52,10 +54,10 @@ def check_volumes(agreement: Agreement, volumes: list[Volume4D], now: datetime) 
             )
         if volume.time.end <= now:
             raise InvalidInput("the volume ends in the past", field=f"volumes.{i}.time.end")
-        horizon = (volume.time.end - now).total_seconds()
-        if horizon > agreement.planning_horizon_s:
+        ahead = (volume.time.end - now).total_seconds()
+        if horizon and ahead > agreement.planning_horizon_s:
             raise BeyondHorizon(
-                f"ends {horizon / 86400:.1f} days ahead, past the agreement's planning horizon of {agreement.planning_horizon_s / 86400:.1f} days",
+                f"ends {ahead / 86400:.1f} days ahead, past the agreement's planning horizon of {agreement.planning_horizon_s / 86400:.1f} days",
                 field=f"volumes.{i}.time.end",
             )
 
@@ -133,9 +135,13 @@ def file_notice(
     key: Iterable[str] = (),
     private: NoticePrivate | None = None,
     notice_id: str | None = None,
+    horizon: bool = True,
+    next_version: str | None = None,
 ) -> Filing:
+    """`next_version`: the version to give the notice instead of a random one (the F3548 interface's
+    requested OVN; the caller makes it unique)."""
     agreement = agreement_for(tx, agreement_id, party_id)
-    check_volumes(agreement, volumes, now)
+    check_volumes(agreement, volumes, now, horizon)
     lead, late = _lead_time(agreement, min(v.time.start for v in volumes), now)
     notice_id = notice_id or str(uuid.uuid4())  # chosen ids come scoped (scoped_id); F3548's are its UUIDs
     if tx.get_notice(notice_id) is not None:
@@ -149,7 +155,7 @@ def file_notice(
         party_id=party_id,
         volumes=volumes,
         state="planned",
-        version=new_version(),
+        version=next_version or new_version(),
         filed_at=now,
         updated_at=now,
         lead_time_s=lead,
@@ -195,6 +201,8 @@ def change_notice(
     key: Iterable[str] = (),
     private: NoticePrivate | None = None,
     as_flown: bool = False,
+    horizon: bool = True,
+    next_version: str | None = None,
 ) -> Filing:
     """Change a notice's volumes and/or state. Shrinking needs no notice; claiming more airspace
     needs the agreement's lead time for what is new, and the awareness key for what it conflicts with.
@@ -210,7 +218,7 @@ def change_notice(
         raise InvalidState(f"the notice is {notice.state}; it can no longer change", field="notice_id")
     if state is not None and state != notice.state and state not in TRANSITIONS[notice.state]:
         raise InvalidState(f"a {notice.state} notice cannot become {state}", field="state")
-    updates: dict = {"version": new_version(), "updated_at": now}
+    updates: dict = {"version": next_version or new_version(), "updated_at": now}
     if state is not None:
         updates["state"] = state
     if private is not None:
@@ -218,7 +226,7 @@ def change_notice(
     late = notice.late
     findings: list[Finding] | None = None
     if volumes is not None:
-        check_volumes(agreement, volumes, now)
+        check_volumes(agreement, volumes, now, horizon)
         claimed = _new_airspace(notice.volumes, volumes)
         if claimed:
             start = min(v.time.start for v in claimed)

@@ -70,6 +70,9 @@ class Dss:
 def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVerifier) -> FastAPI:
     dss = Dss(system, config, verifier)
     app = FastAPI(title="ASTM F3548-21 DSS", openapi_url=None, docs_url=None, redoc_url=None)
+    # `DELETE …/{id}/` (an empty OVN or version) is a bad request, as in the reference DSS, not a
+    # redirect to `…/{id}` that could only end in 405.
+    app.router.redirect_slashes = False
     cfg = config
 
     @app.exception_handler(DeconflictionError)
@@ -93,10 +96,14 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
         return system.clock()
 
     def area_of_interest(body: Any, max_km2: float, default_hours: float):
+        """The query's Volume4D, or None when its time_end is before its time_start (nothing is in it)."""
         if not isinstance(body, dict) or not body.get("area_of_interest"):
             raise InvalidInput("is required", field="area_of_interest")
-        volume = wire.volume(body["area_of_interest"], "area_of_interest", now=now(), required=False,
-                             max_vertices=cfg.intent_max_vertices, default_hours=default_hours)
+        try:
+            volume = wire.volume(body["area_of_interest"], "area_of_interest", now=now(), required=False,
+                                 max_vertices=cfg.intent_max_vertices, default_hours=default_hours, query=True)
+        except wire.EmptyTime:
+            return None
         wire.check_area([volume], max_km2, "area_of_interest")
         return volume
 
@@ -122,13 +129,13 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
         uss.require({SC}, {CMSA})
         wire.parse(body, api.QueryOperationalIntentReferenceParameters)
         area = area_of_interest(body, cfg.max_area_km2, cfg.intent_horizon_days * 24)
-        return {"operational_intent_references": dss.read(lambda tx: intent_rules.query(tx, cfg, uss.id, area))}
+        return {"operational_intent_references": dss.read(lambda tx: intent_rules.query(tx, cfg, uss.id, area)) if area is not None else []}
 
     @app.get("/operational_intent_references/{entityid}")
     def get_intent(entityid: str, uss: Uss = Depends(caller)):
         uss.require({SC}, {CMSA})
-        notice_id = wire.entity_id(entityid)
-        return {"operational_intent_reference": dss.read(lambda tx: intent_rules.get(tx, cfg, uss.id, notice_id))}
+        entity = wire.entity_id(entityid)
+        return {"operational_intent_reference": dss.read(lambda tx: intent_rules.get(tx, cfg, uss.id, entity))}
 
     def put_intent(entityid: str, ovn: str | None, body: Any, uss: Uss) -> dict:
         uss.require({SC}, {SC, CP}, {CMSA})
@@ -136,7 +143,7 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
         params = wire.parse(body, api.PutOperationalIntentReferenceParameters)
         volumes = extents(params, cfg.intent_max_vertices, cfg.max_area_km2)
         reference, subscribers = dss.write(lambda tx: intent_rules.put(
-            tx, cfg, uss=uss.id, scopes=uss.scopes, now=now(), notice_id=notice_id, ovn=ovn, params=params, volumes=volumes))
+            tx, cfg, uss=uss.id, scopes=uss.scopes, now=now(), entity_id=notice_id, ovn=ovn, params=params, volumes=volumes))
         return {"subscribers": subscribers, "operational_intent_reference": reference}
 
     @app.put("/operational_intent_references/{entityid}", status_code=201)
@@ -147,11 +154,20 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
     def update_intent(entityid: str, ovn: str, body: Any = Body(...), uss: Uss = Depends(caller)):
         return put_intent(entityid, ovn, body, uss)
 
+    @app.api_route("/operational_intent_references/{entityid}/", methods=["PUT", "DELETE"])
+    @app.api_route("/constraint_references/{entityid}/", methods=["PUT", "DELETE"])
+    def without_ovn(entityid: str, uss: Uss = Depends(caller)):
+        raise InvalidInput("the OVN of the entity to change is missing", field="ovn")
+
+    @app.api_route("/subscriptions/{subscriptionid}/", methods=["PUT", "DELETE"])
+    def subscription_without_version(subscriptionid: str, uss: Uss = Depends(caller)):
+        raise InvalidInput("the version of the subscription to change is missing", field="version")
+
     @app.delete("/operational_intent_references/{entityid}/{ovn}")
     def delete_intent(entityid: str, ovn: str, uss: Uss = Depends(caller)):
         uss.require({SC}, {CMSA})
         notice_id = wire.entity_id(entityid)
-        reference, subscribers = dss.write(lambda tx: intent_rules.delete(tx, cfg, uss=uss.id, now=now(), notice_id=notice_id, ovn=ovn))
+        reference, subscribers = dss.write(lambda tx: intent_rules.delete(tx, cfg, uss=uss.id, now=now(), entity_id=notice_id, ovn=ovn))
         return {"subscribers": subscribers, "operational_intent_reference": reference}
 
     # Constraint references ---------------------------------------------------------------------------
@@ -161,7 +177,7 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
         wire.parse(body, api.QueryConstraintReferenceParameters)
         area = area_of_interest(body, cfg.constraint_max_area_km2, cfg.constraint_horizon_days * 24)
         return {"constraint_references": dss.read(
-            lambda tx: [constraint_rules.reference(tx, c, uss.id) for c in constraint_rules.intersecting(tx, cfg, [area])])}
+            lambda tx: [constraint_rules.reference(tx, c, uss.id) for c in constraint_rules.intersecting(tx, cfg, [area])]) if area is not None else []}
 
     @app.get("/constraint_references/{entityid}")
     def get_constraint(entityid: str, uss: Uss = Depends(caller)):
@@ -207,7 +223,8 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
         uss.require({CP}, {SC})
         wire.parse(body, api.QuerySubscriptionParameters)
         area = area_of_interest(body, cfg.max_area_km2, cfg.subscription_max_hours)
-        return {"subscriptions": dss.read(lambda tx: [subscription_rules.to_wire(tx, s) for s in subscription_rules.query(tx, cfg, uss.id, area)])}
+        return {"subscriptions": dss.read(lambda tx: [subscription_rules.to_wire(tx, s) for s in subscription_rules.query(tx, cfg, uss.id, area, now())])
+                if area is not None else []}
 
     @app.get("/subscriptions/{subscriptionid}")
     def get_subscription(subscriptionid: str, uss: Uss = Depends(caller)):
@@ -219,21 +236,23 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
         uss.require({CP}, {SC})
         sid = wire.entity_id(subscriptionid, "subscriptionid")
         params = wire.parse(body, api.PutSubscriptionParameters)
-        volume = wire.volume(params["extents"], "extents", now=now(), required=False, max_vertices=cfg.intent_max_vertices,
-                             default_hours=cfg.subscription_max_hours)
-        wire.check_area([volume], cfg.max_area_km2, "extents", InvalidInput)  # the standard lists no 413 here
+        existing = dss.read(lambda tx: tx.get_f3548_subscription(sid)) if version is not None else None
+        volume = wire.volume(subscription_rules.times_from(params["extents"], existing), "extents", now=now(), required=False,
+                             max_vertices=cfg.intent_max_vertices, default_hours=cfg.subscription_max_hours)
+        wire.check_area([volume], cfg.max_area_km2, "extents")
         intents, constraints = bool(params.get("notify_for_operational_intents")), bool(params.get("notify_for_constraints"))
 
         def work(tx):
             sub = subscription_rules.put(
                 tx, cfg, uss=uss.id, scopes=uss.scopes, now=now(), subscription_id=sid, version=version, volume=volume,
                 uss_base_url=str(params["uss_base_url"]), intents=intents, constraints=constraints)
-            return {
-                "subscription": subscription_rules.to_wire(tx, sub),
-                "operational_intent_references": intent_rules.query(tx, cfg, uss.id, volume) if intents else [],
-                "constraint_references": [constraint_rules.reference(tx, c, uss.id) for c in constraint_rules.intersecting(tx, cfg, [volume])]
-                if constraints else [],
-            }
+            # as the reference DSS: the references of a kind only when the subscription asks for that kind
+            out: dict[str, Any] = {"subscription": subscription_rules.to_wire(tx, sub)}
+            if intents:
+                out["operational_intent_references"] = intent_rules.query(tx, cfg, uss.id, volume)
+            if constraints:
+                out["constraint_references"] = [constraint_rules.reference(tx, c, uss.id) for c in constraint_rules.intersecting(tx, cfg, [volume])]
+            return out
 
         return dss.write(work)
 
@@ -271,7 +290,7 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
     @app.put("/uss_availability/{uss_id}")
     def set_availability(uss_id: str, body: Any = Body(...), uss: Uss = Depends(caller)):
         uss.require({AA})
-        params = wire.parse(body, api.SetUssAvailabilityStatusParameters)
+        params = wire.parse(uss_rules.availability_any_case(body), api.SetUssAvailabilityStatusParameters)
         return dss.write(lambda tx: uss_rules.availability_to_wire(uss_rules.set_availability(
             tx, uss_id=uss_id, availability_state=wire.text(params["availability"]),
             old_version=str(params.get("old_version") or ""), actor=uss.id, now=now())))
