@@ -8,6 +8,7 @@ from . import (
     compliance,
     conflicts,
     events,
+    exports,
     health,
     hotline,
     notices,
@@ -34,4 +35,5 @@ ROUTERS = [
     tokens.router,
     audit.router,
     tracks.router,
+    exports.router,
 ]
