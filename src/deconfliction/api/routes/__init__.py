@@ -17,6 +17,7 @@ from . import (
     tokens,
     tracks,
     webhooks,
+    zones,
 )
 
 ROUTERS = [
@@ -36,4 +37,5 @@ ROUTERS = [
     audit.router,
     tracks.router,
     exports.router,
+    zones.router,
 ]

@@ -1,0 +1,11 @@
+-- Zones (constraints) of an agreement: docs/data.md. The record is the body (JSON); the exact
+-- geometry is checked in Python. (PostgreSQL: store/zones.py ZONES_SCHEMA, MIGRATIONS[7]; keep in step.)
+-- Numbered 7, not 5: other branches of the same release add migrations 5 and 6.
+CREATE TABLE zones (
+    id TEXT PRIMARY KEY,
+    agreement_id TEXT NOT NULL,
+    identifier TEXT NOT NULL,
+    restriction TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX zones_by_agreement ON zones(agreement_id, id);
