@@ -147,3 +147,41 @@ def test_the_cli_imports_with_a_summary_and_refuses_a_bad_file(tmp_path, system,
     again = CliRunner().invoke(app, ["--db", str(db_path), "zones", "import", str(DATA / "openair-circular.txt"), "-a", "pact",
                                      "--replace", "--json"])
     assert json.loads(again.stdout)["removed"] == 5 and len(list_zones(system, "red", "pact")) == 1
+
+
+def test_the_stores_coarse_search_never_misses_a_zone_the_exact_check_finds(any_store):
+    """Random circles and polygons, some across the antimeridian and near the poles; the zones the
+    store hands the check must include every zone the exact check finds among all of them."""
+    import random
+    from datetime import datetime, timezone
+
+    from deconfliction.geometry import search_boxes
+    from deconfliction.zones import VerticalLimit, Zone
+    from deconfliction.zones.check import REACHING_INTO, zone_hits
+
+    rng = random.Random(7)
+    start = datetime(2026, 6, 1, tzinfo=timezone.utc)
+
+    def footprint():
+        lat = rng.choice([rng.uniform(-60, 60), rng.uniform(80, 89), rng.uniform(-89, -80)])
+        lon = rng.choice([rng.uniform(-180, 180), rng.uniform(178, 180), rng.uniform(-180, -178)])
+        if rng.random() < 0.5:
+            return Circle(lon=lon, lat=lat, radius_m=rng.uniform(1_000, 300_000))
+        size = rng.uniform(0.05, 3.0)
+        return Polygon(vertices=((lon, lat), (((lon + size + 180) % 360) - 180, lat), (lon, max(-89.9, min(89.9, lat + size)))))
+
+    zones = [Zone(id=f"z{i:03d}", agreement_id="pact", name=f"z{i}", restriction="information", footprint=footprint(),
+                  lower=VerticalLimit(reference="SFC"), upper=VerticalLimit(reference="UNL")) for i in range(120)]
+    with any_store.transaction() as tx:
+        for zone in zones:
+            tx.put_zone(zone)
+    found = narrowed = 0
+    for _ in range(60):
+        volume = Volume4D(footprint=footprint(), altitude=AltitudeBand(lower_m=0, upper_m=100, datum="W84"),
+                          time=TimeWindow(start=start, end=start + timedelta(hours=1)))
+        exact = {hit.zone["id"] for hit in zone_hits(zones, [volume])}
+        with any_store.transaction(write=False) as tx:
+            near = {z.id for z in tx.zones_near("pact", search_boxes(volume, REACHING_INTO))}
+        assert exact <= near
+        found, narrowed = found + len(exact), narrowed + len(zones) - len(near)
+    assert found > 5 and narrowed > 60 * len(zones) // 2  # the test meets zones, and the boxes do narrow

@@ -1,9 +1,9 @@
 """The store's part of zones: one mixin for both stores (the SQL is the same but for the parameter
 mark), and the PostgreSQL schema (SQLite's is migrations/007_zones.sql).
 
-An agreement's zones are read whole for each filing's check: an agreement holds its region's
-zones (hundreds to a few thousand), and the check narrows them by bounding boxes before any exact
-geometry (zones/check.py)."""
+Each zone row carries its footprint's longitude/latitude box (the whole circle of longitudes when
+it crosses the antimeridian or nears a pole), so that a filing reads only the zones whose boxes meet
+its volumes' search boxes; the exact geometry is decided in Python (zones/check.py)."""
 
 from __future__ import annotations
 
@@ -19,9 +19,14 @@ CREATE TABLE zones (
     agreement_id text COLLATE "C" NOT NULL,
     identifier text NOT NULL,
     restriction text NOT NULL,
+    west double precision NOT NULL,
+    east double precision NOT NULL,
+    south double precision NOT NULL,
+    north double precision NOT NULL,
     body text NOT NULL
 );
 CREATE INDEX zones_by_agreement ON zones (agreement_id, id);
+CREATE INDEX zones_by_latitude ON zones (agreement_id, south, north);
 """
 
 
@@ -30,6 +35,7 @@ class ZoneTransaction(Protocol):
     def get_zone(self, zone_id: str) -> Zone | None: ...
     def delete_zone(self, zone_id: str) -> None: ...
     def zones_of(self, agreement_id: str) -> list[Zone]: ...
+    def zones_near(self, agreement_id: str, boxes: list) -> list[Zone]: ...
 
 
 class ZoneTables:
@@ -40,12 +46,29 @@ class ZoneTables:
         return self.db.execute(sql.replace("?", getattr(self, "MARK", "?")), params)
 
     def put_zone(self, zone: Zone) -> None:
+        west, east, south, north = zone.extent()
         self._zone_sql(
-            "INSERT INTO zones (id, agreement_id, identifier, restriction, body) VALUES (?, ?, ?, ?, ?) "
+            "INSERT INTO zones (id, agreement_id, identifier, restriction, west, east, south, north, body) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (id) DO UPDATE SET agreement_id = excluded.agreement_id, identifier = excluded.identifier, "
-            "restriction = excluded.restriction, body = excluded.body",
-            (zone.id, zone.agreement_id, zone.identifier, zone.restriction, zone.model_dump_json()),
+            "restriction = excluded.restriction, west = excluded.west, east = excluded.east, south = excluded.south, "
+            "north = excluded.north, body = excluded.body",
+            (zone.id, zone.agreement_id, zone.identifier, zone.restriction, west, east, south, north, zone.model_dump_json()),
         )
+
+    def zones_near(self, agreement_id: str, boxes: list) -> list[Zone]:
+        """Every zone whose box meets one of the boxes (geometry.Box), by id: never fewer than the
+        exact check would find, perhaps more."""
+        found: dict[str, Zone] = {}
+        for box in boxes:
+            rows = self._zone_sql(
+                "SELECT id, body FROM zones WHERE agreement_id = ? AND south <= ? AND north >= ? AND west <= ? AND east >= ?",
+                (agreement_id, box.max_lat, box.min_lat, box.max_lon, box.min_lon),
+            ).fetchall()
+            for zone_id, body in rows:
+                if zone_id not in found:
+                    found[zone_id] = Zone.model_validate_json(body, context=TRUSTED)
+        return [found[k] for k in sorted(found)]
 
     def get_zone(self, zone_id: str) -> Zone | None:
         row = self._zone_sql("SELECT body FROM zones WHERE id = ?", (zone_id,)).fetchone()

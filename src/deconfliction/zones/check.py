@@ -3,7 +3,8 @@ exactly (geodesic footprints, vertical bands across datums conservatively, the z
 
 A prohibited zone refuses the filing when the agreement's `zone_policy` is `refuse` (the default),
 and is reported like the others under `flag`; the other restrictions are always reported with the
-zone's contact and message. Bounding boxes narrow the zones before any exact geometry.
+zone's contact and message. The store's boxes, then each zone volume's own boxes, narrow the zones
+before any exact geometry.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ def zone_hits(zones: list[Zone], volumes: list[Volume4D]) -> list[ZoneHit]:
 
 def check_zones(tx, agreement, volumes: list[Volume4D]) -> list[ZoneHit]:
     """The filing's zone hits; raises ConflictRefused (409) for a prohibited zone under `refuse`."""
-    zones = tx.zones_of(agreement.id) if hasattr(tx, "zones_of") else []
+    boxes = [box for volume in volumes for box in search_boxes(volume, REACHING_INTO)]
+    zones = tx.zones_near(agreement.id, boxes)
     if not zones:
         return []
     hits = zone_hits(zones, volumes)

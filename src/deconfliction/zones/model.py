@@ -125,6 +125,20 @@ class Zone(BaseModel):
         band = self.band()
         return [Volume4D(footprint=self.footprint, altitude=band, time=part) for part in self.active_during(window)]
 
+    def extent(self) -> tuple[float, float, float, float]:
+        """(west, east, south, north) degrees covering the footprint, for the store's coarse search;
+        the whole circle of longitudes when the footprint crosses the antimeridian."""
+        from datetime import datetime, timezone
+
+        from ..geometry import index_boxes
+
+        window = TimeWindow(start=datetime(2000, 1, 1, tzinfo=timezone.utc), end=datetime(2000, 1, 2, tzinfo=timezone.utc))
+        boxes = index_boxes(Volume4D(footprint=self.footprint, altitude=self.band(), time=window))
+        south, north = min(b.min_lat for b in boxes), max(b.max_lat for b in boxes)
+        if len(boxes) > 1:
+            return -180.0, 180.0, south, north
+        return boxes[0].min_lon, boxes[0].max_lon, south, north
+
     def summary(self) -> dict:
         """What a filing is told about a zone it reaches into."""
         return {"id": self.id, "name": self.name, "restriction": self.restriction, "message": self.message,

@@ -6,6 +6,11 @@ CREATE TABLE zones (
     agreement_id TEXT NOT NULL,
     identifier TEXT NOT NULL,
     restriction TEXT NOT NULL,
+    west REAL NOT NULL,
+    east REAL NOT NULL,
+    south REAL NOT NULL,
+    north REAL NOT NULL,
     body TEXT NOT NULL
 );
 CREATE INDEX zones_by_agreement ON zones(agreement_id, id);
+CREATE INDEX zones_by_latitude ON zones(agreement_id, south, north);
