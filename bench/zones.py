@@ -20,8 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from deconfliction import AltitudeBand, Agreement, Circle, Separation, TimeWindow, Volume4D, connect  # noqa: E402
-from deconfliction.zones.model import VerticalLimit, Zone  # noqa: E402
-from deconfliction.zones.service import store_zones  # noqa: E402
+from deconfliction.models.zones import VerticalLimit, Zone  # noqa: E402
 
 
 def main() -> None:
@@ -37,7 +36,7 @@ def main() -> None:
         zones = [Zone(id=f"z{i}", agreement_id="pact", name=f"z{i}", restriction="authorisation_required",
                       footprint=Circle(lon=rng.uniform(-10, 30), lat=rng.uniform(35, 65), radius_m=5000),
                       lower=VerticalLimit(reference="SFC"), upper=VerticalLimit(reference="AGL", value_m=120)) for i in range(n)]
-        store_zones(system, "admin", "pact", zones, replace=True)
+        system.save_zones("admin", "pact", zones, replace=True)
         times = []
         for _ in range(40):
             start = now + timedelta(hours=2, minutes=filed * 10)

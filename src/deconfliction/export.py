@@ -67,10 +67,8 @@ def gather(system, viewer: str, agreement_id: str, *, include_zones: bool = True
             break
         after = page[-1].id
     zones = []
-    if include_zones and hasattr(system, "store"):  # a local facade; the remote client has no zone reads yet
-        from .zones.service import list_zones
-
-        zones = list_zones(system, viewer, agreement_id)
+    if include_zones and hasattr(system, "zones"):  # the remote client has no zone reads yet
+        zones = system.zones(viewer, agreement_id)
     return Bundle(agreement_id, viewer, [n.seen_by(viewer) for n in notices], conflicts, zones)
 
 

@@ -11,7 +11,7 @@ import typer
 from typer.testing import CliRunner
 
 from deconfliction.monitor.asterix import encode_cat021
-from deconfliction.monitor.cli import register
+from deconfliction.cli.monitor import register
 from deconfliction.monitor.formats import detect_format, read_track_file
 from deconfliction.monitor.opensky import read_opensky
 from deconfliction.monitor.reports import PositionReport

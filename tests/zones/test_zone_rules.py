@@ -15,7 +15,6 @@ from typer.testing import CliRunner
 from deconfliction import AltitudeBand, Circle, Polygon, TimeWindow, Volume4D
 from deconfliction.errors import ConflictRefused
 from deconfliction.zones.importers import ImportOptions, import_file
-from deconfliction.zones.service import list_zones, store_zones
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "zones"
 DONLON = DATA / "donlon_airspace_extract.aixm.xml"
@@ -25,7 +24,7 @@ FT = 0.3048
 
 def _import(system, agreement="pact", **overrides):
     result = import_file(DONLON, ImportOptions(agreement_id=agreement, now=system.clock(), **overrides))
-    store_zones(system, "admin", agreement, result.zones)
+    system.save_zones("admin", agreement, result.zones)
     return {z.identifier: z for z in result.zones}
 
 
@@ -126,11 +125,11 @@ def test_zones_round_trip_on_every_store(any_store):
 
 def test_zones_are_seen_by_members_only(system):
     _import(system)
-    assert len(list_zones(system, "red", "pact")) == 5
+    assert len(system.zones("red", "pact")) == 5
     from deconfliction.errors import NotFound
 
     with pytest.raises(NotFound):
-        list_zones(system, "yellow", "pact")
+        system.zones("yellow", "pact")
 
 
 def test_the_cli_imports_with_a_summary_and_refuses_a_bad_file(tmp_path, system, db_path):
@@ -146,7 +145,7 @@ def test_the_cli_imports_with_a_summary_and_refuses_a_bad_file(tmp_path, system,
     assert bad.exit_code == 2 and "line 14" in bad.output and "not a coordinate" in bad.output
     again = CliRunner().invoke(app, ["--db", str(db_path), "zones", "import", str(DATA / "openair-circular.txt"), "-a", "pact",
                                      "--replace", "--json"])
-    assert json.loads(again.stdout)["removed"] == 5 and len(list_zones(system, "red", "pact")) == 1
+    assert json.loads(again.stdout)["removed"] == 5 and len(system.zones("red", "pact")) == 1
 
 
 def test_the_stores_coarse_search_never_misses_a_zone_the_exact_check_finds(any_store):
@@ -156,8 +155,8 @@ def test_the_stores_coarse_search_never_misses_a_zone_the_exact_check_finds(any_
     from datetime import datetime, timezone
 
     from deconfliction.geometry import search_boxes
-    from deconfliction.zones import VerticalLimit, Zone
-    from deconfliction.zones.check import REACHING_INTO, zone_hits
+    from deconfliction.models.zones import VerticalLimit, Zone
+    from deconfliction.rules.zones import REACHING_INTO, zone_hits
 
     rng = random.Random(7)
     start = datetime(2026, 6, 1, tzinfo=timezone.utc)

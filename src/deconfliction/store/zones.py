@@ -3,13 +3,13 @@ mark), and the PostgreSQL schema (SQLite's is migrations/007_zones.sql).
 
 Each zone row carries its footprint's longitude/latitude box (the whole circle of longitudes when
 it crosses the antimeridian or nears a pole), so that a filing reads only the zones whose boxes meet
-its volumes' search boxes; the exact geometry is decided in Python (zones/check.py)."""
+its volumes' search boxes; the exact geometry is decided in Python (rules/zones.py)."""
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
-from ..zones.model import Zone
+from ..models.zones import Zone
 
 TRUSTED = {"trusted": True}  # stored geometry was validated when it was written
 

@@ -1,9 +1,4 @@
-"""Zones (constraints): areas of an agreement with a restriction, vertical limits and a schedule.
-
-`model` holds the record, `check` what a filing learns from them, `importers/` reads ED-318/ED-269,
-AIXM 5.1 and OpenAir files into zones (docs/data.md).
+"""Zone files in: importers for ED-318/ED-269, AIXM 5.1, OpenAir and traffic airspace JSON
+(`importers/`), and the weekly schedules they publish (`schedule`). The Zone record is
+`models.zones`; what a filing learns from zones is `rules.zones`; docs/data.md says what is read.
 """
-
-from .model import RESTRICTIONS, VerticalLimit, Zone, ZoneHit
-
-__all__ = ["RESTRICTIONS", "VerticalLimit", "Zone", "ZoneHit"]

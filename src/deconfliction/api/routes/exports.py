@@ -8,7 +8,8 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from ... import access, export
+from ... import export
+from .. import access
 from ..auth import Principal, reader, system_of
 from ..problems import responses
 from ..wire import call

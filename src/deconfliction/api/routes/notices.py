@@ -15,7 +15,7 @@ from ...errors import InvalidInput
 from ..wire import Strict, CheckIn, NoticeChangeIn, NoticeIn, VersionIn, etag, filing_body, finding_body, reply, version_from, volumes_from
 from pydantic import BaseModel, Field
 
-from ...zones import ZoneHit
+from ...models.zones import ZoneHit
 
 router = APIRouter(prefix="/v1", tags=["notices"])
 

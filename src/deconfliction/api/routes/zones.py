@@ -8,9 +8,8 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from ...units import parse_length
 from ...errors import InvalidInput
-from ...zones import Zone
+from ...models.zones import Zone
 from ...zones.importers import ImportOptions, import_text
-from ...zones.service import list_zones, store_zones
 from ..auth import Principal, admin, reader_or_admin, system_of
 from ..problems import responses
 from ..wire import call, reply
@@ -32,7 +31,7 @@ class ImportSummary(BaseModel):
 
 @router.get("/agreements/{agreement_id}/zones", response_model=ZoneList, responses=responses(404), summary="The agreement's zones")
 def get_zones(request: Request, agreement_id: str = Path(max_length=64), who: Principal = Depends(reader_or_admin)):
-    zones = list_zones(system_of(request), who.party_id, agreement_id)
+    zones = call(system_of(request).zones, who.party_id, agreement_id)
     return reply({"items": [z.model_dump(mode="json") for z in zones]})
 
 
@@ -60,6 +59,6 @@ async def import_zones(
             raise InvalidInput(str(exc), field="terrain_max") from None
     result = import_text(text, ImportOptions(agreement_id=agreement_id, now=system.clock(), terrain_m=terrain, source="upload"),
                          file_format)
-    counts = call(store_zones, system, who.actor, agreement_id, result.zones, replace=replace)
+    counts = call(system.save_zones, who.actor, agreement_id, result.zones, replace=replace)
     return reply({"format": result.format, "imported": counts["saved"], "removed": counts["removed"],
                   "skipped": [{"element": e, "reason": r} for e, r in result.skipped]})

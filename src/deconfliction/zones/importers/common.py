@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from ...errors import InvalidInput
 from ...units import feet_to_metres, flight_level_to_metres, nautical_miles_to_metres
-from ..model import VerticalLimit, Zone
+from ...models.zones import VerticalLimit, Zone
 from ..schedule import DEFAULT_HORIZON
 
 

@@ -1,4 +1,4 @@
-"""What a filing learns from the agreement's zones: every volume that reaches into an active zone,
+"""Zones: what a filing learns from the agreement's zones: every volume that reaches into an active zone,
 exactly (geodesic footprints, vertical bands across datums conservatively, the zone's schedule).
 
 A prohibited zone refuses the filing when the agreement's `zone_policy` is `refuse` (the default),
@@ -9,9 +9,12 @@ before any exact geometry.
 
 from __future__ import annotations
 
-from ..errors import ConflictRefused
+from datetime import datetime
+
+from ..errors import ConflictRefused, NotFound
 from ..geometry import Minima, Volume4D, index_boxes, search_boxes, volume_conflict
-from .model import Zone, ZoneHit
+from ..models.zones import Zone, ZoneHit
+from .audit import record_many
 
 REACHING_INTO = Minima(lateral_m=1e-3, vertical_m=0.0, time_buffer_s=0.0)  # overlap, not nearness
 
@@ -54,3 +57,23 @@ def check_zones(tx, agreement, volumes: list[Volume4D]) -> list[ZoneHit]:
             details={"zones": [h.model_dump(mode="json") for h in prohibited]},
         )
     return hits
+
+
+def save_zones(tx, *, actor: str, agreement_id: str, zones: list[Zone], now: datetime, replace: bool = False) -> dict:
+    """Write the zones (same id: replaced), each recorded in the audit log; with `replace`, the
+    agreement's zones not among them are removed. Returns how many were saved and removed."""
+    if tx.get_agreement(agreement_id) is None:
+        raise NotFound(f"no agreement {agreement_id!r}", field="agreement_id")
+    zones = [z.model_copy(update={"created_at": z.created_at or now}) for z in zones]
+    removed = []
+    if replace:
+        keep = {z.id for z in zones}
+        for old in tx.zones_of(agreement_id):
+            if old.id not in keep:
+                tx.delete_zone(old.id)
+                removed.append(old.id)
+    for zone in zones:
+        tx.put_zone(zone)
+    record_many(tx, [(actor, "zone.saved", zone.id, zone.model_dump(mode="json")) for zone in zones]
+                + [(actor, "zone.removed", zone_id, {"agreement_id": agreement_id}) for zone_id in removed], now)
+    return {"saved": len(zones), "removed": len(removed)}

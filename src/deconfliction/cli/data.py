@@ -1,8 +1,4 @@
-"""Command-line front of the data formats: `export` (KML, GeoJSON, CSV) and `zones import|list`.
-
-`register(app)` adds them to the main `deconfliction` app; the shared options and the session come
-from cli.py (imported when a command runs, since cli.py registers this module while it loads).
-"""
+"""`deconfliction export` (KML, GeoJSON, CSV) and `deconfliction zones import|list` (docs/data.md)."""
 
 from __future__ import annotations
 
@@ -11,6 +7,10 @@ from typing import Annotated, Optional
 
 import typer
 
+from .app import app
+from .output import Json, console, guarded, stderr
+from .session import AsParty, acting, agreement_of, local
+
 ExportFormat = Annotated[str, typer.Option("--format", "-f", help="kml, geojson or csv (conflicts).")]
 
 
@@ -18,24 +18,24 @@ def export_command(
     agreement: Annotated[Optional[str], typer.Option("--agreement", "-a", help="Agreement id (default: your only one).")] = None,
     file_format: ExportFormat = "kml",
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="File to write (default: standard output).")] = None,
-    party: Annotated[Optional[str], typer.Option("--as", help="The party you act as.", envvar="DECONFLICTION_PARTY")] = None,
+    party: AsParty = None,
 ) -> None:
     """Write the agreement's notices (others' minimised), your conflicts and its zones as KML or
     GeoJSON, or your conflicts as CSV: the same view as the API gives you."""
-    from . import cli, export
-    from .errors import InvalidInput
+    from .. import export
+    from ..errors import InvalidInput
 
-    with cli._guarded(False):
+    with guarded(False):
         if file_format not in export.FORMATS:
             raise InvalidInput(f"must be one of {', '.join(export.FORMATS)}", field="--format")
-        system, who = cli._session(party)
-        agreement_id = cli._agreement_of(system, who, agreement)
+        system, who = acting(party)
+        agreement_id = agreement_of(system, who, agreement)
         text = export.render(export.gather(system, who, agreement_id), file_format)
     if out is None:
         typer.echo(text, nl=False)
     else:
         out.write_text(text)
-        cli.errors.print(f"wrote {out} ({len(text.encode()):,} bytes)", highlight=False)
+        stderr.print(f"wrote {out} ({len(text.encode()):,} bytes)", highlight=False)
 
 
 zones_app = typer.Typer(help="An agreement's zones (constraints): import ED-318/ED-269, AIXM 5.1, OpenAir files; list them.",
@@ -55,7 +55,7 @@ def zones_import(
     horizon: Annotated[str, typer.Option("--horizon", help="How far ahead to expand weekly schedules, e.g. '31 d', '7 d'.")] = "31 d",
     restriction: Annotated[str, typer.Option("--restriction", help="For formats without one (traffic JSON).")] = "information",
     replace: Annotated[bool, typer.Option("--replace", help="Remove the agreement's zones that the file does not have.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    as_json: Json = False,
 ) -> None:
     """Import a zone file into an agreement (operator; works on the store): a progress bar, then what
     was imported and what was skipped, with the reason. A bad file is refused whole, naming the element."""
@@ -65,15 +65,13 @@ def zones_import(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
     from rich.table import Table
 
-    from . import cli
-    from .errors import InvalidInput
-    from .geometry import index_boxes
-    from .units import parse_duration, parse_length
-    from .zones import RESTRICTIONS
-    from .zones.importers import ImportOptions, import_file
-    from .zones.service import store_zones
+    from ..errors import InvalidInput
+    from ..geometry import index_boxes
+    from ..models.zones import RESTRICTIONS
+    from ..units import parse_duration, parse_length
+    from ..zones.importers import ImportOptions, import_file
 
-    with cli._guarded(as_json):
+    with guarded(as_json):
         if restriction not in RESTRICTIONS:
             raise InvalidInput(f"must be one of {', '.join(RESTRICTIONS)}", field="--restriction")
         def length(text: str | None, name: str, default: float) -> float:
@@ -97,11 +95,11 @@ def zones_import(
             span = timedelta(seconds=parse_duration(horizon, "--horizon"))
         except ValueError as exc:
             raise InvalidInput(str(exc).removeprefix("--horizon: "), field="--horizon") from None
-        system = cli._local()
+        system = local()
         options = ImportOptions(agreement_id=agreement, now=system.clock(), horizon=span, terrain_m=terrain)
         result = import_file(file, options, file_format, restriction)
         progress = Progress(TextColumn("[bold]checking zones"), BarColumn(), MofNCompleteColumn(),
-                            console=cli.errors, disable=as_json)
+                            console=stderr, disable=as_json)
         with progress:
             task = progress.add_task("zones", total=len(result.zones))
             for zone in result.zones:  # every zone's band and index boxes, before anything is written
@@ -112,7 +110,7 @@ def zones_import(
                     else:
                         zone.band()
                 progress.advance(task)
-        counts = store_zones(system, "admin", agreement, result.zones, replace=replace)
+        counts = system.save_zones("admin", agreement, result.zones, replace=replace)
     summary = {
         "file": str(file), "format": result.format, "agreement": agreement, "imported": counts["saved"],
         "removed": counts["removed"], "by_restriction": {r: sum(z.restriction == r for z in result.zones) for r in RESTRICTIONS},
@@ -127,31 +125,28 @@ def zones_import(
     for zone in result.zones[:50]:
         table.add_row(zone.name, zone.restriction, zone.lower.text or zone.lower.reference, zone.upper.text or zone.upper.reference,
                       "always" if not zone.schedule else f"{len(zone.schedule)} windows")
-    cli.console.print(table)
+    console.print(table)
     for element, reason in result.skipped:
-        cli.console.print(f"skipped {element}: {reason}", highlight=False, markup=False)
-    cli.console.print(f"{counts['saved']} imported, {len(result.skipped)} skipped"
+        console.print(f"skipped {element}: {reason}", highlight=False, markup=False)
+    console.print(f"{counts['saved']} imported, {len(result.skipped)} skipped"
                       + (f", {counts['removed']} removed" if replace else ""), highlight=False)
 
 
 @zones_app.command("list")
 def zones_list(
     agreement: Annotated[Optional[str], typer.Option("--agreement", "-a", help="Agreement id (default: your only one).")] = None,
-    party: Annotated[Optional[str], typer.Option("--as", help="The party you act as.", envvar="DECONFLICTION_PARTY")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    party: AsParty = None,
+    as_json: Json = False,
 ) -> None:
     """The agreement's zones."""
     import json
 
     from rich.table import Table
 
-    from . import cli
-    from .zones.service import list_zones
-
-    with cli._guarded(as_json):
-        system, who = cli._session(party)
-        agreement_id = cli._agreement_of(system, who, agreement)
-        zones = list_zones(system, who, agreement_id)
+    with guarded(as_json):
+        system, who = acting(party)
+        agreement_id = agreement_of(system, who, agreement)
+        zones = system.zones(who, agreement_id)
     if as_json:
         print(json.dumps([z.model_dump(mode="json") for z in zones]))
         return
@@ -161,9 +156,8 @@ def zones_list(
     for zone in zones:
         table.add_row(zone.name, zone.restriction, zone.lower.text or zone.lower.reference, zone.upper.text or zone.upper.reference,
                       zone.contact)
-    cli.console.print(table)
+    console.print(table)
 
 
-def register(app: typer.Typer) -> None:
-    app.command("export")(export_command)
-    app.add_typer(zones_app, name="zones")
+app.command("export")(export_command)
+app.add_typer(zones_app, name="zones")
