@@ -96,7 +96,6 @@ def _insert_f3548_subscription_volumes(connection, record: SubscriptionRecord) -
         )
 
 
-MIGRATIONS[7] = ZONES_SCHEMA  # zones of agreements (SQLite: migrations/007_zones.sql); 5 and 6 are other branches'
 
 # What a migration needs beyond its SQL, run right after it in the same transaction.
 MIGRATION_STEPS: dict[int, Callable[[Any], None]] = {4: _index_existing_f3548_subscriptions}

@@ -15,13 +15,14 @@ from ..models import (
 )
 from .f3548 import F3548Tables
 from .idempotency import IdempotencyTables
+from .zones import ZoneTables
 from .sql import TRUSTED, filters, marks, moment, where
 
 AUDIT_COLUMNS = "seq, at, actor, action, subject, payload, prev_hash, hash"
 EVENT_COLUMNS = "seq, party_id, kind, payload, created_at"
 
 
-class SqlTransaction(F3548Tables, IdempotencyTables):  # idempotency keys: store/idempotency.py
+class SqlTransaction(F3548Tables, IdempotencyTables, ZoneTables):  # idempotency keys: store/idempotency.py; zones: store/zones.py
     """One transaction's queries over `self.db`. Backends implement `_index_notice(notice)` (after its
     row is written), `candidate_notices`, `append_event`, and the F3548 subscription index."""
 

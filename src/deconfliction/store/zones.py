@@ -1,5 +1,5 @@
-"""The store's part of zones: one mixin for both stores (the SQL is the same but for the parameter
-mark), and the PostgreSQL schema (SQLite's is migrations/007_zones.sql).
+"""The store's part of zones, written once for both stores (store/sql.py's marks); the schema is
+migrations/007_zones.sql and migrations/postgres/007_zones.sql.
 
 Each zone row carries its footprint's longitude/latitude box (the whole circle of longitudes when
 it crosses the antimeridian or nears a pole), so that a filing reads only the zones whose boxes meet
@@ -13,21 +13,6 @@ from ..models.zones import Zone
 
 TRUSTED = {"trusted": True}  # stored geometry was validated when it was written
 
-ZONES_SCHEMA = """
-CREATE TABLE zones (
-    id text COLLATE "C" PRIMARY KEY,
-    agreement_id text COLLATE "C" NOT NULL,
-    identifier text NOT NULL,
-    restriction text NOT NULL,
-    west double precision NOT NULL,
-    east double precision NOT NULL,
-    south double precision NOT NULL,
-    north double precision NOT NULL,
-    body text NOT NULL
-);
-CREATE INDEX zones_by_agreement ON zones (agreement_id, id);
-CREATE INDEX zones_by_latitude ON zones (agreement_id, south, north);
-"""
 
 
 class ZoneTransaction(Protocol):
@@ -39,11 +24,10 @@ class ZoneTransaction(Protocol):
 
 
 class ZoneTables:
-    """Mixed into SQLiteTransaction (mark '?') and PostgresTransaction (mark '%s'); needs `self.db`
-    and `self.MARK`."""
+    """Mixed into SqlTransaction (store/tables.py), which gives `_run` with the backend's marks."""
 
     def _zone_sql(self, sql: str, params: tuple = ()) -> Any:
-        return self.db.execute(sql.replace("?", getattr(self, "MARK", "?")), params)
+        return self._run(sql, params)
 
     def put_zone(self, zone: Zone) -> None:
         west, east, south, north = zone.extent()

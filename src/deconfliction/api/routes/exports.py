@@ -12,7 +12,6 @@ from ... import export
 from .. import access
 from ..auth import Principal, reader, system_of
 from ..problems import responses
-from ..wire import call
 
 router = APIRouter(prefix="/v1", tags=["export"])
 
@@ -27,7 +26,7 @@ def export_agreement(
 ):
     system = system_of(request)
     access.agreement(system, who.party_id, agreement_id)
-    bundle = call(export.gather, system, who.party_id, agreement_id)
+    bundle = export.gather(system, who.party_id, agreement_id)
     body = export.render(bundle, file_format)
     filename = f"{agreement_id}.{file_format}"
     return Response(body, media_type=export.MEDIA_TYPES[file_format],

@@ -12,7 +12,7 @@ from ...models.zones import Zone
 from ...zones.importers import ImportOptions, import_text
 from ..auth import Principal, admin, reader_or_admin, system_of
 from ..problems import responses
-from ..wire import call, reply
+from ..wire import reply
 from pydantic import BaseModel
 
 router = APIRouter(prefix="/v1", tags=["zones"])
@@ -31,7 +31,7 @@ class ImportSummary(BaseModel):
 
 @router.get("/agreements/{agreement_id}/zones", response_model=ZoneList, responses=responses(404), summary="The agreement's zones")
 def get_zones(request: Request, agreement_id: str = Path(max_length=64), who: Principal = Depends(reader_or_admin)):
-    zones = call(system_of(request).zones, who.party_id, agreement_id)
+    zones = system_of(request).zones(who.party_id, agreement_id)
     return reply({"items": [z.model_dump(mode="json") for z in zones]})
 
 
@@ -59,6 +59,6 @@ async def import_zones(
             raise InvalidInput(str(exc), field="terrain_max") from None
     result = import_text(text, ImportOptions(agreement_id=agreement_id, now=system.clock(), terrain_m=terrain, source="upload"),
                          file_format)
-    counts = call(system.save_zones, who.actor, agreement_id, result.zones, replace=replace)
+    counts = system.save_zones(who.actor, agreement_id, result.zones, replace=replace)
     return reply({"format": result.format, "imported": counts["saved"], "removed": counts["removed"],
                   "skipped": [{"element": e, "reason": r} for e, r in result.skipped]})

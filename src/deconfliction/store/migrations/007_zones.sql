@@ -1,5 +1,5 @@
 -- Zones (constraints) of an agreement: docs/data.md. The record is the body (JSON); the exact
--- geometry is checked in Python. (PostgreSQL: store/zones.py ZONES_SCHEMA, MIGRATIONS[7]; keep in step.)
+-- geometry is checked in Python. (PostgreSQL: migrations/postgres/007_zones.sql; keep the two in step.)
 -- Numbered 7, not 5: other branches of the same release add migrations 5 and 6.
 CREATE TABLE zones (
     id TEXT PRIMARY KEY,
