@@ -27,9 +27,11 @@ from .rules import compliance as compliance_rules
 from .rules import conflicts as conflict_rules
 from .rules import notices as notice_rules
 from .rules import subscriptions as subscription_rules
+from .rules import zones as zone_rules
 from .rules.compliance import ComplianceReport
 from .rules.conflicts import closest_conflict, find_conflicts
 from .rules.credential_cache import CredentialCache
+from .models.zones import Zone
 from .rules import idempotency
 from .rules.volume_limits import check_size
 from .store import Store, Transaction, connection_lost, is_busy, open_store
@@ -266,6 +268,23 @@ class Deconfliction:
             check_size(agreement, list(volumes))
             findings = find_conflicts(tx, agreement, party_id, list(volumes), exclude=exclude)
         return [Finding(f.notice.as_seen_by(party_id), f.closest) for f in findings]
+
+    # Zones ---------------------------------------------------------------------------------------
+    def zones(self, viewer: str | None, agreement_id: str) -> list[Zone]:
+        """The agreement's zones: for its members (NotFound for anyone else, invariant 3) and the operator (None)."""
+        def work(tx):
+            agreement = tx.get_agreement(agreement_id)
+            if agreement is None or (viewer is not None and viewer not in agreement.parties):
+                raise NotFound(f"no agreement {agreement_id!r} with {viewer!r} as a member", field="agreement_id")
+            return tx.zones_of(agreement_id)
+
+        return self.read(work)
+
+    def save_zones(self, actor: str, agreement_id: str, zones: list[Zone], replace: bool = False) -> dict:
+        """Store imported zones (the operator): {"saved": n, "removed": n} (docs/data.md)."""
+        now = self.clock()
+        return self.write(lambda tx: zone_rules.save_zones(tx, actor=actor, agreement_id=agreement_id, zones=list(zones),
+                                                            now=now, replace=replace))
 
     # Conflicts -----------------------------------------------------------------------------------
     def conflicts(

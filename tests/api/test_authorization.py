@@ -54,6 +54,11 @@ def message_of(w: World) -> str:
 
 AGREEMENT = {"id": "new-pact", "name": "New", "parties": ["blue", "red"], "separation": {"lateral": "1 NM", "vertical": "500 ft"}}
 
+ED318_ZONE = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {
+    "identifier": "AUTH01", "type": "PROHIBITED", "zoneAuthority": []}, "geometry": {
+    "type": "Polygon", "coordinates": [[[7.0, 46.0], [7.01, 46.0], [7.01, 46.01], [7.0, 46.0]]],
+    "layer": {"upper": 120, "upperReference": "AGL", "lower": 0, "lowerReference": "AGL", "uom": "m"}}}]}
+
 CASES = [
     Case("health", "GET", lambda w: "/v1/health", everyone(200), public=True),
     Case("me", "GET", lambda w: "/v1/me", everyone(200)),
@@ -149,6 +154,9 @@ CASES = [
     Case("file under an id another agreement uses", "POST", lambda w: "/v1/notices",
          {"admin": 403, "owner": 201, "member": 201, "nonmember": 404, "observer": 403, "reader": 403},
          lambda w, now: {"agreement_id": "pact", "id": "used-in-other", "volumes": [volume_json(now, lon=60, lat=10)]}),
+    Case("export", "GET", lambda w: "/v1/agreements/pact/export?format=csv", party_read(nonmember=404)),
+    Case("list zones", "GET", lambda w: "/v1/agreements/pact/zones", {**everyone(200), "nonmember": 404}),
+    Case("import zones", "POST", lambda w: "/v1/agreements/pact/zones/import", only_admin(200), lambda w, now: ED318_ZONE),
 ]
 
 ALL_ROLES = ROLES + UNAUTHENTICATED + ["jwt_owner", "jwt_noscope", "jwt_admin_claim"]

@@ -84,6 +84,7 @@ def filing_body(filing: Filing) -> dict:
         "notice": filing.notice.model_dump(mode="json"),
         "conflicts": [c.model_dump(mode="json") for c in filing.conflicts],
         "late": filing.late,
+        "zones": [hit.model_dump(mode="json") for hit in filing.zones],
     }
 
 

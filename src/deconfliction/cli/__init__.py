@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
-from . import agreements, audit, channels, cluster, conflicts, demo, events, evidence, hotline, monitor, notices, server  # noqa: F401  (they register)
+from . import agreements, audit, channels, cluster, conflicts, data, demo, events, evidence, hotline, monitor, notices, server  # noqa: F401  (they register)
 from .app import app
 
 

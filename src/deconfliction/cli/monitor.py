@@ -98,7 +98,9 @@ class AlertLog:
 
 
 def replay_command(
-    file: Annotated[Path, typer.Argument(help="JSON / JSON.gz / CSV / Parquet track file, or an SBS log.", exists=True, dir_okay=False)],
+    file: Annotated[Path, typer.Argument(help="Track file: JSON / JSON.gz / CSV / Parquet table, SBS log, Beast binary, ASTERIX CAT021/062, OpenSky state vectors.", exists=True, dir_okay=False)],
+    file_format: Annotated[str, typer.Option("--format", help="auto, table, sbs, beast, asterix or opensky.")] = "auto",
+    start: Annotated[Optional[str], typer.Option("--start", help="UTC time of the first Beast frame / the day of ASTERIX times of day (ISO 8601; default now).")] = None,
     speed: Annotated[float, typer.Option("--speed", help="Replay seconds per wall-clock second.")] = 60.0,
     as_fast_as_possible: Annotated[bool, typer.Option("--as-fast-as-possible", help="No pacing.")] = False,
     lateral: Lateral = "5 NM",
@@ -116,7 +118,8 @@ def replay_command(
 
     from ..monitor.monitor import Monitor
     from ..monitor.parties import PartyAssigner
-    from ..monitor.replay import read_reports, replay
+    from ..monitor.formats import read_track_file
+    from ..monitor.replay import replay
 
     console = Console(stderr=as_json)
     config = _config(lateral, vertical, lookahead, same_party)
@@ -124,7 +127,9 @@ def replay_command(
         raise typer.BadParameter("--speed must be positive")
     try:
         parties = PartyAssigner(party_by)
-        reports, unreadable = read_reports(file, parties=parties, skip_ground=not include_ground, limit_rows=limit_rows)
+        reports, problems = read_track_file(file, file_format, parties=parties, skip_ground=not include_ground,
+                                            limit_rows=limit_rows, start=_start_time(start))
+        unreadable = sum(problems.values())
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     log = AlertLog(console, as_json)
@@ -143,7 +148,8 @@ def replay_command(
         progress.update(task, completed=len(reports))
     totals = monitor.totals
     facts = {
-        "file": str(file), "reports": summary.reports, "unreadable_lines": unreadable, "accepted": totals.accepted,
+        "file": str(file), "reports": summary.reports, "unreadable_lines": unreadable, "unreadable_reasons": problems,
+        "accepted": totals.accepted,
         "duplicates": totals.duplicates, "out_of_order": totals.out_of_order, "malformed": totals.malformed,
         "malformed_reasons": dict(totals.reasons()), "cycles": summary.cycles, "max_aircraft": summary.max_aircraft,
         "encounters": len(log.encounters), "alerts": log.counts, "wall_s": round(summary.wall_s, 3),
@@ -164,16 +170,31 @@ def replay_command(
     )
 
 
+def _start_time(text: str | None) -> float | None:
+    if text is None:
+        return None
+    from datetime import datetime
+
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise typer.BadParameter(f"--start {text!r} is not an ISO 8601 time") from None
+    if when.tzinfo is None:
+        raise typer.BadParameter("--start needs a UTC offset (e.g. 2026-01-01T12:00:00Z)")
+    return when.timestamp()
+
+
 def _hms(epoch: float) -> str:
     from ..monitor.alerts import utc
 
     return utc(epoch).strftime("%Y-%m-%d %H:%M:%S")
 
 
-monitor_app = typer.Typer(help="Watch live traffic (SBS/BaseStation feeds) for predicted loss of separation.", no_args_is_help=True)
+monitor_app = typer.Typer(help="Watch live traffic (SBS/BaseStation, Mode S Beast, ASTERIX) for predicted loss of separation.", no_args_is_help=True)
 
 
-def _run_live(start, config: MonitorConfig, party_by: str, duration: Optional[float], as_json: bool) -> None:
+def _run_live(start, config: MonitorConfig, party_by: str, duration: Optional[float], as_json: bool,
+              counts=None) -> None:
     from ..monitor.feeds import LiveFeed
     from ..monitor.monitor import Monitor
     from ..monitor.parties import PartyAssigner
@@ -198,7 +219,8 @@ def _run_live(start, config: MonitorConfig, party_by: str, duration: Optional[fl
     if not as_json:
         if log.encounters:
             console.print(log.table())
-        console.print(f"{feed.lines} lines, {sum(feed.malformed.values())} malformed, {len(log.encounters)} encounters", highlight=False)
+        what = counts() if counts else f"{feed.lines} lines, {sum(feed.malformed.values())} malformed"
+        console.print(f"{what}, {len(log.encounters)} encounters", highlight=False)
 
 
 @monitor_app.command("sbs")
@@ -235,6 +257,66 @@ def listen_command(
     console = Console(stderr=True)
     ready = lambda actual: console.print(f"listening for SBS lines on {host}:{actual}", highlight=False)  # noqa: E731
     _run_live(lambda feed, stop: listen_sbs(port, feed, stop, host=host, on_ready=ready), config, party_by, duration, as_json)
+
+
+@monitor_app.command("beast")
+def beast_command(
+    address: Annotated[str, typer.Argument(help="HOST:PORT of a Mode S Beast binary server (dump1090/readsb: port 30005).")],
+    lateral: Lateral = "5 NM", vertical: Vertical = "1000 ft", lookahead: Lookahead = 300.0,
+    party_by: PartyBy = "callsign-prefix", same_party: SameParty = False,
+    duration: Annotated[Optional[float], typer.Option("--duration", help="Stop after this many seconds.")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Follow a Mode S Beast feed (TCP client), decode ADS-B with CPR, and print alerts as they happen."""
+    from ..monitor.live_binary import follow_beast
+    from ..monitor.parties import PartyAssigner
+
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise typer.BadParameter("expected HOST:PORT, e.g. localhost:30005")
+    config = _config(lateral, vertical, lookahead, same_party)
+    result = {}
+
+    def run(feed, stop):
+        result["stream"] = follow_beast(host, int(port), feed, stop, parties=PartyAssigner(party_by))
+
+    def counts():
+        stream = result.get("stream")
+        return "no connection" if stream is None else f"{stream.frames} frames, {sum(stream.malformed.values())} malformed"
+
+    _run_live(run, config, party_by, duration, as_json, counts)
+
+
+@monitor_app.command("asterix")
+def asterix_command(
+    address: Annotated[str, typer.Argument(help="udp:PORT or udp:HOST:PORT to receive ASTERIX CAT021/CAT062 datagrams on.")],
+    lateral: Lateral = "5 NM", vertical: Vertical = "1000 ft", lookahead: Lookahead = 300.0,
+    party_by: PartyBy = "callsign-prefix", same_party: SameParty = False,
+    duration: Annotated[Optional[float], typer.Option("--duration", help="Stop after this many seconds.")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Receive ASTERIX CAT021 (ADS-B) and CAT062 (system tracks) over UDP and print alerts as they happen."""
+    from ..monitor.live_binary import listen_asterix
+    from ..monitor.parties import PartyAssigner
+
+    scheme, _, rest = address.partition(":")
+    host, _, port = rest.rpartition(":")
+    if scheme != "udp" or not port.isdigit():
+        raise typer.BadParameter("expected udp:PORT or udp:HOST:PORT, e.g. udp:8600")
+    host = host or "127.0.0.1"
+    config = _config(lateral, vertical, lookahead, same_party)
+    console = Console(stderr=True)
+    result = {}
+
+    def run(feed, stop):
+        ready = lambda actual: console.print(f"listening for ASTERIX on udp {host}:{actual}", highlight=False)  # noqa: E731
+        result["decoder"] = listen_asterix(int(port), feed, stop, host=host, parties=PartyAssigner(party_by), on_ready=ready)
+
+    def counts():
+        decoder = result.get("decoder")
+        return "nothing received" if decoder is None else f"{decoder.records} records, {sum(decoder.malformed.values())} malformed"
+
+    _run_live(run, config, party_by, duration, as_json, counts)
 
 
 def register(app: typer.Typer) -> None:

@@ -75,7 +75,10 @@ def _notice(data: dict) -> Notice | MinimisedNotice:
 
 
 def _filing(data: dict) -> Filing:
-    return Filing(Notice.model_validate(data["notice"]), [Conflict.model_validate(c) for c in data["conflicts"]], data["late"])
+    from ..models.zones import ZoneHit
+
+    zones = [ZoneHit.model_validate(z) for z in data.get("zones", [])]
+    return Filing(Notice.model_validate(data["notice"]), [Conflict.model_validate(c) for c in data["conflicts"]], data["late"], zones)
 
 
 def _iso(moment: datetime) -> str:

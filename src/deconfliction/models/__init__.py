@@ -9,6 +9,7 @@ from .domain import (
 )
 from .f3548 import ConstraintRecord, DssReport, IntentRecord, SubscriptionRecord, UssAvailability
 from .results import Filing, Finding
+from .zones import RESTRICTIONS, VerticalLimit, Zone, ZoneHit
 
 __all__ = [
     "LIVE_STATES", "MESSAGE_KINDS", "TRANSITIONS",
@@ -16,4 +17,5 @@ __all__ = [
     "Delivery", "DssReport", "Endpoint", "Event", "Filing", "Finding", "HotlineMessage", "InboxItem", "IntentRecord", "LineStatus",
     "MessageAcknowledgment", "MessageRefs", "MinimisedNotice", "Notice", "NoticePrivate", "Party", "Separation", "Subscription",
     "SubscriptionRecord", "UssAvailability", "agreement_from_dict", "load_toml",
+    "RESTRICTIONS", "VerticalLimit", "Zone", "ZoneHit",
 ]

@@ -114,6 +114,9 @@ class Agreement(BaseModel):
     hotline_escalation_interval_s: Number = Field(default=60.0, gt=0, description="an overdue message escalates again this often")
     line_test_interval_s: Number = Field(default=0.0, ge=0, description="the system tests each party's line this often; 0: never")
     conflict_policy: Literal["notify", "reject"] = "notify"
+    zone_policy: Literal["refuse", "flag"] = Field(
+        default="refuse", description="a notice entering a prohibited zone is refused, or accepted and flagged (docs/data.md)"
+    )
     channels: list[Channel] = Field(default_factory=list, max_length=1000)
     channel_assignment: ChannelAssignment | None = Field(
         default=None, description="assign conflicts' channels from a pool by graph colouring (docs/channels.md)"

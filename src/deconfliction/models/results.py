@@ -15,6 +15,7 @@ class Filing:
     notice: Notice
     conflicts: list[Conflict] = field(default_factory=list)
     late: bool = False
+    zones: list = field(default_factory=list)  # ZoneHit: the zones its volumes reach into (rules/zones.py)
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,10 @@ class LiveFeed:
         if report is not None:
             self._batch.append(report)
 
+    def accept(self, reports: list[PositionReport]) -> None:
+        """Reports decoded elsewhere (binary feeds: Beast, ASTERIX) join the next cycle's batch."""
+        self._batch.extend(reports)
+
     def tick(self, force: bool = False) -> float:
         """Run a cycle if one is due; returns seconds until the next one."""
         now = self.clock()

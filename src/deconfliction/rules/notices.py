@@ -25,6 +25,7 @@ from ..models import TRANSITIONS, Filing, Finding, Notice, NoticePrivate
 
 if TYPE_CHECKING:
     from ..store import Transaction
+from .zones import check_zones, zone_hits
 
 
 def new_version() -> str:
@@ -146,6 +147,7 @@ def file_notice(
     notice_id = notice_id or str(uuid.uuid4())  # chosen ids come scoped (scoped_id); F3548's are its UUIDs
     if tx.get_notice(notice_id) is not None:
         raise InvalidState(f"notice {notice_id} already exists", field="id")
+    zones = check_zones(tx, agreement, volumes)
     findings = find_conflicts(tx, agreement, party_id, volumes)
     _require_awareness(findings, key)
     _apply_policy(agreement, findings)
@@ -165,7 +167,7 @@ def file_notice(
     tx.put_notice(notice)
     _record(tx, party_id, "notice.filed", notice, now)
     _tell_members(tx, agreement, notice, "notice.filed", now, findings, owe_ack=True)
-    return Filing(notice, reconcile(tx, agreement, notice, findings, now), late)
+    return Filing(notice, reconcile(tx, agreement, notice, findings, now), late, zones)
 
 
 def own_notice(tx: Transaction, notice_id: str, party_id: str, version: str | None) -> Notice:
@@ -225,8 +227,11 @@ def change_notice(
         updates["private"] = private
     late = notice.late
     findings: list[Finding] | None = None
+    zones: list = []
     if volumes is not None:
         check_volumes(agreement, volumes, now, horizon)
+        # Where a nonconforming aircraft already is cannot be refused: its zones are only reported.
+        zones = zone_hits(tx.zones_of(agreement.id), volumes) if as_flown else check_zones(tx, agreement, volumes)
         claimed = _new_airspace(notice.volumes, volumes)
         if claimed:
             start = min(v.time.start for v in claimed)
@@ -255,7 +260,7 @@ def change_notice(
         conflicts = reconcile(tx, agreement, changed, findings or [], now)
     else:
         conflicts = tx.conflicts_of_notice(changed.id)
-    return Filing(changed, conflicts, late)
+    return Filing(changed, conflicts, late, zones)
 
 
 def cancel_notice(tx: Transaction, *, notice_id: str, party_id: str, now: datetime, version: str | None = None) -> Filing:

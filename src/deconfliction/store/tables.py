@@ -16,13 +16,14 @@ from ..models import (
 from .f3548 import F3548Tables
 from .idempotency import IdempotencyTables
 from .transparency import TransparencyTables
+from .zones import ZoneTables
 from .sql import TRUSTED, filters, marks, moment, where
 
 AUDIT_COLUMNS = "seq, at, actor, action, subject, payload, prev_hash, hash"
 EVENT_COLUMNS = "seq, party_id, kind, payload, created_at"
 
 
-class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables):  # store/idempotency.py, store/transparency.py
+class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTables):  # store/idempotency.py, store/transparency.py, store/zones.py
     """One transaction's queries over `self.db`. Backends implement `_index_notice(notice)` (after its
     row is written), `candidate_notices`, `append_event`, and the F3548 subscription index."""
 

@@ -8,6 +8,7 @@ from . import (
     compliance,
     conflicts,
     events,
+    exports,
     health,
     hotline,
     notices,
@@ -18,6 +19,7 @@ from . import (
     tracks,
     transparency,
     webhooks,
+    zones,
 )
 
 ROUTERS = [
@@ -38,4 +40,6 @@ ROUTERS = [
     audit.router,
     transparency.router,
     tracks.router,
+    exports.router,
+    zones.router,
 ]

@@ -15,6 +15,8 @@ from ...errors import InvalidInput
 from ..wire import Strict, CheckIn, NoticeChangeIn, NoticeIn, VersionIn, etag, filing_body, finding_body, reply, version_from, volumes_from
 from pydantic import BaseModel, Field
 
+from ...models.zones import ZoneHit
+
 router = APIRouter(prefix="/v1", tags=["notices"])
 
 NoticeId = Path(max_length=200, description="notice id")
@@ -25,6 +27,7 @@ class FilingOut(BaseModel):
     notice: Notice
     conflicts: list[Conflict]
     late: bool
+    zones: list[ZoneHit] = Field(default_factory=list, description="zones the volumes reach into, with their contact and message")
 
 
 class NoticeView(BaseModel):

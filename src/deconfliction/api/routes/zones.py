@@ -1,0 +1,64 @@
+"""Zones of an agreement: read them (members), import a zone file (operator)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from ...units import parse_length
+from ...errors import InvalidInput
+from ...models.zones import Zone
+from ...zones.importers import ImportOptions, import_text
+from ..auth import Principal, admin, reader_or_admin, system_of
+from ..problems import responses
+from ..wire import reply
+from pydantic import BaseModel
+
+router = APIRouter(prefix="/v1", tags=["zones"])
+
+
+class ZoneList(BaseModel):
+    items: list[Zone]
+
+
+class ImportSummary(BaseModel):
+    format: str
+    imported: int
+    removed: int
+    skipped: list[dict[str, str]]
+
+
+@router.get("/agreements/{agreement_id}/zones", response_model=ZoneList, responses=responses(404), summary="The agreement's zones")
+def get_zones(request: Request, agreement_id: str = Path(max_length=64), who: Principal = Depends(reader_or_admin)):
+    zones = system_of(request).zones(who.party_id, agreement_id)
+    return reply({"items": [z.model_dump(mode="json") for z in zones]})
+
+
+@router.post("/agreements/{agreement_id}/zones/import", response_model=ImportSummary, responses=responses(404),
+             summary="Import a zone file (ED-318, ED-269, AIXM 5.1, OpenAir, traffic JSON) sent as the request body (admin)")
+async def import_zones(
+    request: Request,
+    agreement_id: str = Path(max_length=64),
+    file_format: Literal["auto", "ed318", "ed269", "aixm", "openair", "traffic"] = Query("auto", alias="format"),
+    terrain_max: str | None = Query(None, max_length=40, description="highest ground in the area, for AGL limits ('1500 ft')"),
+    replace: bool = Query(False, description="remove the agreement's zones the file does not have"),
+    who: Principal = Depends(admin),
+):
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    system = system_of(request)
+    terrain = None
+    if terrain_max is not None:
+        try:
+            terrain = (-430.0, parse_length(terrain_max, "terrain_max"))
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field="terrain_max") from None
+    result = import_text(text, ImportOptions(agreement_id=agreement_id, now=system.clock(), terrain_m=terrain, source="upload"),
+                         file_format)
+    counts = system.save_zones(who.actor, agreement_id, result.zones, replace=replace)
+    return reply({"format": result.format, "imported": counts["saved"], "removed": counts["removed"],
+                  "skipped": [{"element": e, "reason": r} for e, r in result.skipped]})

@@ -1,0 +1,155 @@
+"""A zone, and how its published vertical limits become an exact altitude band.
+
+Published limits come in several references, each handled explicitly:
+
+- `SFC` (surface, GND): as a lower limit, the lowest land on Earth; as an upper limit, the highest.
+- `AMSL`: metres above mean sea level (feet are converted at the edge, by the importer).
+- `W84`: metres above the WGS84 ellipsoid.
+- `FL`: a flight level, a pressure altitude: AMSL on the standard atmosphere (as for notices).
+- `AGL`: above the ground. Without a terrain model the ground is not known, so the band is widened
+  conservatively: a lower limit is read over the lowest terrain the zone may have, an upper limit
+  over the highest (`terrain_m`, given at import; by default the Earth's extremes, −430 m at the
+  Dead Sea shore and 8,849 m at Everest). A zone is therefore never smaller than published; with
+  the default it may be much taller, so importers of low-level drone zones should pass the area's
+  highest terrain (`--terrain-max`).
+- `UNL` (unlimited): the top of the model's altitude range.
+
+A band whose two limits are in different datums is put in AMSL, widened by the geoid's range.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ..geometry import AltitudeBand, Footprint, TimeWindow, Volume4D
+from ..geometry.volume import MAX_ALTITUDE_M, MIN_ALTITUDE_M
+
+Restriction = Literal["prohibited", "authorisation_required", "conditional", "information"]
+RESTRICTIONS: tuple[str, ...] = ("prohibited", "authorisation_required", "conditional", "information")
+Reference = Literal["SFC", "AMSL", "AGL", "W84", "FL", "UNL"]
+
+LOWEST_TERRAIN_M = -430.0  # Dead Sea shore
+HIGHEST_TERRAIN_M = 8_849.0  # Everest
+# The geoid's height above the WGS84 ellipsoid lies within these (EGM2008: about -106 m to +85 m).
+GEOID_MIN_M, GEOID_MAX_M = -107.0, 86.0
+
+
+class VerticalLimit(BaseModel):
+    """One published limit: `value_m` metres above `reference` (0 for SFC and UNL), and the text
+    it was published as (e.g. "FL65", "1500 ft AMSL", "120 m AGL") for people to read."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reference: Reference
+    value_m: float = 0.0
+    text: str = ""
+
+    @model_validator(mode="after")
+    def _finite(self) -> "VerticalLimit":
+        if self.value_m != self.value_m or abs(self.value_m) > MAX_ALTITUDE_M:
+            raise ValueError(f"value_m {self.value_m} is not an altitude")
+        return self
+
+    def bound_m(self, *, upper: bool, terrain_m: tuple[float, float] | None) -> tuple[float, str]:
+        """(metres, datum) that is never inside the published limit: the lowest the limit can be
+        when it is a lower limit, the highest when it is an upper one."""
+        low_ground, high_ground = terrain_m or (LOWEST_TERRAIN_M, HIGHEST_TERRAIN_M)
+        if self.reference == "UNL":
+            return MAX_ALTITUDE_M, "AMSL"
+        if self.reference == "SFC":
+            return (high_ground if upper else low_ground), "AMSL"
+        if self.reference == "AGL":
+            return self.value_m + (high_ground if upper else low_ground), "AMSL"
+        if self.reference == "W84":
+            return self.value_m, "W84"
+        return self.value_m, "AMSL"  # AMSL, and flight levels on the standard atmosphere
+
+
+class Zone(BaseModel):
+    """An area of an agreement with a restriction. `schedule`: the windows in which it is active;
+    empty means always. `terrain_m`: (lowest, highest) ground in the zone, when known, for AGL limits."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(max_length=200)
+    agreement_id: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    restriction: Restriction
+    footprint: Footprint
+    lower: VerticalLimit
+    upper: VerticalLimit
+    schedule: list[TimeWindow] = Field(default_factory=list, max_length=1000)
+    terrain_m: tuple[float, float] | None = None
+    message: str = Field(default="", max_length=2000)
+    contact: str = Field(default="", max_length=500)
+    source: str = Field(default="", max_length=200)  # the format and file it came from
+    identifier: str = Field(default="", max_length=200)  # its id in that source
+    created_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _band(self) -> "Zone":
+        self.band()  # raises for an inverted band
+        return self
+
+    def band(self) -> AltitudeBand:
+        lower, lower_datum = self.lower.bound_m(upper=False, terrain_m=self.terrain_m)
+        upper, upper_datum = self.upper.bound_m(upper=True, terrain_m=self.terrain_m)
+        datum = lower_datum
+        if lower_datum != upper_datum:  # one in W84: both in AMSL, the W84 one widened by the geoid's range
+            if lower_datum == "W84":
+                lower -= GEOID_MAX_M
+            else:
+                upper -= GEOID_MIN_M
+            datum = "AMSL"
+        lower, upper = max(lower, MIN_ALTITUDE_M), min(upper, MAX_ALTITUDE_M)
+        if lower > upper:
+            raise ValueError(f"lower limit ({self.lower.text or self.lower.reference}) is above the upper limit "
+                             f"({self.upper.text or self.upper.reference})")
+        return AltitudeBand(lower_m=lower, upper_m=upper, datum=datum)
+
+    def active_during(self, window: TimeWindow) -> list[TimeWindow]:
+        """The parts of `window` in which the zone is active."""
+        if not self.schedule:
+            return [window]
+        parts = []
+        for active in self.schedule:
+            start, end = max(active.start, window.start), min(active.end, window.end)
+            if start < end:
+                parts.append(TimeWindow(start=start, end=end))
+        return parts
+
+    def volumes_during(self, window: TimeWindow) -> list[Volume4D]:
+        band = self.band()
+        return [Volume4D(footprint=self.footprint, altitude=band, time=part) for part in self.active_during(window)]
+
+    def extent(self) -> tuple[float, float, float, float]:
+        """(west, east, south, north) degrees covering the footprint, for the store's coarse search;
+        the whole circle of longitudes when the footprint crosses the antimeridian."""
+        from datetime import datetime, timezone
+
+        from ..geometry import index_boxes
+
+        window = TimeWindow(start=datetime(2000, 1, 1, tzinfo=timezone.utc), end=datetime(2000, 1, 2, tzinfo=timezone.utc))
+        boxes = index_boxes(Volume4D(footprint=self.footprint, altitude=self.band(), time=window))
+        south, north = min(b.min_lat for b in boxes), max(b.max_lat for b in boxes)
+        if len(boxes) > 1:
+            return -180.0, 180.0, south, north
+        return boxes[0].min_lon, boxes[0].max_lon, south, north
+
+    def summary(self) -> dict:
+        """What a filing is told about a zone it reaches into."""
+        return {"id": self.id, "name": self.name, "restriction": self.restriction, "message": self.message,
+                "contact": self.contact, "lower": self.lower.text or self.lower.reference,
+                "upper": self.upper.text or self.upper.reference}
+
+
+class ZoneHit(BaseModel):
+    """A notice volume that reaches into a zone: the zone's summary and where/when."""
+
+    zone: dict
+    volume_index: int
+    time_start: datetime
+    time_end: datetime

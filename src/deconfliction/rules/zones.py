@@ -1,0 +1,79 @@
+"""Zones: what a filing learns from the agreement's zones: every volume that reaches into an active zone,
+exactly (geodesic footprints, vertical bands across datums conservatively, the zone's schedule).
+
+A prohibited zone refuses the filing when the agreement's `zone_policy` is `refuse` (the default),
+and is reported like the others under `flag`; the other restrictions are always reported with the
+zone's contact and message. The store's boxes, then each zone volume's own boxes, narrow the zones
+before any exact geometry.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..errors import ConflictRefused, NotFound
+from ..geometry import Minima, Volume4D, index_boxes, search_boxes, volume_conflict
+from ..models.zones import Zone, ZoneHit
+from .audit import record_many
+
+REACHING_INTO = Minima(lateral_m=1e-3, vertical_m=0.0, time_buffer_s=0.0)  # overlap, not nearness
+
+
+def _boxes_meet(a, b) -> bool:
+    return (a.min_lon <= b.max_lon and b.min_lon <= a.max_lon and a.min_lat <= b.max_lat and b.min_lat <= a.max_lat
+            and a.min_t <= b.max_t and b.min_t <= a.max_t)
+
+
+def zone_hits(zones: list[Zone], volumes: list[Volume4D]) -> list[ZoneHit]:
+    hits: list[ZoneHit] = []
+    searches = [search_boxes(v, REACHING_INTO) for v in volumes]
+    for zone in zones:
+        for index, volume in enumerate(volumes):
+            for zone_volume in zone.volumes_during(volume.time):
+                zone_boxes = index_boxes(zone_volume)
+                if not any(_boxes_meet(a, b) for a in searches[index] for b in zone_boxes):
+                    continue
+                found = volume_conflict(volume, zone_volume, REACHING_INTO)
+                if found is not None:
+                    hits.append(ZoneHit(zone=zone.summary(), volume_index=index, time_start=found.time_start, time_end=found.time_end))
+                    break
+    return hits
+
+
+def check_zones(tx, agreement, volumes: list[Volume4D]) -> list[ZoneHit]:
+    """The filing's zone hits; raises ConflictRefused (409) for a prohibited zone under `refuse`."""
+    boxes = [box for volume in volumes for box in search_boxes(volume, REACHING_INTO)]
+    zones = tx.zones_near(agreement.id, boxes)
+    if not zones:
+        return []
+    hits = zone_hits(zones, volumes)
+    prohibited = [h for h in hits if h.zone["restriction"] == "prohibited"]
+    if prohibited and getattr(agreement, "zone_policy", "refuse") == "refuse":
+        first = prohibited[0]
+        contact = f" (contact: {first.zone['contact']})" if first.zone["contact"] else ""
+        raise ConflictRefused(
+            f"volume {first.volume_index} enters prohibited zone {first.zone['name']}{contact}",
+            field=f"volumes[{first.volume_index}]",
+            details={"zones": [h.model_dump(mode="json") for h in prohibited]},
+        )
+    return hits
+
+
+def save_zones(tx, *, actor: str, agreement_id: str, zones: list[Zone], now: datetime, replace: bool = False) -> dict:
+    """Write the zones (same id: replaced), each recorded in the audit log; with `replace`, the
+    agreement's zones not among them are removed. Returns how many were saved and removed."""
+    if tx.get_agreement(agreement_id) is None:
+        raise NotFound(f"no agreement {agreement_id!r}", field="agreement_id")
+    zones = [z.model_copy(update={"created_at": z.created_at or now}) for z in zones]
+    removed = []
+    if replace:
+        keep = {z.id for z in zones}
+        for old in tx.zones_of(agreement_id):
+            if old.id not in keep:
+                tx.delete_zone(old.id)
+                removed.append(old.id)
+    for zone in zones:
+        tx.put_zone(zone)
+    record_many(tx, [(actor, "zone.saved", zone.id, zone.model_dump(mode="json")) for zone in zones]
+                + [(actor, "zone.removed", zone_id, {"agreement_id": agreement_id}) for zone_id in removed], now)
+    return {"saved": len(zones), "removed": len(removed)}
