@@ -129,6 +129,9 @@ class Agreement(BaseModel):
     observers: list[str] = Field(default_factory=list, max_length=1000, description="members that read and owe no acknowledgment (rules/observers.py)")
     max_area_km2: Number = Field(default=100_000.0, gt=0)
     max_volumes_per_notice: Count = Field(default=100, gt=0, le=10_000)
+    altitude_display: Literal["feet", "flight_level"] = Field(
+        default="feet", description="how the web console shows altitudes: feet, or flight levels for AMSL bands"
+    )
 
     @field_validator("id")
     @classmethod
