@@ -205,6 +205,7 @@ def test_the_sender_watches_its_message_being_acknowledged_live(page, served, sy
     page.select_option("#compose-to", "red")
     page.fill("#compose-text", "Helicopter lifting from the pad now")
     page.click("#compose button[type=submit]")
+    expect(page.locator("#compose-state")).to_contain_text("Sent alert to red")
     page.click("#sent-box summary")
     [sent] = [m for m in system.sent("blue") if m.text == "Helicopter lifting from the pad now"]
     mine = page.locator(f'#sent li[data-message="{sent.id}"]')

@@ -29,6 +29,7 @@ export class BaseMap {
     L.geoJSON(basemap.borders, { ...base, className: "border" }).addTo(this.group);
     this.places = places;
     this.label();
+    this.map.getContainer().dataset.basemap = "ready"; // for the tests and screenshots
   }
 
   /** Label the largest towns in view, none overlapping another (largest first: the list is sorted). */

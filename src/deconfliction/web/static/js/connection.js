@@ -12,8 +12,10 @@ export class Connection {
     this.since = null; // Date (browser clock) the console went stale
   }
 
+  /** Before the stream first connects the console is loading, not stale; after, a dropped stream or a
+   *  failing request makes everything shown suspect. */
   get stale() {
-    return this.stream !== "live" || this.failing !== null;
+    return this.stream === "reconnecting" || this.failing !== null;
   }
 
   ok() {
@@ -37,9 +39,9 @@ export class Connection {
   render() {
     const badge = $("stream-state");
     badge.textContent = this.stream === "live" && this.failing ? "no answer" : this.stream;
-    badge.className = `badge ${this.stale ? (this.stream === "connecting" && !this.lastContact ? "wait" : "down") : "live"}`;
+    badge.className = `badge ${this.stale ? "down" : this.stream === "live" ? "live" : "wait"}`;
     const wasStale = document.body.classList.contains("stale");
-    const stale = this.stale && this.lastContact !== null; // before the first contact it is loading, not stale
+    const stale = this.stale && this.lastContact !== null; // no contact yet: the sign-in or loading says so
     document.body.classList.toggle("stale", stale);
     if (stale && !wasStale) this.since = new Date();
     const banner = $("conn-banner");

@@ -350,6 +350,9 @@ function attend() {
 
 function renderAlertBar(items) {
   const bar = $("alert-bar");
+  const signature = JSON.stringify(items.map((i) => [i.key, i.title, i.text, i.due]));
+  if (signature === bar.dataset.signature) return; // unchanged: keep the buttons under the person's finger
+  bar.dataset.signature = signature;
   const pressing = items.filter((i) => i.kind !== "conflict" || items.length <= 3);
   bar.hidden = items.length === 0;
   $("alert-items").replaceChildren(...pressing.slice(0, 3).map((item) => el("li", { class: `urgent ${item.kind}`, "data-key": item.key },
@@ -565,7 +568,7 @@ function showMute() {
   const button = $("mute");
   button.textContent = muted() ? "Sound off" : "Sound on";
   button.setAttribute("aria-pressed", String(muted()));
-  button.setAttribute("aria-label", muted() ? "alert sound is muted: turn it on" : "alert sound is on: mute it");
+  button.setAttribute("aria-label", muted() ? "Sound off: turn the alert tone on" : "Sound on: mute the alert tone");
 }
 
 $("signin-form").addEventListener("submit", signIn);
@@ -594,6 +597,7 @@ network.addEventListener("failed", (event) => connection.failed(event.detail.err
 network.addEventListener("unauthorized", () => signOut(REVOKED));
 theme.apply($("theme"));
 showMute();
+if (matchMedia("(max-width: 700px)").matches) $("legend").open = false; // on a phone the map comes first
 
 (async () => {
   const reason = sessionStorage.getItem(SIGNED_OUT);

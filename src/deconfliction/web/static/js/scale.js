@@ -9,7 +9,7 @@ export const NauticalScale = L.Control.Scale.extend({
   options: { metric: true, imperial: false, maxWidth: 120 },
 
   _addScales(options, className, container) {
-    this._nmScale = L.DomUtil.create("div", `${className}-line nm`, container);
+    this._nmScale = L.DomUtil.create("div", `${className} nm`, container);
     L.Control.Scale.prototype._addScales.call(this, options, className, container);
   },
 
