@@ -90,7 +90,8 @@ def serve(
     port = port or free_port(host)
     runtime = Runtime(system, ApiSettings(database=str(database))).start()
     feeder = Feeder(runtime.tactical.service.ingest, recording, recording_party=tracks_party).start()
-    server = uvicorn.Server(uvicorn.Config(runtime.app, host=host, port=port, log_level="warning", lifespan="off"))
+    runtime.app.state.closing = threading.Event()  # ends open event streams (a console's) on Ctrl-C
+    server = uvicorn.Server(uvicorn.Config(runtime.app, host=host, port=port, log_level="warning", lifespan="off", timeout_graceful_shutdown=3))
     thread = threading.Thread(target=server.run, name="deconfliction-demo-server", daemon=True)
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -123,6 +124,7 @@ def serve(
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+        runtime.app.state.closing.set()
         server.should_exit = True
         thread.join(10)
         feeder.stop()
