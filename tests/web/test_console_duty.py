@@ -15,7 +15,7 @@ from pyproj import Geod
 
 from deconfliction.api import ApiSettings, create_app
 from deconfliction.models import MessageRefs, NoticePrivate
-from deconfliction.tactical import TacticalService
+from deconfliction.workers.tactical import TacticalService
 
 from .conftest import ARTIFACTS, Served, expect, sign_in
 
