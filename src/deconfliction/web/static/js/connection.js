@@ -10,6 +10,7 @@ export class Connection {
     this.failing = null; // the last request error while requests fail, else null
     this.lastContact = null; // Date (browser clock) of the last answer from the server
     this.since = null; // Date (browser clock) the console went stale
+    this.toServer = (date) => date; // browser time -> the server's clock (main.js sets it)
   }
 
   /** Before the stream first connects the console is loading, not stale; after, a dropped stream or a
@@ -48,9 +49,10 @@ export class Connection {
     banner.hidden = !stale;
     if (stale) {
       const reason = this.failing ? `requests fail (${this.failing.message})` : "the live update stream is down";
-      banner.textContent = `No contact with the server since ${utc(this.lastContact, true)} (${age(Date.now() - this.lastContact)}): ${reason}. ` +
+      const at = utc(this.toServer(this.lastContact), true); // on the clock the console shows
+      banner.textContent = `No contact with the server since ${at} (${age(Date.now() - this.lastContact)}): ${reason}. ` +
         "What you see may be out of date; retrying.";
-      for (const stamp of document.querySelectorAll(".as-of")) stamp.textContent = `as of ${utc(this.lastContact, true)}, ${age(Date.now() - this.lastContact)}`;
+      for (const stamp of document.querySelectorAll(".as-of")) stamp.textContent = `as of ${at}, ${age(Date.now() - this.lastContact)}`;
     } else {
       for (const stamp of document.querySelectorAll(".as-of")) stamp.textContent = "";
     }

@@ -38,6 +38,7 @@ const state = {
   quiet: true, // the first load of an agreement: what is already there is not announced as new
 };
 const connection = new Connection();
+connection.toServer = (date) => new Date(date.getTime() + state.clockOffset);
 let map = null;
 
 const serverNow = () => new Date(Date.now() + state.clockOffset);

@@ -108,6 +108,7 @@ export class ConsoleMap {
       });
       this.byNotice.set(notice.id, layers);
     }
+    requestAnimationFrame(() => this.declutter()); // once the labels are laid out
     for (const conflict of conflicts) {
       const marker = L.circleMarker(latLng(conflict.where), { className: "conflict-marker", radius: 8, fillOpacity: 1 })
         .addTo(this.layers.conflicts);
@@ -194,8 +195,16 @@ export class ConsoleMap {
     this.declutter();
   }
 
-  /** Hide the labels of aircraft too close on screen to one already labelled (alerting ones first). */
+  /** Hide the labels of aircraft too close on screen to one already labelled (alerting ones first), and
+   *  notice labels that would cover another. */
   declutter(priority = new Set()) {
+    const placed = [];
+    for (const label of this.map.getContainer().querySelectorAll(".leaflet-tooltip.notice-label")) {
+      label.classList.remove("decluttered");
+      const r = label.getBoundingClientRect();
+      if (placed.some((q) => r.left < q.right && q.left < r.right && r.top < q.bottom && q.top < r.bottom)) label.classList.add("decluttered");
+      else placed.push(r);
+    }
     this.priority = priority.size ? priority : this.priority ?? new Set();
     const items = [...this.trails.entries()].sort(([a], [b]) => Number(this.priority.has(b)) - Number(this.priority.has(a)));
     const shown = [];
