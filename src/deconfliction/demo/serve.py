@@ -108,7 +108,8 @@ def serve(
         if recording_path is not None:
             aircraft = len({r["aircraft"] for _, r in recording})
             out(f"• Tracks: 3 simulated aircraft over the fire, and {aircraft} recorded aircraft of {tracks_party} "
-                f"from {recording_path} ({len(recording)} reports), replayed in real time from now.")
+                f"from {recording_path} ({len(recording)} reports), replayed in real time from now; they fly where they "
+                f"were recorded, away from the fire: sign in as {tracks_party} and click 'Fit aircraft' in the console.")
         else:
             out("• Tracks: 3 simulated aircraft over the fire (no recording found; give one with --tracks FILE).")
         out("")
