@@ -61,6 +61,15 @@ def test_every_command_that_names_an_id_accepts_the_same_prefix(story):
     assert code == 0 and "ended" in out, out
 
 
+def test_a_chosen_id_names_its_notice_in_its_agreements_scope():
+    ids = ["valley-fire:tanker-t1", "other:tanker-t2", "6c7328b2-1c21-4e07-b63d-9c6b730cd454"]
+    assert resolve_id("tanker-t1", ids, "notice", "notice_id") == "valley-fire:tanker-t1"
+    assert resolve_id("valley-fire:tanker-t1", ids, "notice", "notice_id") == "valley-fire:tanker-t1"
+    assert resolve_id("6c7328b2", ids, "notice", "notice_id") == ids[2]
+    with pytest.raises(InvalidInput):
+        resolve_id("tanker-t", ids, "notice", "notice_id")  # the start of two chosen ids
+
+
 def test_an_unknown_or_ambiguous_prefix_is_a_clear_refusal(story):
     db = story["db"]
     code, out = run(db, "notice", "show", "zzzzzzzz", "--as", "skyview")

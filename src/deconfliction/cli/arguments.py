@@ -21,13 +21,17 @@ PAGE = 1000
 
 
 def resolve_id(given: str, ids: Iterable[str], what: str, field: str) -> str:
-    """The id `given` names: itself when it is one (ids people chose, like 'tanker-t1', included), else the
-    only id it is a prefix of. No match: NotFound; several: InvalidInput listing them (8 characters each,
+    """The id `given` names: itself when it is one, or the one whose chosen part it is ('tanker-t1' for
+    'valley-fire:tanker-t1'), else the only id it is a prefix of. No match: NotFound; several: InvalidInput listing them (8 characters each,
     as the tables print them)."""
     ids = list(dict.fromkeys(ids))
     if given in ids:
         return given
-    matches = [i for i in ids if i.startswith(given)]
+    # An id a party chose is kept scoped to its agreement ("valley-fire:tanker-t1"): the chosen part names it too.
+    chosen = [i for i in ids if i.partition(":")[2] == given]
+    if len(chosen) == 1:
+        return chosen[0]
+    matches = [i for i in ids if i.startswith(given) or i.partition(":")[2].startswith(given)]
     if len(matches) == 1 and len(given) >= MIN_PREFIX:
         return matches[0]
     if len(matches) > 1:
