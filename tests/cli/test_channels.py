@@ -33,7 +33,7 @@ def test_the_plan_of_the_example_agreement_as_a_table_and_as_json(tmp_path):
 def test_for_a_place_the_channel_that_applies_comes_first(tmp_path):
     db = tmp_path / "c.db"
     run(db, "init")
-    code, output = run(db, "channels", "--as", "skyview", "--at-lon", "-122.6", "--at-lat", "38.8", "--at", "2026-06-01T09:00:00", "--json")
+    code, output = run(db, "channels", "--as", "skyview", "--at-lon", "-122.6", "--at-lat", "38.8", "--at", "2026-06-01T09:00:00Z", "--json")
     assert code == 0 and [i["name"] for i in json.loads(output)] == ["Fire air-to-air", "Common traffic"]
     code, output = run(db, "channels", "--as", "skyview", "--at-lon", "-120", "--at-lat", "38.8", "--json")
     assert [i["name"] for i in json.loads(output)] == ["Common traffic"]
@@ -58,4 +58,4 @@ def test_half_a_place_or_a_stranger_is_refused(tmp_path):
     code, output = run(db, "channels", "--as", "sheriff", "--at-lon", "-122.6")
     assert code == 2 and "--at-lat" in output
     code, output = run(db, "channels", "--as", "nobody", "--agreement", "valley-fire")
-    assert code == 2 and "not_found" in output
+    assert code == 2 and "--as" in output and "no party 'nobody'" in output

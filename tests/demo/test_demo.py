@@ -141,3 +141,43 @@ def test_the_shared_recording_is_found_and_read_when_present():
     reports = recorded_reports(path)
     assert len(reports) > 1000 and reports[0][0] == 0.0
     assert all(a[0] <= b[0] for a, b in zip(reports, reports[1:]))
+
+
+def test_ctrl_c_stops_the_demo_promptly_while_a_console_holds_an_event_stream_open(tmp_path):
+    """An open console keeps an event stream (SSE) open; Ctrl-C must end it instead of waiting for it."""
+    port = free_port()
+    command = [sys.executable, "-m", "deconfliction.cli", "demo", "--port", str(port), "--db", str(tmp_path / "demo.db"), "--simulated-only"]
+    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env=dict(os.environ, PYTHONUNBUFFERED="1"), start_new_session=True)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=_lines, args=(process.stdout, lines), daemon=True).start()
+    seen: list[str] = []
+    ended = threading.Event()
+    try:
+        _read_until(lines, "Console:", 60, seen)
+        tokens = {}
+        while len(tokens) < 4:
+            line = _read_until(lines, "  ", 5, seen).split()
+            tokens[line[0]] = line[1]
+        opened = threading.Event()
+
+        def console_stream():
+            headers = {"Authorization": f"Bearer {tokens['sheriff']}", "Accept": "text/event-stream"}
+            with httpx.stream("GET", f"http://127.0.0.1:{port}/v1/events/stream", headers=headers, timeout=None) as reply:
+                opened.set()
+                for _ in reply.iter_lines():
+                    pass
+            ended.set()
+
+        threading.Thread(target=console_stream, daemon=True).start()
+        assert opened.wait(10)
+        _read_until(lines, "Press Ctrl-C", 5, seen)
+        process.send_signal(signal.SIGINT)
+        # uvicorn would otherwise wait for the stream for as long as the client keeps it (the demo gave up after 10 s).
+        assert process.wait(6) == 0
+        assert ended.wait(2), "the console's stream was not closed"
+        _read_until(lines, "Demo stopped", 5, seen)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)

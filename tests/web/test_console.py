@@ -123,8 +123,12 @@ def test_clicking_a_place_shows_the_channel_that_applies_there(page, served, sce
 def test_a_conflict_is_acknowledged_from_its_list_item(page, served, system, scene):
     sign_in(page, served.url, scene["token"])
     item = page.locator(f'#conflict-list li[data-conflict="{scene["conflict"].id}"]')
+    expect(item.locator('.ack-state[data-party="blue"]')).to_have_text("blue ✗ not yet acknowledged")
+    expect(item.locator('.ack-state[data-party="red"]')).to_have_text("red ✗ not yet acknowledged")
     item.locator("button.ack").click()
-    expect(item).to_contain_text("acknowledged")
+    expect(item.locator('.ack-state[data-party="blue"]')).to_contain_text("blue ✓ acknowledged")
+    expect(item.locator('.ack-state[data-party="red"]')).to_have_text("red ✗ not yet acknowledged")  # both sides, told apart
+    expect(item.locator("button.ack")).to_have_count(0)
     conflict = system.conflicts("blue", agreement_id="pact")[0]
     assert conflict.id == scene["conflict"].id
     assert (conflict.acknowledged_a if conflict.party_a == "blue" else conflict.acknowledged_b) is not None
@@ -201,6 +205,7 @@ def test_the_sender_watches_its_message_being_acknowledged_live(page, served, sy
     page.select_option("#compose-to", "red")
     page.fill("#compose-text", "Helicopter lifting from the pad now")
     page.click("#compose button[type=submit]")
+    expect(page.locator("#compose-state")).to_contain_text("Sent alert to red")
     page.click("#sent-box summary")
     [sent] = [m for m in system.sent("blue") if m.text == "Helicopter lifting from the pad now"]
     mine = page.locator(f'#sent li[data-message="{sent.id}"]')
@@ -252,8 +257,8 @@ def test_the_console_files_are_package_data_served_with_a_same_origin_policy(ser
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     policy = page.headers["content-security-policy"]
     assert "default-src 'self'" in policy and "connect-src 'self'" in policy and "script-src 'self'" in policy
-    for path in ("/console/js/main.js", "/console/vendor/leaflet/leaflet.js", "/console/vendor/world/countries-110m.geojson",
-                 "/console/vendor/leaflet/LICENSE", "/console/vendor/world/LICENSE"):
+    for path in ("/console/js/main.js", "/console/vendor/leaflet/leaflet.js", "/console/vendor/basemap/basemap-50m.json", "/console/vendor/basemap/places.json",
+                 "/console/vendor/leaflet/LICENSE", "/console/vendor/basemap/LICENSE"):
         reply = httpx.get(served.url + path)
         assert reply.status_code == 200, path
         assert reply.headers["content-security-policy"] == policy
@@ -324,7 +329,7 @@ def test_text_from_other_parties_is_shown_as_text_never_run_as_html(page, served
     tactical.ingest("blue", [{"aircraft": "b1", "callsign": payload, "time": t, "lon": 2.30, "lat": 48.85, "altitude_m": 1000.0,
                               "datum": "AMSL", "ground_speed_ms": 200.0, "track_deg": 90.0, "vertical_rate_ms": 0.0}])
     expect(page.locator(f'#inbox li[data-message="{sent.id}"] .text')).to_have_text(payload)
-    expect(page.locator(".leaflet-tooltip.callsign")).to_have_text(payload)
+    expect(page.locator(".leaflet-tooltip.callsign .name")).to_have_text(payload)
     assert page.locator("img").count() == 0
     assert page.evaluate("window.pwned") is None
 

@@ -29,7 +29,7 @@ def init(
     with guarded(as_json):
         text = agreement_file.read_text() if agreement_file else example_agreement_text(example)
         agreement, parties = load_toml(text)
-        system = local()
+        system = local(create=True)
         system.add_agreement(agreement, parties)
         show(
             as_json,

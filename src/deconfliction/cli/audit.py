@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from ..errors import InvalidInput
-from . import render
+from . import arguments, render
 from .app import app
 from .output import Json, console, emit, guarded, stderr
 from .kept_heads import verify_with_head
@@ -68,16 +67,17 @@ def audit_export(out: Annotated[Optional[Path], typer.Option("--out", help="File
 @report_app.command("compliance")
 def report_compliance(
     agreement: Annotated[str, typer.Option("--agreement", "-a", help="Agreement id.")],
-    start: Annotated[datetime, typer.Option("--from", help="Start (UTC).", formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"])],
-    end: Annotated[datetime, typer.Option("--to", help="End, exclusive (UTC).", formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"])],
+    start: Annotated[str, typer.Option("--from", help="Start: a date (00:00Z), 'now', or RFC 3339 with a zone.")],
+    end: Annotated[str, typer.Option("--to", help="End, exclusive: a date (00:00Z), 'now', or RFC 3339 with a zone.")],
     output: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
 ) -> None:
     """Per party: notices, lead times given, late notices, acknowledgments and their delays, overdue ones."""
     with guarded(output == "json"):
         if output not in ("table", "csv", "json"):
             raise InvalidInput("use table, csv or json", field="format")
-        utc = lambda moment: moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # noqa: E731
-        report = connected().compliance(agreement, utc(start), utc(end))
+        system = connected()
+        now = system.clock()
+        report = system.compliance(agreement, arguments.parse_when(start, now=now, field="--from"), arguments.parse_when(end, now=now, field="--to"))
         if output == "json":
             emit(report.model_dump(mode="json"))
         elif output == "csv":

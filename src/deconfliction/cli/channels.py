@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
 from ..errors import InvalidInput
-from . import render
+from . import arguments, render
 from .app import app
 from .output import Json, guarded, show
 from .session import AgreementId, AsParty, acting, agreement_of, volumes_in
@@ -21,7 +20,7 @@ def channels(
     agreement: AgreementId = None,
     at_lon: Annotated[Optional[float], typer.Option("--at-lon", help="With --at-lat: the channels that apply at this place, the applying one first.")] = None,
     at_lat: Annotated[Optional[float], typer.Option("--at-lat", help="Latitude of that place.")] = None,
-    at: Annotated[Optional[datetime], typer.Option("--at", help="Only channels in effect then (UTC).", formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d"])] = None,
+    at: Annotated[Optional[str], typer.Option("--at", help="Only channels in effect then: 'now', or RFC 3339 with a zone (2026-06-01T14:00:00Z).")] = None,
     area: Annotated[Optional[Path], typer.Option(help="Only channels reaching into these volumes (file; not with --server).")] = None,
     as_json: Json = False,
 ) -> None:
@@ -31,7 +30,7 @@ def channels(
             raise InvalidInput("give --at-lon and --at-lat together", field="--at-lat" if at_lat is None else "--at-lon")
         system, party = acting(party)
         agreement_id = agreement_of(system, party, agreement)
-        when = at if at is None or at.tzinfo else at.replace(tzinfo=timezone.utc)
+        when = None if at is None else arguments.parse_when(at, now=system.clock(), field="--at")
         point = (at_lon, at_lat) if at_lon is not None and at_lat is not None else None
         areas = volumes_in(area, system) if area else [None]
         found: dict[tuple, Any] = {}

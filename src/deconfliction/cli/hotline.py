@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from . import render
+from . import arguments, render
 from .app import app
 from .output import Json, console, emit, guarded, show
 from .session import AgreementId, AsParty, acting, agreement_of
@@ -20,11 +20,7 @@ app.add_typer(hotline_app, name="hotline")
 
 def _message_id(system: System, party: str, given: str) -> str:
     """A message id, or an unambiguous prefix of one in the party's inbox or sent messages."""
-    if len(given) >= 32:
-        return given
-    known = [i.message.id for i in system.inbox(party, limit=1000)] + [m.id for m in system.sent(party, limit=1000)]
-    matches = {m for m in known if m.startswith(given)}
-    return matches.pop() if len(matches) == 1 else given
+    return arguments.message_id(system, party, given)
 
 
 @hotline_app.command("send")
@@ -53,7 +49,8 @@ def hotline_send(
             emit(message.model_dump(mode="json"))
         else:
             due = max((a.due_at for a in message.acknowledgments), default=None)
-            console.print(f"Sent {message.kind} {message.id} to {', '.join(message.to)}; acknowledgment due {render.when(due)}")
+            left = f" (in {(due - message.created_at).total_seconds():,.0f} s)" if due else ""
+            console.print(f"Sent {message.kind} {message.id} to {', '.join(message.to)}; acknowledgment due {render.when(due, seconds=True)}{left}")
 
 
 @hotline_app.command("inbox")

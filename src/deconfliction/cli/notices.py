@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from . import render
+from . import arguments, render
 from .app import app
 from .output import Json, console, emit, guarded, show
 from .session import AgreementId, Keys, AsParty, acting, agreement_of, volumes_in
@@ -72,7 +72,7 @@ def notice_change(
     with guarded(as_json):
         system, party = acting(party)
         volumes = volumes_in(file, system) if file else None
-        filing = system.change_notice(party, notice_id, version=version, volumes=volumes, state=state, key=key or [])
+        filing = system.change_notice(party, arguments.notice_id(system, party, notice_id), version=version, volumes=volumes, state=state, key=key or [])
         _show_filing(filing, party, as_json, "changed")
 
 
@@ -80,7 +80,7 @@ def _state_command(name: str, state: str, help_text: str):
     def command(notice_id: str, party: AsParty = None, version: Annotated[Optional[str], typer.Option()] = None, as_json: Json = False) -> None:
         with guarded(as_json):
             system, party = acting(party)
-            filing = system.change_notice(party, notice_id, version=version, state=state)
+            filing = system.change_notice(party, arguments.notice_id(system, party, notice_id), version=version, state=state)
             _show_filing(filing, party, as_json, state)
 
     command.__doc__ = help_text
@@ -119,18 +119,11 @@ def notice_show(notice_id: str, party: AsParty = None, as_json: Json = False) ->
     """One notice: all of it if it is yours, minimised otherwise."""
     with guarded(as_json):
         system, party = acting(party)
-        notice = system.notice(party, notice_id)
+        notice = system.notice(party, arguments.notice_id(system, party, notice_id))
         if as_json:
             emit(notice.seen_by(party))
         else:
-            console.print(render.notices_table([notice], viewer=party, title=f"Notice {notice.id}"))
-            for i, v in enumerate(notice.volumes):
-                fp = v.footprint
-                shape = f"circle r={render.distance(fp.radius_m)} at {fp.lat:.5f},{fp.lon:.5f}" if fp.kind == "circle" else f"polygon of {len(fp.vertices)} vertices"
-                console.print(
-                    f"  volume {i}: {shape}; {render.height(v.altitude.lower_m)}–{render.height(v.altitude.upper_m)} {v.altitude.datum}; "
-                    f"{render.when(v.time.start)} → {render.when(v.time.end)}"
-                )
+            console.print(render.notice_details(notice, viewer=party))
 
 
 @app.command()
@@ -163,6 +156,7 @@ def notice_ack(notice_id: str, party: AsParty = None, as_json: Json = False) -> 
     """Acknowledge another party's notice (its current version)."""
     with guarded(as_json):
         system, party = acting(party)
+        notice_id = arguments.notice_id(system, party, notice_id)
         deadline = system.acknowledge_notice(party, notice_id)
         if as_json:
             emit(deadline.model_dump(mode="json"))

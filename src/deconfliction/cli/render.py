@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Iterable
 
+from rich import box
+from rich.console import Group
 from rich.table import Table
 
 from ..units import metres_to_feet, metres_to_nautical_miles
@@ -13,8 +15,25 @@ if TYPE_CHECKING:
     from ..models import Conflict, HotlineMessage, InboxItem, LineStatus, Notice
 
 
-def when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%MZ") if moment else "—"
+def when(moment: datetime | None, seconds: bool = False) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%SZ" if seconds else "%Y-%m-%d %H:%MZ") if moment else "—"
+
+
+def span(start: datetime, end: datetime) -> str:
+    """A time window in two short lines: the day and start, then the end (its day too when it differs)."""
+    same_day = start.date() == end.date()
+    return f"{start:%Y-%m-%d %H:%MZ}\n→ {end:%H:%MZ}" if same_day else f"{start:%Y-%m-%d %H:%MZ}\n→ {end:%Y-%m-%d %H:%MZ}"
+
+
+def stacked(metres: float, aviation: str) -> str:
+    """Aviation first, SI under it: keeps the column narrow."""
+    return f"{aviation}\n{metres:,.0f} m"
+
+
+# Tables are built to fit 80 columns: few columns, narrow cells, several lines per row where needed
+# (ids are the 8 characters every command accepts as a prefix).
+def _table(title: str) -> Table:
+    return Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
 
 
 def distance(metres: float) -> str:
@@ -30,34 +49,45 @@ def short(identifier: str) -> str:
 
 
 def notices_table(notices: Iterable[Notice], viewer: str | None = None, title: str = "Notices") -> Table:
-    table = Table(title=title)
-    for column in ("id", "party", "state", "volumes", "from", "to", "lead time", "version", "reference"):
-        table.add_column(column, overflow="fold", no_wrap=column in ("from", "to", "version"))
+    table = _table(title)
+    table.add_column("id", no_wrap=True, min_width=8)
+    table.add_column("party", overflow="fold")
+    table.add_column("state", overflow="fold")
+    table.add_column("when (UTC)", no_wrap=True)
+    table.add_column("vol", justify="right")
+    table.add_column("lead", no_wrap=True)
+    table.add_column("your ref", overflow="fold")
     for notice in notices:
         own = viewer is None or notice.party_id == viewer
-        lead = f"{notice.lead_time_s / 60:,.0f} min" + (" LATE" if own and notice.late else "")
+        lead = f"{notice.lead_time_s / 60:,.0f} min" + ("\nLATE" if own and notice.late else "")
         table.add_row(
-            short(notice.id), notice.party_id, notice.state, str(len(notice.volumes)), when(notice.start), when(notice.end),
-            lead, notice.version, (notice.private.reference or "") if own else "",
+            short(notice.id), notice.party_id, notice.state, span(notice.start, notice.end), str(len(notice.volumes)),
+            lead, (notice.private.reference or "") if own else "",
         )
     return table
 
 
 def conflicts_table(conflicts: Iterable[Conflict], title: str = "Conflicts") -> Table:
-    table = Table(title=title)
-    for column in ("id", "between", "lateral", "vertical gap", "time", "channel", "acknowledged", "state"):
-        table.add_column(column)
+    """Per conflict: both parties with their acknowledgment, distances (aviation over SI), time, channel.
+    The notices' ids are in --json (and `conflicts --notice ID` filters by one)."""
+    table = _table(title)
+    table.add_column("id", no_wrap=True, min_width=8)
+    table.add_column("parties, ack", no_wrap=True)
+    table.add_column("lateral", no_wrap=True)
+    table.add_column("vertical", no_wrap=True)
+    table.add_column("when (UTC)", no_wrap=True)
+    table.add_column("channel", overflow="fold", min_width=10)
     for c in conflicts:
-        acks = ", ".join(f"{p} {'✓' if t else '✗'}" for p, t in ((c.party_a, c.acknowledged_a), (c.party_b, c.acknowledged_b)))
+        acks = "\n".join(f"{p} {'✓' if t else '✗'}" for p, t in ((c.party_a, c.acknowledged_a), (c.party_b, c.acknowledged_b)))
+        vertical = stacked(c.vertical_m, f"{metres_to_feet(c.vertical_m):,.0f} ft") if c.vertical_m > 0 else "overlap"
+        channel = (f"{c.channel.name}\n{c.channel.contact}" + ("\n(pool exhausted)" if c.channel.pool_exhausted else "")) if c.channel else "—"
         table.add_row(
-            short(c.id),
-            f"{c.party_a} {short(c.notice_a)} ↔ {c.party_b} {short(c.notice_b)}",
-            distance(c.lateral_m),
-            height(c.vertical_m),
-            f"{when(c.time_start)} → {c.time_end.strftime('%H:%MZ')}",
-            (f"{c.channel.name} {c.channel.contact}" + (" (pool exhausted: a neighbour shares it)" if c.channel.pool_exhausted else "")) if c.channel else "—",
+            short(c.id) + ("" if c.state == "open" else f"\n{c.state}"),
             acks,
-            c.state,
+            stacked(c.lateral_m, f"{metres_to_nautical_miles(c.lateral_m):.2f} NM"),
+            vertical,
+            span(c.time_start, c.time_end),
+            channel,
         )
     return table
 
@@ -87,18 +117,38 @@ def _minutes(seconds: float | None) -> str:
     return "—" if seconds is None else f"{seconds / 60:,.1f} min"
 
 
-def compliance_table(report) -> Table:
-    table = Table(title=f"Compliance — {report.agreement_id}, {when(report.start)} to {when(report.end)}")
-    for column in ("party", "notices", "lead min", "lead median", "late", "acks owed", "acknowledged", "late acks", "ack delay median", "ack delay max", "overdue", "hotline escalations", "line tests missed"):
-        table.add_column(column, justify="right" if column != "party" else "left")
-    for p in report.parties:
-        table.add_row(
-            p.party_id, str(p.notices), _minutes(p.lead_time_min_s), _minutes(p.lead_time_median_s), str(p.late_notices),
-            str(p.acknowledgments_owed), str(p.acknowledged), str(p.acknowledged_late),
-            _minutes(p.ack_delay_median_s), _minutes(p.ack_delay_max_s), str(p.overdue),
-            str(p.hotline_escalations), str(p.line_tests_missed),
-        )
-    return table
+COMPLIANCE_ROWS = (
+    ("notices filed", lambda p: str(p.notices)),
+    ("lead time, least", lambda p: _minutes(p.lead_time_min_s)),
+    ("lead time, median", lambda p: _minutes(p.lead_time_median_s)),
+    ("late notices", lambda p: str(p.late_notices)),
+    ("acknowledgments owed", lambda p: str(p.acknowledgments_owed)),
+    ("acknowledged", lambda p: str(p.acknowledged)),
+    ("acknowledged late", lambda p: str(p.acknowledged_late)),
+    ("ack delay, median", lambda p: _minutes(p.ack_delay_median_s)),
+    ("ack delay, longest", lambda p: _minutes(p.ack_delay_max_s)),
+    ("overdue", lambda p: str(p.overdue)),
+    ("hotline escalations", lambda p: str(p.hotline_escalations)),
+    ("line tests missed", lambda p: str(p.line_tests_missed)),
+)
+PARTIES_PER_TABLE = 4  # a measure per row and a party per column: 4 parties fit 80 columns
+
+
+def compliance_table(report) -> Group:
+    """One row per measure and one column per party (4 parties a table), so it stays legible at 80 columns."""
+    parties = list(report.parties)
+    tables = []
+    for first in range(0, max(1, len(parties)), PARTIES_PER_TABLE):
+        group = parties[first:first + PARTIES_PER_TABLE]
+        title = f"Compliance — {report.agreement_id}\n{when(report.start)} to {when(report.end)}" if first == 0 else ""
+        table = _table(title)
+        table.add_column("", no_wrap=True)
+        for p in group:
+            table.add_column(p.party_id, justify="right", overflow="fold")
+        for label, value in COMPLIANCE_ROWS:
+            table.add_row(label, *(value(p) for p in group))
+        tables.append(table)
+    return Group(*tables)
 
 
 def inbox_table(items: Iterable[InboxItem], title: str = "Hotline inbox") -> Table:
@@ -131,3 +181,33 @@ def lines_table(lines: Iterable[LineStatus], title: str = "Hotline lines") -> Ta
         colour = {"up": "green", "down": "bold red"}.get(line.state, "yellow")
         table.add_row(line.party_id, f"[{colour}]{line.state}[/]", when(line.last_test_at), when(line.last_ack_at))
     return table
+
+
+def notice_details(notice: Notice, viewer: str | None = None) -> Group:
+    """One notice as label–value lines and one short block per volume: fits 80 columns whatever its size."""
+    own = viewer is None or notice.party_id == viewer
+    fields = Table.grid(padding=(0, 2))
+    fields.add_column(style="bold", no_wrap=True)
+    fields.add_column(overflow="fold")
+    rows = [
+        ("notice", notice.id), ("party", notice.party_id + (" (yours)" if own and viewer else "")), ("state", notice.state),
+        ("version", notice.version), ("filed", when(notice.filed_at)),
+        ("lead time", f"{notice.lead_time_s / 60:,.0f} min" + (" (LATE)" if own and notice.late else "")),
+    ]
+    if own and notice.private.reference:
+        rows.append(("your reference", notice.private.reference))
+    if own and notice.private.remarks:
+        rows.append(("your remarks", notice.private.remarks))
+    for label, value in rows:
+        fields.add_row(label, value)
+    volumes = Table.grid(padding=(0, 1))
+    volumes.add_column(no_wrap=True)
+    volumes.add_column(overflow="fold")
+    for i, v in enumerate(notice.volumes):
+        fp, band = v.footprint, v.altitude
+        shape = (f"circle, radius {metres_to_nautical_miles(fp.radius_m):.2f} NM ({fp.radius_m:,.0f} m), centre {fp.lat:.5f}, {fp.lon:.5f}"
+                 if fp.kind == "circle" else f"polygon of {len(fp.vertices)} vertices")
+        heights = (f"{metres_to_feet(band.lower_m):,.0f}–{metres_to_feet(band.upper_m):,.0f} ft {band.datum} "
+                   f"({band.lower_m:,.0f}–{band.upper_m:,.0f} m)")
+        volumes.add_row(f"volume {i}", f"{shape}\n{heights}\n{when(v.time.start)} → {when(v.time.end)}")
+    return Group(fields, "", volumes)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from ..errors import InvalidInput
+from . import arguments
 
 if TYPE_CHECKING:
     from ..facade import Facade as System
@@ -40,12 +41,13 @@ def connected() -> System:
     return local()
 
 
-def local() -> Deconfliction:
+def local(create: bool = False) -> Deconfliction:
+    """The store itself (not through --server); only `init` may create it."""
     if State.server:
         raise InvalidInput("this command works on a store, not through --server", field="--server")
     from ..service import connect
 
-    return connect(State.database)
+    return connect(State.database if create else arguments.existing_store(State.database))
 
 
 def acting(party: str | None) -> tuple[System, str]:
@@ -55,6 +57,8 @@ def acting(party: str | None) -> tuple[System, str]:
         party = token_party(system)
     if party is None:
         raise InvalidInput("say which party you act as: --as PARTY (or DECONFLICTION_PARTY)", field="--as")
+    if not State.server:  # through a server, the token says who acts
+        arguments.party_known(system, party)
     return system, party
 
 

@@ -90,7 +90,8 @@ def serve(
     port = port or free_port(host)
     runtime = Runtime(system, ApiSettings(database=str(database))).start()
     feeder = Feeder(runtime.tactical.service.ingest, recording, recording_party=tracks_party).start()
-    server = uvicorn.Server(uvicorn.Config(runtime.app, host=host, port=port, log_level="warning", lifespan="off"))
+    runtime.app.state.closing = threading.Event()  # ends open event streams (a console's) on Ctrl-C
+    server = uvicorn.Server(uvicorn.Config(runtime.app, host=host, port=port, log_level="warning", lifespan="off", timeout_graceful_shutdown=3))
     thread = threading.Thread(target=server.run, name="deconfliction-demo-server", daemon=True)
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -107,7 +108,8 @@ def serve(
         if recording_path is not None:
             aircraft = len({r["aircraft"] for _, r in recording})
             out(f"• Tracks: 3 simulated aircraft over the fire, and {aircraft} recorded aircraft of {tracks_party} "
-                f"from {recording_path} ({len(recording)} reports), replayed in real time from now.")
+                f"from {recording_path} ({len(recording)} reports), replayed in real time from now; they fly where they "
+                f"were recorded, away from the fire: sign in as {tracks_party} and click 'Fit aircraft' in the console.")
         else:
             out("• Tracks: 3 simulated aircraft over the fire (no recording found; give one with --tracks FILE).")
         out("")
@@ -123,6 +125,7 @@ def serve(
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+        runtime.app.state.closing.set()
         server.should_exit = True
         thread.join(10)
         feeder.stop()

@@ -137,6 +137,9 @@ class Agreement(BaseModel):
     signatures_required: bool = Field(
         default=False, description="parties must sign what they say (filings, changes, acknowledgments, hotline) with a registered key"
     )
+    altitude_display: Literal["feet", "flight_level"] = Field(
+        default="feet", description="how the web console shows altitudes: feet, or flight levels for AMSL bands"
+    )
 
     @field_validator("id")
     @classmethod

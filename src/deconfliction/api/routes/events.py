@@ -78,13 +78,17 @@ async def stream(
     cursor = after if after is not None else await anyio.to_thread.run_sync(system.last_event_seq)
     party = who.party_id
 
+    # Set when the server shuts down (the demo sets it on Ctrl-C): a stream then ends at once instead of
+    # holding a graceful shutdown open; the client resumes elsewhere with Last-Event-ID.
+    closing = getattr(request.app.state, "closing", None)
+
     async def events():
         nonlocal cursor
         wake = waker.register()
         ends = None if settings.sse_max_s is None else time.monotonic() + settings.sse_max_s
         try:
             yield ServerSentEvent(comment=f"events of {party} after {cursor}", retry=1000)
-            while ends is None or time.monotonic() < ends:
+            while (ends is None or time.monotonic() < ends) and not (closing is not None and closing.is_set()):
                 wake.clear()
                 batch = await anyio.to_thread.run_sync(system.events, party, cursor, settings.sse_batch)
                 if batch:

@@ -18,13 +18,34 @@ export class ApiError extends Error {
   }
 }
 
+/** Every request's outcome, for the connection state: "ok", "failed" (no answer, or a 5xx) and
+ *  "unauthorized" (a 401 to a request that carried the signed-in token). detail: {error, path}. */
+export const network = new EventTarget();
+const tell = (type, detail) => network.dispatchEvent(new CustomEvent(type, { detail }));
+
 export async function api(path, { method = "GET", body, auth = token.get() } = {}) {
   const headers = { Accept: "application/json" };
   if (auth) headers.Authorization = `Bearer ${auth}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  const reply = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store" });
+  let reply;
+  try {
+    reply = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store" });
+  } catch (error) {
+    tell("failed", { error, path });
+    throw new ApiError(0, { detail: `the server did not answer (${error.message})` });
+  }
   const text = await reply.text();
-  const data = text ? JSON.parse(text) : null;
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = { detail: text.slice(0, 200) };
+  }
+  // A 5xx with a problem document is the server answering (e.g. 503: no tactical monitor here);
+  // without one, a proxy or a dying server is speaking.
+  if (reply.status >= 500 && !data?.title) tell("failed", { error: new ApiError(reply.status, data), path });
+  else tell("ok", { path });
+  if (reply.status === 401 && auth && auth === token.get()) tell("unauthorized", { error: new ApiError(401, data), path });
   if (!reply.ok) throw new ApiError(reply.status, data);
   return data;
 }
@@ -50,7 +71,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  * EventSource cannot send the Authorization header, and a token in the URL would end up in logs and
  * history. Calls onEvent({seq, kind, payload, …}) in order and onStatus("live"|"reconnecting"|"signed-out").
  */
-export async function streamEvents({ after, onEvent, onStatus, signal }) {
+export async function streamEvents({ after, onEvent, onStatus, signal, quietMs = 40_000 }) {
   let last = after;
   while (!signal.aborted) {
     try {
@@ -58,7 +79,7 @@ export async function streamEvents({ after, onEvent, onStatus, signal }) {
       if (last !== null && last !== undefined) headers["Last-Event-ID"] = String(last);
       const reply = await fetch("/v1/events/stream", { headers, signal, cache: "no-store" });
       if (reply.status === 401) {
-        onStatus("signed-out");
+        onStatus("signed-out");  // the token was revoked, or the server's store is not the one it was issued by
         return;
       }
       if (!reply.ok) throw new ApiError(reply.status, null);
@@ -67,7 +88,17 @@ export async function streamEvents({ after, onEvent, onStatus, signal }) {
       let buffer = "";
       let frame = { data: [] };
       for (;;) {
-        const { value, done } = await reader.read();
+        // The server sends a heartbeat on an idle stream: silence past `quietMs` means a dead connection
+        // that TCP has not noticed yet (a server gone without closing it).
+        let quiet;
+        const silence = new Promise((resolve) => { quiet = setTimeout(() => resolve({ silent: true }), quietMs); });
+        const next = await Promise.race([reader.read(), silence]);
+        clearTimeout(quiet);
+        if (next.silent) {
+          reader.cancel().catch(() => {});
+          break;
+        }
+        const { value, done } = next;
         if (done) break;
         buffer += value;
         let end;

@@ -1,7 +1,7 @@
 // The hotline inbox: what this party was sent, overdue items first, each with its acknowledgment
 // state and an Acknowledge button while one is owed.
 
-import { el, utc } from "./dom.js";
+import { countdown, el, utc, when } from "./dom.js";
 
 const RANK = { overdue: 0, pending: 1 };
 
@@ -25,22 +25,23 @@ function references(refs, onConflict) {
   return out.length ? el("div", { class: "meta" }, "re: ", ...out.flatMap((x, i) => (i ? [", ", x] : [x]))) : null;
 }
 
-export function renderInbox(list, items, { onAck, onConflict }) {
+export function renderInbox(list, items, { onAck, onConflict, now = new Date() }) {
   if (!items.length) return list.replaceChildren(el("li", { class: "empty muted" }, "No messages."));
   list.replaceChildren(...ordered(items).map(({ message, deadline }) => {
     const state = deadline?.state ?? "none";
     const owed = state === "pending" || state === "overdue";
     const to = message.to?.length ? message.to.join(", ") : "all";
-    return el("li", { class: `message ${state}`, "data-message": message.id, "data-state": state },
+    return el("li", { class: `message ${state} kind-${message.kind}`, "data-message": message.id, "data-state": state },
       owed ? el("button", { type: "button", class: "ack", onclick: (e) => onAck(message.id, e.target) }, "Acknowledge") : null,
       el("span", { class: "kind" }, message.kind),
       el("strong", {}, message.sender), ` → ${to}`,
       el("div", { class: "text" }, message.text),
       references(message.refs, onConflict),
       el("div", { class: "meta" },
-        `sent ${utc(message.created_at, true)}`,
+        `sent ${when(message.created_at, true)}`,
         deadline ? el("span", { class: "state" }, ` · ${state}`) : null,
-        owed ? ` · ack due ${utc(deadline.due_at, true)}` : "",
+        owed ? ` · ack due ${utc(deadline.due_at, true)} · ` : "",
+        owed ? el("span", { class: "countdown", "data-due": deadline.due_at }, countdown(deadline.due_at, now)) : null,
         deadline?.acknowledged_at ? ` · acknowledged ${utc(deadline.acknowledged_at, true)}` : "",
         deadline?.escalations ? el("span", { class: "escalations" }, ` · escalated ${deadline.escalations}×`) : null));
   }));
