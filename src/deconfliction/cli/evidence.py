@@ -111,8 +111,13 @@ def register(audit_app: typer.Typer) -> None:
         entries, each with its inclusion proof under one signed head; `audit check` verifies it offline."""
         from ..rules.evidence import prove
 
+        from . import arguments
+
         with guarded(False):
             system = local()
+            # The same id rule as every command: a full id, the id its party chose, or a prefix.
+            stored = system.read(lambda tx: [n.id for n in tx.find_notices(limit=10_000_000)])
+            notice_id = arguments.resolve_id(notice_id, stored, "notice", "notice_id")
             evidence = prove(system, notice_id)
             write_json(evidence.model_dump(mode="json"), out)
             if out:
