@@ -199,6 +199,15 @@ def test_a_message_is_sent_from_the_console(page, served, system, scene):
     assert received.deadline.state == "pending"
 
 
+def wait_for(found, seconds: float = 10.0):
+    """What `found()` returns once it returns something (or its last answer after `seconds`): under load,
+    a single read right after the page said "Sent" once came back empty in CI-like runs."""
+    deadline = time.monotonic() + seconds
+    while not (result := found()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return result
+
+
 def test_the_sender_watches_its_message_being_acknowledged_live(page, served, system, scene):
     sign_in(page, served.url, scene["token"])
     page.select_option("#compose-kind", "alert")
@@ -207,7 +216,7 @@ def test_the_sender_watches_its_message_being_acknowledged_live(page, served, sy
     page.click("#compose button[type=submit]")
     expect(page.locator("#compose-state")).to_contain_text("Sent alert to red")
     page.click("#sent-box summary")
-    [sent] = [m for m in system.sent("blue") if m.text == "Helicopter lifting from the pad now"]
+    [sent] = wait_for(lambda: [m for m in system.sent("blue") if m.text == "Helicopter lifting from the pad now"])
     mine = page.locator(f'#sent li[data-message="{sent.id}"]')
     expect(mine.locator('.ack-of[data-party="red"]')).to_have_text("red pending")
     expect(page.locator("#sent-count")).to_contain_text("awaiting acknowledgment")
