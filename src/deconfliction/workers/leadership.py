@@ -123,7 +123,8 @@ class Leadership:
     def _elected(self) -> None:
         self.leading = True
         self.terms += 1
-        log.warning("this instance %s leads the pool: it runs deadlines, deliveries and the tactical monitor", self.name)
+        if self.uses_lock:  # a single instance (SQLite) has no pool to tell about
+            log.warning("this instance %s leads the pool: it runs deadlines, deliveries and the tactical monitor", self.name)
         try:
             self.on_elected()
         except Exception:  # noqa: BLE001
