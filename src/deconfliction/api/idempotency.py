@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from ..errors import IdempotencyInProgress, IdempotencyKeyReused
 from ..rules import idempotency
+from .buffering import read_whole
 from .problems import from_error, problem
 
 HEADER = b"idempotency-key"
@@ -41,7 +42,7 @@ class IdempotencyKeys:
         if why is not None:
             await problem("invalid_input", f"Idempotency-Key {why}", field="Idempotency-Key")(scope, receive, send)
             return
-        body, receive = await _read_body(receive)
+        body, receive = await read_whole(receive)
         digest = hashlib.sha256()
         for part in (scope["method"], scope.get("path", ""), scope.get("query_string", b"").decode("latin-1")):
             digest.update(part.encode() + b"\0")
@@ -80,25 +81,3 @@ def _replayed(record) -> Response:
     headers[REPLAYED] = "true"
     media = next((v for k, v in reply.get("headers", []) if k.lower() == "content-type"), "application/json")
     return Response(reply.get("body", "").encode(), status_code=record.status, headers=headers, media_type=media)
-
-
-async def _read_body(receive: Callable[[], Awaitable[dict]]) -> tuple[bytes, Callable[[], Awaitable[dict]]]:
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    body = b"".join(chunks)
-    delivered = False
-
-    async def replay() -> dict:
-        nonlocal delivered
-        if not delivered:
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return body, replay

@@ -9,16 +9,13 @@ from starlette.responses import JSONResponse
 
 from ..errors import InvalidInput
 from . import bodies
+from .buffering import TooLarge, read_whole
 from .problems import from_error, problem
 
 log = logging.getLogger(__name__)
 
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
-
-
-class _TooLarge(Exception):
-    pass
 
 
 class Guard:
@@ -39,7 +36,7 @@ class Guard:
         if method in BODY_METHODS:
             try:
                 receive, body = await self._buffered(scope, receive)
-            except _TooLarge:
+            except TooLarge:
                 await problem("payload_too_large", f"the request body exceeds {self.max_body_bytes} bytes")(scope, receive, send)
                 return
             if body:
@@ -74,31 +71,10 @@ class Guard:
             if name == b"content-length":
                 try:
                     if int(value) > self.max_body_bytes:
-                        raise _TooLarge
+                        raise TooLarge
                 except ValueError:
                     pass
-        chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body_bytes:
-                raise _TooLarge
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        delivered = False
-
-        async def replay() -> dict:
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
+        body, replay = await read_whole(receive, self.max_body_bytes)
         return replay, body
 
 

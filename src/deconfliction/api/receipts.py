@@ -13,6 +13,7 @@ import base64
 from typing import Any, Awaitable, Callable
 
 from ..transparency.receipts import collecting
+from .buffering import read_whole
 from ..rules.signing import Pending, done_presenting, presenting
 from ..transparency.statements import HEADER as SIGNATURE_HEADER, presented
 
@@ -55,27 +56,10 @@ class ReceiptHeader:
 async def _statement(scope: dict, receive: Callable[[], Awaitable[dict]], header: str) -> tuple[Callable[[], Awaitable[dict]], Pending]:
     """Read the body (Guard has already bounded its size), pair it with the signature header, and hand
     the body on unchanged."""
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    body = b"".join(chunks)
+    body, receive = await read_whole(receive)
     party = next((part.split("=", 1)[1].strip() for part in header.split(",") if part.strip().startswith("party=")), "")
     try:
         pending = Pending(presented(party, scope.get("method", ""), scope.get("path", ""), body, header))
     except ValueError as exc:
         pending = Pending(None, str(exc))
-    delivered = False
-
-    async def replay() -> dict:
-        nonlocal delivered
-        if not delivered:
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay, pending
+    return receive, pending
