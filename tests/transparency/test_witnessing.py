@@ -192,3 +192,51 @@ def test_heads_observed_from_many_threads_at_once_keep_the_largest_and_raise_not
         witness.observe(URL, heads[0], client.log.consistency, latest=True)
     assert alarm.value.kind == "rollback"
     server.close()
+
+
+def test_a_latest_head_older_than_one_another_client_kept_meanwhile_is_no_rollback(db, tmp_path):
+    """Two clients of one party share a witness: while one asks for the server's latest head, the
+    other's write reply keeps a newer one. The answer is then older than the kept head but not older
+    than what was kept when it was asked for: a prefix to check, not a rollback (this raised a false
+    rollback alarm between concurrent writers); smaller than what was kept before, it still is one."""
+    server = Server(db)
+    client = server.client(server.token("blue"), Witness(tmp_path / "blue"))
+    for lon in range(4):
+        file(client, 10.0 + lon)
+    system = server.system
+    heads = [h for h in (system.signed_tree_head(size) for size in range(1, system.tree_head().size + 1)) if h is not None]
+    witness = Witness(tmp_path / "shared")
+    witness.observe(URL, heads[0], client.log.consistency)
+    before = witness.kept(URL)
+    witness.observe(URL, heads[-1], client.log.consistency)  # the other client, meanwhile
+    assert witness.observe(URL, heads[1], client.log.consistency, latest=True, kept_before=before) == heads[-1]
+    with pytest.raises(LogAlarm) as alarm:
+        witness.observe(URL, heads[0], client.log.consistency, latest=True, kept_before=heads[1])
+    assert alarm.value.kind == "rollback"
+    server.close()
+
+
+def test_a_server_that_cannot_give_a_proof_now_raises_no_alarm_and_the_kept_head_stays(db, tmp_path):
+    """A 503 (the database failing over) when asked for a consistency proof is no answer, not a
+    rewrite: the newer head is not kept, and the next contact checks again."""
+    import httpx
+
+    from deconfliction.transparency.watch import LogWatch
+
+    server = Server(db)
+    client = server.client(server.token("blue"), Witness(tmp_path / "blue"))
+    for lon in range(3):
+        file(client, 10.0 + lon)
+    system = server.system
+    heads = [h for h in (system.signed_tree_head(size) for size in range(1, system.tree_head().size + 1)) if h is not None]
+    failing = httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(503)), base_url=URL)
+    witness = Witness(tmp_path / "fresh")
+    watch = LogWatch(failing, URL, witness)
+    watch.observe(heads[0])
+    watch.observe(heads[-1])  # needs a proof the server cannot give now
+    assert witness.kept(URL) == heads[0]
+    refusing = httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(404)), base_url=URL)
+    with pytest.raises(LogAlarm) as alarm:  # a server that answers but will not prove: still an alarm
+        LogWatch(refusing, URL, witness).observe(heads[-1])
+    assert alarm.value.kind == "rewritten"
+    server.close()

@@ -30,6 +30,10 @@ def default_witness() -> Witness:
     return Witness(folder) if folder else Witness()
 
 
+class Unchecked(Exception):
+    """The server could not give a proof just now (unreachable, failing over): no verdict either way."""
+
+
 class LogWatch:
     def __init__(self, http: httpx.Client, server: str, witness: Witness | None):
         self.http, self.server, self.witness = http, server.rstrip("/"), witness
@@ -37,14 +41,26 @@ class LogWatch:
         self._contacted = False
 
     def consistency(self, old: int, new: int) -> list[bytes]:
-        response = self.http.get("/v1/log/proofs/consistency", params={"old": old, "new": new})
+        try:
+            response = self.http.get("/v1/log/proofs/consistency", params={"old": old, "new": new})
+        except httpx.TransportError as exc:
+            raise Unchecked(str(exc)) from exc
+        if response.status_code in (429, 502, 503, 504):  # unavailable now (e.g. failing over): not an answer
+            raise Unchecked(f"HTTP {response.status_code}")
         if response.status_code != 200:
             raise LogAlarm("rewritten", f"the server gives no consistency proof from size {old} to {new} (HTTP {response.status_code})")
         return [bytes.fromhex(p) for p in response.json()["proof"]]
 
-    def observe(self, head: TreeHead, latest: bool = False) -> None:
-        if self.witness is not None:
-            self.witness.observe(self.server, head, self.consistency, latest)
+    def observe(self, head: TreeHead, latest: bool = False, kept_before: Any = None) -> None:
+        if self.witness is None:
+            return
+        try:
+            if latest:
+                self.witness.observe(self.server, head, self.consistency, latest, kept_before)
+            else:
+                self.witness.observe(self.server, head, self.consistency)
+        except Unchecked:
+            pass  # the server could not prove it now: the kept head stays, and the next contact checks again
 
     def observe_event(self, data: str) -> None:
         if self.witness is not None and '"tree_head"' in data:
@@ -57,9 +73,10 @@ class LogWatch:
         if self._contacted or self.witness is None:
             return
         self._contacted = True
+        before = self.witness.kept(self.server)
         response = self.http.get("/v1/log/head")
         if response.status_code == 200:  # a token that may not read (or an older server) has nothing to check
-            self.observe(TreeHead.model_validate(response.json()), latest=True)
+            self.observe(TreeHead.model_validate(response.json()), latest=True, kept_before=before)
 
     def after(self, response: httpx.Response) -> None:
         raw = response.headers.get(RECEIPT_HEADER)

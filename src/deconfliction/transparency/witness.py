@@ -19,7 +19,7 @@ import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from .heads import HeadError, TreeHead, verify_head
 from .keys import config_dir
@@ -66,6 +66,9 @@ def compare_heads(a: TreeHead, b: TreeHead, consistency: ConsistencyFn | None = 
         raise LogAlarm("key_changed", "the heads are signed by different log keys", a, b)
     first, second = (a, b) if a.size <= b.size else (b, a)
     check_extends(first, second, consistency)
+
+
+_SAME = object()  # kept_before not given: the kept head is what was kept before the request
 
 
 class Witness:
@@ -115,16 +118,23 @@ class Witness:
         alarm.evidence = path
         return alarm
 
-    def observe(self, server: str, head: TreeHead, consistency: ConsistencyFn | None, latest: bool = False) -> TreeHead:
+    def observe(
+        self, server: str, head: TreeHead, consistency: ConsistencyFn | None, latest: bool = False, kept_before: Any = _SAME
+    ) -> TreeHead:
         """Check a head the server showed against the kept one; keep it if it extends it. Returns the kept
         head. `latest`: the server claims this is its log now (GET /v1/log/head), so a smaller one is a
         rollback; a head that came with a receipt or an event may be older than one seen since (replies
-        and streams overtake each other), and must then be a prefix of the kept one."""
+        and streams overtake each other), and must then be a prefix of the kept one. `kept_before`: the
+        head kept when the request for `head` was sent; another client sharing this witness may have
+        kept a newer one since, so a latest head is a rollback only against what was kept before it
+        was asked for."""
         with self._locked(server):
-            return self._observe(server, head, consistency, latest)
+            return self._observe(server, head, consistency, latest, kept_before)
 
-    def _observe(self, server: str, head: TreeHead, consistency: ConsistencyFn | None, latest: bool) -> TreeHead:
+    def _observe(self, server: str, head: TreeHead, consistency: ConsistencyFn | None, latest: bool, kept_before: Any = _SAME) -> TreeHead:
         kept = self.kept(server)
+        if latest and kept_before is not _SAME:
+            latest = kept_before is not None and head.size < kept_before.size
         try:
             verify_head(head, kept.public_key if kept else None)
         except HeadError as exc:
