@@ -223,6 +223,13 @@ def _run_live(start, config: MonitorConfig, party_by: str, duration: Optional[fl
         console.print(f"{what}, {len(log.encounters)} encounters", highlight=False)
 
 
+def _host_port(address: str, example: str) -> tuple[str, int]:
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise typer.BadParameter(f"expected HOST:PORT, e.g. {example}")
+    return host, int(port)
+
+
 @monitor_app.command("sbs")
 def sbs_command(
     address: Annotated[str, typer.Argument(help="HOST:PORT of an SBS/BaseStation server (dump1090/readsb: port 30003).")],
@@ -232,13 +239,11 @@ def sbs_command(
     as_json: AsJson = False,
 ) -> None:
     """Follow an SBS feed (TCP client) and print alerts as they happen."""
-    host, _, port = address.rpartition(":")
-    if not host or not port.isdigit():
-        raise typer.BadParameter("expected HOST:PORT, e.g. localhost:30003")
+    host, port = _host_port(address, example="localhost:30003")
     from ..monitor.feeds import follow_sbs
 
     config = _config(lateral, vertical, lookahead, same_party)
-    _run_live(lambda feed, stop: follow_sbs(host, int(port), feed, stop), config, party_by, duration, as_json)
+    _run_live(lambda feed, stop: follow_sbs(host, port, feed, stop), config, party_by, duration, as_json)
 
 
 @monitor_app.command("listen")
@@ -271,14 +276,12 @@ def beast_command(
     from ..monitor.live_binary import follow_beast
     from ..monitor.parties import PartyAssigner
 
-    host, _, port = address.rpartition(":")
-    if not host or not port.isdigit():
-        raise typer.BadParameter("expected HOST:PORT, e.g. localhost:30005")
+    host, port = _host_port(address, example="localhost:30005")
     config = _config(lateral, vertical, lookahead, same_party)
     result = {}
 
     def run(feed, stop):
-        result["stream"] = follow_beast(host, int(port), feed, stop, parties=PartyAssigner(party_by))
+        result["stream"] = follow_beast(host, port, feed, stop, parties=PartyAssigner(party_by))
 
     def counts():
         stream = result.get("stream")
