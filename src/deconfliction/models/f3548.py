@@ -36,7 +36,20 @@ class IntentRecord(BaseModel):
         return self.entity_id or self.notice_id
 
 
-class SubscriptionRecord(BaseModel):
+class _Spanning(BaseModel):
+    """A record over `volumes` (each record declares them), spanning from the earliest start to the
+    latest end."""
+
+    @property
+    def time_start(self) -> datetime:
+        return min(v.time.start for v in self.volumes)
+
+    @property
+    def time_end(self) -> datetime:
+        return max(v.time.end for v in self.volumes)
+
+
+class SubscriptionRecord(_Spanning):
     id: str
     agreement_id: str
     manager: str
@@ -48,16 +61,8 @@ class SubscriptionRecord(BaseModel):
     implicit: bool = False
     volumes: list[Volume4D] = Field(min_length=1)
 
-    @property
-    def time_start(self) -> datetime:
-        return min(v.time.start for v in self.volumes)
 
-    @property
-    def time_end(self) -> datetime:
-        return max(v.time.end for v in self.volumes)
-
-
-class ConstraintRecord(BaseModel):
+class ConstraintRecord(_Spanning):
     id: str
     agreement_id: str
     manager: str
@@ -65,14 +70,6 @@ class ConstraintRecord(BaseModel):
     ovn: str
     uss_base_url: str
     volumes: list[Volume4D] = Field(min_length=1)
-
-    @property
-    def time_start(self) -> datetime:
-        return min(v.time.start for v in self.volumes)
-
-    @property
-    def time_end(self) -> datetime:
-        return max(v.time.end for v in self.volumes)
 
 
 class UssAvailability(BaseModel):
