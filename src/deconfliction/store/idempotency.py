@@ -44,17 +44,16 @@ class IdempotencyTables(Sql):
 
     def record_idempotent_reply(self, caller: str, key: str, nonce: str, status: int, reply: dict) -> bool:
         """Fill in the reply of the request that reserved the key; False if that row is not there."""
-        cursor = self._run(
-            "UPDATE idempotency_keys SET status = ?, reply = ? WHERE caller = ? AND key = ? AND nonce = ?",
+        updated = self._one(
+            "UPDATE idempotency_keys SET status = ?, reply = ? WHERE caller = ? AND key = ? AND nonce = ? RETURNING 1",
             (status, json.dumps(reply), caller, key, nonce),
         )
-        return cursor.rowcount == 1
+        return updated is not None
 
     def forget_idempotency(self, before: datetime, limit: int = 1000) -> int:
         """Drop keys reserved before `before` (a retry after that is a new request)."""
-        cursor = self._run(
+        return len(self._all(
             "DELETE FROM idempotency_keys WHERE (caller, key) IN "
-            "(SELECT caller, key FROM idempotency_keys WHERE created_at < ? LIMIT ?)",
+            "(SELECT caller, key FROM idempotency_keys WHERE created_at < ? LIMIT ?) RETURNING 1",
             (self.at(before), limit),
-        )
-        return cursor.rowcount
+        ))

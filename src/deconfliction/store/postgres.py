@@ -10,6 +10,11 @@
   never aborted). A writer may be aborted with SQLSTATE 40001/40P01 when a concurrent one got there
   first; `base.run_in_transaction` runs the whole business function again. Commits are durable
   before they return (`synchronous_commit = on`).
+- Group commit (store/group.py, as SQLite's): the writes of one process that wait at the same moment
+  run in one transaction, a savepoint each, in psycopg's pipeline mode (a statement whose result
+  nobody reads is sent without waiting for it), and share one COMMIT. Groups of all the instances of
+  a pool queue on a session advisory lock taken before BEGIN (so before the snapshot): every write
+  extends the one audit chain, and queueing costs a wait where colliding costs a whole group's retry.
 - Events: sequence numbers are handed out under a transaction-scoped advisory lock held until
   commit, so events become visible in sequence order and a reader resuming after seq N never skips
   one that commits later with a smaller number. Each event also sends
@@ -39,6 +44,8 @@ from ..geometry.earth import GEOD
 from ..geometry.footprint import densify
 from ..geometry.separation import ellipsoidal_band
 from ..models import AuditEntry, Notice, SubscriptionRecord
+from .base import is_retryable, with_retries
+from .group import Job, WriteQueue
 from .sql import TRUSTED, migrations
 from .tables import SqlTransaction, event_payload, notice_from
 from .transparency import _build_transparency_log
@@ -52,9 +59,11 @@ except ImportError:  # pragma: no cover - reported when a postgresql:// store is
 
 NOTIFY_CHANNEL = "deconfliction_events"
 
-# Advisory lock keys (arbitrary, fixed): schema migration (session lock) and event numbering (transaction lock).
+# Advisory lock keys (arbitrary, fixed): schema migration (session lock), event numbering (transaction lock),
+# the write queue (session lock); workers/leadership.py has 03.
 MIGRATION_LOCK = 0x6465636F6E66_01
 EVENTS_LOCK = 0x6465636F6E66_02
+WRITERS_LOCK = 0x6465636F6E66_04  # groups of writes, across the pool (session lock, taken before BEGIN; 03 is the leader's)
 
 # Why a margin on the lateral search distance. Our distances are on the WGS84 ellipsoid along
 # ellipsoidal geodesics (Karney); PostGIS geography draws edges as great-circle arcs through the
@@ -159,6 +168,57 @@ class PostgresStore:
         self._listener: _Listener | None = None
         self._listener_lock = threading.Lock()
         self._writers = threading.RLock()
+        self._writes = WriteQueue(self._run_group)
+
+    def run_serialised(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """`fn(tx, *args, **kwargs)` in a write transaction shared with the writes of other threads
+        waiting at the same moment (store/group.py); the whole group runs again after a serialization
+        failure or a loss of the server before COMMIT, as `run_in_transaction` would run one write."""
+        return self._writes.run(fn, *args, **kwargs)
+
+    def _run_group(self, batch: list[Job]) -> None:
+        with_retries(lambda: self._commit_group(batch))
+
+    def _commit_group(self, batch: list[Job]) -> None:
+        committing = False
+        try:
+            with self._writers, self._pool.connection() as connection:
+                connection.autocommit = True  # the queue's lock is taken outside the transaction
+                connection.isolation_level = psycopg.IsolationLevel.SERIALIZABLE
+                connection.read_only = False
+                try:
+                    with connection.pipeline() as pipeline:
+                        connection.execute("SELECT pg_advisory_lock(%s)", (WRITERS_LOCK,))
+                        try:
+                            with connection.transaction():
+                                tx = PostgresTransaction(connection)
+                                for job in batch:
+                                    self._run_job(connection, pipeline, tx, job)
+                                committing = True
+                        finally:
+                            if not connection.closed:
+                                connection.execute("SELECT pg_advisory_unlock(%s)", (WRITERS_LOCK,))
+                finally:
+                    if not connection.closed and not connection.broken:
+                        connection.autocommit = False
+        except psycopg.Error as exc:
+            if _connection_lost(exc):
+                exc.connection_lost = True
+                exc.commit_outcome_unknown = committing
+            raise
+
+    @staticmethod
+    def _run_job(connection, pipeline, tx: "PostgresTransaction", job: Job) -> None:
+        job.result, job.error = None, None
+        try:
+            with connection.transaction():  # a savepoint: a refused write rolls back alone
+                job.run(tx)
+                pipeline.sync()  # the errors of this job's statements are its own
+        except Exception as error:  # noqa: BLE001 - handed to its own caller
+            tx.forget()  # what it read may have been its own, now undone, writes
+            if is_retryable(error) or _head_moved(error) or (isinstance(error, psycopg.Error) and _connection_lost(error)):
+                raise  # the whole group runs again (or the store is gone)
+            job.error = error
 
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator["PostgresTransaction"]:
@@ -223,6 +283,12 @@ class PostgresStore:
 # SQLSTATEs of a server that is gone or not (yet) the primary: admin/crash shutdown, cannot connect now,
 # read-only transaction (a node that was demoted to a standby). Class 08 is connection exceptions.
 _LOST_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "25006"})
+
+
+def _head_moved(error: BaseException) -> bool:
+    """Another writer extended the audit chain from the same head first (seen at a pipeline's sync,
+    not at the INSERT: see PostgresTransaction.append_audit). Retryable, like a 40001."""
+    return isinstance(error, pg_errors.UniqueViolation) and error.diag.constraint_name == "audit_pkey"
 
 
 def _connection_lost(error: BaseException) -> bool:
@@ -448,13 +514,15 @@ class PostgresTransaction(SqlTransaction):
 
     # Outbox: numbered in commit order, and told to every worker ----------------------------------
     def append_event(self, party_id: str, kind: str, payload: dict[str, Any], now: datetime) -> int:
-        # Held to commit: events commit in the order of their numbers, so no reader skips one.
+        # Held to commit: events commit in the order of their numbers, so no reader skips one. (Sent
+        # without waiting in pipeline mode; the INSERT below runs after it all the same.)
         self._run("SELECT pg_advisory_xact_lock(?)", (EVENTS_LOCK,))
-        seq = self._one(
-            "INSERT INTO events (seq, party_id, kind, payload, created_at) VALUES (nextval('events_seq'), ?, ?, ?, ?) RETURNING seq",
-            (party_id, kind, event_payload(payload), now),
+        seq = self._one(  # numbered, stored and told in one statement
+            "WITH e AS (INSERT INTO events (seq, party_id, kind, payload, created_at) "
+            "VALUES (nextval('events_seq'), ?, ?, ?, ?) RETURNING seq) "
+            "SELECT seq, pg_notify(?, ?::text || ':' || seq::text) FROM e",
+            (party_id, kind, event_payload(payload), now, NOTIFY_CHANNEL, party_id),
         )[0]
-        self._run("SELECT pg_notify(?, ?)", (NOTIFY_CHANNEL, f"{party_id}:{seq}"))
         return int(seq)
 
     def append_audit(self, entry: AuditEntry) -> None:

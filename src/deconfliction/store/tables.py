@@ -29,13 +29,28 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
 
     def __init__(self, connection: Any):
         self.db = connection
+        self.forget()
+
+    def forget(self) -> None:
+        """Drop what this transaction remembers of its reads (a store calls it when it rolls back part
+        of the transaction). A write asks for the audit chain's tail and its agreement several times:
+        each is read once per transaction and kept up to date by this transaction's own writes."""
+        self._audit_tail: tuple[AuditEntry | None] | None = None
+        self._agreements: dict[str, Agreement | None] = {}
 
     # Agreements and parties ---------------------------------------------------------------
     def get_agreement(self, agreement_id: str) -> Agreement | None:
-        row = self._one("SELECT body FROM agreements WHERE id = ?", (agreement_id,))
-        return Agreement.model_validate_json(row[0], context=TRUSTED) if row else None
+        if agreement_id not in self._agreements:
+            row = self._one("SELECT body FROM agreements WHERE id = ?", (agreement_id,))
+            self._agreements[agreement_id] = Agreement.model_validate_json(row[0], context=TRUSTED) if row else None
+        return self._agreements[agreement_id]
+
+    def signatures_required(self, agreement_id: str) -> bool:
+        agreement = self.get_agreement(agreement_id)
+        return bool(agreement and agreement.signatures_required)
 
     def put_agreement(self, agreement: Agreement, now: datetime) -> None:
+        self._agreements.pop(agreement.id, None)
         self._upsert("agreements", "id", {
             "id": agreement.id, "body": agreement.model_dump_json(), "created_at": self.at(now), "updated_at": self.at(now),
         }, update=("body", "updated_at"))
@@ -305,15 +320,23 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
 
     # Audit ---------------------------------------------------------------------------------------
     def last_audit(self) -> AuditEntry | None:
-        row = self._one(f"SELECT {AUDIT_COLUMNS} FROM audit ORDER BY seq DESC LIMIT 1")
-        return audit_from(row) if row else None
+        if self._audit_tail is None:
+            row = self._one(f"SELECT {AUDIT_COLUMNS} FROM audit ORDER BY seq DESC LIMIT 1")
+            self._audit_tail = (audit_from(row) if row else None,)
+        return self._audit_tail[0]
+
+    def log_size(self) -> int:
+        last = self.last_audit()
+        return last.seq if last else 0
 
     def append_audit(self, entry: AuditEntry) -> None:
+        self._audit_tail = None  # read again if this insert fails (PostgreSQL: it may, and be retried)
         self._run(
             f"INSERT INTO audit ({AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (entry.seq, self.at(entry.at), entry.actor, entry.action, entry.subject, json.dumps(entry.payload, sort_keys=True),
              entry.prev_hash, entry.hash),
         )
+        self._audit_tail = (entry,)
 
     def audit_entries(self, after_seq: int = 0, limit: int = 1000) -> list[AuditEntry]:
         rows = self._all(f"SELECT {AUDIT_COLUMNS} FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", (after_seq, limit))

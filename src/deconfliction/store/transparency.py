@@ -10,7 +10,6 @@ The leaves are the `audit` rows themselves; nothing here is ever updated or dele
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any, Iterable, Protocol
 
@@ -47,9 +46,6 @@ class TransparencyTransaction(Protocol):
 
 class TransparencyTables(Sql):
     """Mixed into SqlTransaction (store/tables.py): both backends."""
-
-    def log_size(self) -> int:
-        return self._run("SELECT coalesce(max(seq), 0) FROM audit").fetchone()[0]
 
     def merkle_nodes(self, nodes: Iterable[Node]) -> dict[Node, bytes]:
         wanted = {node_key(n): n for n in nodes}
@@ -99,17 +95,14 @@ class TransparencyTables(Sql):
         return sorted((PartyKey.model_validate_json(r[0]) for r in rows), key=lambda k: (k.valid_from, k.key_id))
 
     def add_party_statement(self, party_id: str, nonce: str, key_id: str, audit_seq: int) -> bool:
-        cursor = self._run(
-            "INSERT INTO party_statements (party_id, nonce, key_id, audit_seq) VALUES (?, ?, ?, ?) ON CONFLICT (party_id, nonce) DO NOTHING",
+        inserted = self._one(
+            "INSERT INTO party_statements (party_id, nonce, key_id, audit_seq) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (party_id, nonce) DO NOTHING RETURNING 1",
             (party_id, nonce, key_id, audit_seq),
         )
-        return cursor.rowcount == 1
+        return inserted is not None
 
-    def signatures_required(self, agreement_id: str) -> bool:
-        """The agreement's one flag, without validating the whole agreement (every write asks)."""
-        row = self._run("SELECT body FROM agreements WHERE id = ?", (agreement_id,)).fetchone()
-        return bool(row and json.loads(row[0]).get("signatures_required"))
-
+    # log_size and signatures_required are SqlTransaction's (store/tables.py): both come from what a write already read
 
 
 def _build_transparency_log(tx) -> None:
