@@ -104,8 +104,12 @@ def _tell_members(
 ) -> None:
     """Publish the notice to the parties that should hear of it; with `owe_ack`, each owes an acknowledgment."""
     payload = {"notice": notice.minimised().model_dump(mode="json")}
-    for party in notice_audience(tx, agreement.parties, notice, kind, always={f.notice.party_id for f in findings}):
-        publish(tx, party, kind, payload, now)
+    audience = notice_audience(tx, agreement.parties, notice, kind, always={f.notice.party_id for f in findings})
+    endpoints: dict[str, list] = {party: [] for party in audience}
+    for endpoint in tx.list_endpoints() if len(audience) > 1 else []:  # one read for the whole audience
+        endpoints.setdefault(endpoint.party_id, []).append(endpoint)
+    for party in audience:
+        publish(tx, party, kind, payload, now, endpoints=endpoints[party] if len(audience) > 1 else None)
         if owe_ack and not observers.owes_nothing(tx, agreement, party):
             acknowledgments.expect(
                 tx, kind="notice", subject_id=notice.id, version=notice.version, agreement=agreement,

@@ -37,6 +37,7 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
         each is read once per transaction and kept up to date by this transaction's own writes."""
         self._audit_tail: tuple[AuditEntry | None] | None = None
         self._agreements: dict[str, Agreement | None] = {}
+        self._nodes_seen = {}  # of the transparency log's tree (store/transparency.py)
 
     # Agreements and parties ---------------------------------------------------------------
     def get_agreement(self, agreement_id: str) -> Agreement | None:

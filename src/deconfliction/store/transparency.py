@@ -29,8 +29,30 @@ def node_key(node: Node) -> int:
 
 class TransparencyTransaction(Protocol):
     def log_size(self) -> int: ...
-    def merkle_nodes(self, nodes: Iterable[Node]) -> dict[Node, bytes]: ...
-    def put_merkle_nodes(self, nodes: Iterable[tuple[Node, bytes]]) -> None: ...
+    # A write reads the same few subtrees three times (to append its leaves, for the new root, for its
+    # receipt's proof) and has just written some of them: each transaction keeps those it has seen.
+    # (SqlTransaction.forget() drops them with the rest of what it remembers.)
+    _nodes_seen: dict[Node, bytes]
+
+    def merkle_nodes(self, nodes: Iterable[Node]) -> dict[Node, bytes]:
+        wanted = {node_key(n): n for n in nodes}
+        seen = self._nodes_seen
+        found = {n: seen[n] for n in wanted.values() if n in seen}
+        missing = [key for key, n in wanted.items() if n not in found]
+        if missing:
+            marks = ", ".join("?" * len(missing))
+            rows = self._run(f"SELECT id, hash FROM merkle_nodes WHERE id IN ({marks})", missing).fetchall()
+            for key, value in rows:
+                found[wanted[key]] = seen[wanted[key]] = bytes(value)
+        return found
+
+    def put_merkle_nodes(self, nodes: Iterable[tuple[Node, bytes]]) -> None:
+        nodes = list(nodes)
+        rows = [(node_key(n), value) for n, value in nodes]
+        if rows:
+            self._many("INSERT INTO merkle_nodes (id, hash) VALUES (?, ?)", rows)
+            self._nodes_seen.update((n, bytes(value)) for n, value in nodes)
+
     def put_tree_head(self, head: TreeHead) -> None: ...
     def latest_tree_head(self) -> TreeHead | None: ...
     def tree_head(self, size: int) -> TreeHead | None: ...
