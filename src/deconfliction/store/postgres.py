@@ -514,16 +514,19 @@ class PostgresTransaction(SqlTransaction):
 
     # Outbox: numbered in commit order, and told to every worker ----------------------------------
     def append_event(self, party_id: str, kind: str, payload: dict[str, Any], now: datetime) -> int:
-        # Held to commit: events commit in the order of their numbers, so no reader skips one. (Sent
-        # without waiting in pipeline mode; the INSERT below runs after it all the same.)
-        self._run("SELECT pg_advisory_xact_lock(?)", (EVENTS_LOCK,))
-        seq = self._one(  # numbered, stored and told in one statement
-            "WITH e AS (INSERT INTO events (seq, party_id, kind, payload, created_at) "
-            "VALUES (nextval('events_seq'), ?, ?, ?, ?) RETURNING seq) "
-            "SELECT seq, pg_notify(?, ?::text || ':' || seq::text) FROM e",
-            (party_id, kind, event_payload(payload), now, NOTIFY_CHANNEL, party_id),
-        )[0]
-        return int(seq)
+        # Held to commit: events commit in the order of their numbers, so no reader skips one. So, once
+        # this transaction has its first number, the next ones are its own to hand out: only the first
+        # event waits for the server; the others are sent without waiting (pipeline mode).
+        if self._next_event_seq is None:
+            self._run("SELECT pg_advisory_xact_lock(?)", (EVENTS_LOCK,))
+            self._next_event_seq = int(self._one("SELECT nextval('events_seq')")[0])
+        seq, self._next_event_seq = self._next_event_seq, self._next_event_seq + 1
+        self._run(  # stored, told, and the sequence moved past it, in one statement
+            "WITH e AS (INSERT INTO events (seq, party_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?) RETURNING seq) "
+            "SELECT pg_notify(?, ?::text || ':' || e.seq::text), setval('events_seq', e.seq) FROM e",
+            (seq, party_id, kind, event_payload(payload), now, NOTIFY_CHANNEL, party_id),
+        )
+        return seq
 
     def append_audit(self, entry: AuditEntry) -> None:
         try:

@@ -36,8 +36,12 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
         of the transaction). A write asks for the audit chain's tail and its agreement several times:
         each is read once per transaction and kept up to date by this transaction's own writes."""
         self._audit_tail: tuple[AuditEntry | None] | None = None
+        self._appended: dict[int, AuditEntry] = {}  # audit entries this transaction wrote, by seq
         self._agreements: dict[str, Agreement | None] = {}
+        self._credentials: dict[str | None, list[Credential]] = {}
         self._nodes_seen = {}  # of the transparency log's tree (store/transparency.py)
+        self._latest_head = None  # (TreeHead | None,) once read (store/transparency.py)
+        self._next_event_seq: int | None = None  # PostgreSQL: the next event's number, once known (store/postgres.py)
 
     # Agreements and parties ---------------------------------------------------------------
     def get_agreement(self, agreement_id: str) -> Agreement | None:
@@ -177,6 +181,7 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
 
     # Credentials -------------------------------------------------------------------------------
     def put_credential(self, credential: Credential) -> None:
+        self._credentials.clear()
         self._upsert("credentials", "id", {
             "id": credential.id, "party_id": credential.party_id, "token_hash": credential.token_hash, "body": credential.model_dump_json(),
         }, update=("body",))
@@ -186,8 +191,11 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
         return Credential.model_validate_json(row[0]) if row else None
 
     def list_credentials(self, party_id: str | None = None) -> list[Credential]:
-        clauses, params = filters(party_id=party_id)
-        return [Credential.model_validate_json(r[0]) for r in self._all(f"SELECT body FROM credentials {where(clauses)} ORDER BY id", params)]
+        if party_id not in self._credentials:  # a filing asks for each party it tells (observers owe nothing)
+            clauses, params = filters(party_id=party_id)
+            rows = self._all(f"SELECT body FROM credentials {where(clauses)} ORDER BY id", params)
+            self._credentials[party_id] = [Credential.model_validate_json(r[0]) for r in rows]
+        return list(self._credentials[party_id])
 
     # Subscriptions -----------------------------------------------------------------------------
     def put_subscription(self, subscription: Subscription) -> None:
@@ -338,8 +346,12 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
              entry.prev_hash, entry.hash),
         )
         self._audit_tail = (entry,)
+        self._appended[entry.seq] = entry
 
     def audit_entries(self, after_seq: int = 0, limit: int = 1000) -> list[AuditEntry]:
+        wanted = range(after_seq + 1, min(after_seq + limit, self.log_size()) + 1) if self._appended else range(0)
+        if wanted and all(seq in self._appended for seq in wanted):  # this write's own (the receipt asks)
+            return [self._appended[seq] for seq in wanted]
         rows = self._all(f"SELECT {AUDIT_COLUMNS} FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", (after_seq, limit))
         return [audit_from(r) for r in rows]
 

@@ -33,6 +33,7 @@ class TransparencyTransaction(Protocol):
     # receipt's proof) and has just written some of them: each transaction keeps those it has seen.
     # (SqlTransaction.forget() drops them with the rest of what it remembers.)
     _nodes_seen: dict[Node, bytes]
+    _latest_head: tuple[TreeHead | None] | None
 
     def merkle_nodes(self, nodes: Iterable[Node]) -> dict[Node, bytes]:
         wanted = {node_key(n): n for n in nodes}
@@ -53,8 +54,17 @@ class TransparencyTransaction(Protocol):
             self._many("INSERT INTO merkle_nodes (id, hash) VALUES (?, ?)", rows)
             self._nodes_seen.update((n, bytes(value)) for n, value in nodes)
 
-    def put_tree_head(self, head: TreeHead) -> None: ...
-    def latest_tree_head(self) -> TreeHead | None: ...
+    def put_tree_head(self, head: TreeHead) -> None:
+        self._run("INSERT INTO tree_heads (size, body) VALUES (?, ?) ON CONFLICT (size) DO NOTHING", (head.size, head.model_dump_json()))
+        if self._latest_head is not None and (self._latest_head[0] is None or head.size > self._latest_head[0].size):
+            self._latest_head = (head,)
+
+    def latest_tree_head(self) -> TreeHead | None:
+        if self._latest_head is None:
+            row = self._run("SELECT body FROM tree_heads ORDER BY size DESC LIMIT 1").fetchone()
+            self._latest_head = (TreeHead.model_validate_json(row[0]) if row else None,)
+        return self._latest_head[0]
+
     def tree_head(self, size: int) -> TreeHead | None: ...
     def put_log_key(self, key_id: str, public_key: str, now: datetime) -> None: ...
     def log_keys(self) -> list[tuple[str, str]]: ...
