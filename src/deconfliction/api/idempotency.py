@@ -1,9 +1,11 @@
 """The `Idempotency-Key` header on writes (POST, PUT, PATCH, DELETE): a retry is applied once.
 
 The key, with a hash of the request (method, path, query, body), is opened for the request
-(rules/idempotency.py); the facade reserves it in the transaction of the request's first
-write; once the reply is sent, it is recorded under the key, and the same request with the same key
-gets that reply again (with `Idempotent-Replayed: true`). The same key with another request: 422
+(rules/idempotency.py); the facade reserves it, with the write's result, in the transaction of the
+request's first write; once the reply is sent, it is recorded under the key, and the same request with
+the same key gets that reply again (with `Idempotent-Replayed: true`). If the server died between the
+commit and recording the reply, the retry runs the route again, whose write returns the kept result
+without writing: the same reply, rendered again (also marked `Idempotent-Replayed: true`). The same key with another request: 422
 `idempotency_key_reused`. Requests that wrote nothing (refused, invalid) leave no key behind.
 """
 
@@ -54,6 +56,8 @@ class IdempotencyKeys:
             nonlocal status, headers
             if message["type"] == "http.response.start":
                 status, headers = message["status"], list(message.get("headers", []))
+                if pending.replayed:  # answered from the kept result of an earlier request
+                    message = {**message, "headers": [*message.get("headers", []), (REPLAYED.lower().encode(), b"true")]}
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
             await send(message)
