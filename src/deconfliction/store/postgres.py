@@ -20,6 +20,12 @@
   one that commits later with a smaller number. Each event also sends
   `NOTIFY deconfliction_events, '<party_id>:<seq>'`, delivered at commit; `listen` / `wait_for_events`
   let every worker wake its event streams (see docs/postgres.md).
+- A standby, required (`require_standby`, or DECONFLICTION_REQUIRE_STANDBY=1; `serve --require-standby`):
+  a write is answered only once a synchronous standby has its commit on disk, and a signed tree head
+  is shown only once a standby has everything the reader could see. pg_auto_failover with one standby
+  turns synchronous replication off while the standby is unhealthy (`wait_primary`), and PostgreSQL
+  shows a commit to other sessions before the standby confirms it; without this, a client could be
+  given a 2xx or a signed head that a promoted standby lacks (docs/deployment.md).
 - Audit: the chain head is `audit.seq` (primary key). Two writers that extend the chain from the same
   head cannot both commit: the loser gets a serialization failure and is retried.
 
@@ -30,7 +36,9 @@ NNN_*.sql, applied once per database under an advisory lock. What is here truly 
 from __future__ import annotations
 
 import math
+import os
 import threading
+import time
 from contextlib import contextmanager, nullcontext
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -63,6 +71,9 @@ NOTIFY_CHANNEL = "deconfliction_events"
 # the write queue (session lock); workers/leadership.py has 03.
 MIGRATION_LOCK = 0x6465636F6E66_01
 EVENTS_LOCK = 0x6465636F6E66_02
+# How long a write or a head waits for a standby to confirm before it is answered as not durable yet.
+STANDBY_WAIT_S = 5.0
+REQUIRE_STANDBY_ENV = "DECONFLICTION_REQUIRE_STANDBY"
 WRITERS_LOCK = 0x6465636F6E66_04  # groups of writes, across the pool (session lock, taken before BEGIN; 03 is the leader's)
 
 # Why a margin on the lateral search distance. Our distances are on the WGS84 ellipsoid along
@@ -156,9 +167,14 @@ def migrate(connection) -> None:
 class PostgresStore:
     """A pool of connections to one PostgreSQL database; `transaction()` lends one for one transaction."""
 
-    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10, timeout_s: float = 30.0):
+    def __init__(
+        self, url: str, *, min_size: int = 1, max_size: int = 10, timeout_s: float = 30.0, require_standby: bool | None = None
+    ):
         _require_driver()
         self.url = url
+        if require_standby is None:
+            require_standby = os.environ.get(REQUIRE_STANDBY_ENV, "").lower() in ("1", "true", "yes")
+        self.require_standby = require_standby
         with psycopg.connect(url, autocommit=True) as connection:
             migrate(connection)
         self._pool = ConnectionPool(
@@ -191,13 +207,15 @@ class PostgresStore:
                         connection.execute("SELECT pg_advisory_lock(%s)", (WRITERS_LOCK,))
                         try:
                             with connection.transaction():
-                                tx = PostgresTransaction(connection)
+                                tx = PostgresTransaction(connection, require_standby=self.require_standby)
                                 for job in batch:
                                     self._run_job(connection, pipeline, tx, job)
                                 committing = True
                         finally:
                             if not connection.closed:
                                 connection.execute("SELECT pg_advisory_unlock(%s)", (WRITERS_LOCK,))
+                    if self.require_standby:
+                        await_standby(connection)
                 finally:
                     if not connection.closed and not connection.broken:
                         connection.autocommit = False
@@ -239,8 +257,11 @@ class PostgresStore:
                     connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
                     connection.read_only = True
                 with connection.transaction():
-                    yield PostgresTransaction(connection)
+                    yield PostgresTransaction(connection, require_standby=self.require_standby)
                     committing = True
+                if write and self.require_standby:
+                    with connection.transaction():
+                        await_standby(connection)
         except psycopg.Error as exc:
             # The server went away (killed, failing over, or we reached a standby): say so, and whether
             # it happened at COMMIT, when nobody can know if the write was applied (base.run_in_transaction).
@@ -283,6 +304,31 @@ class PostgresStore:
 # SQLSTATEs of a server that is gone or not (yet) the primary: admin/crash shutdown, cannot connect now,
 # read-only transaction (a node that was demoted to a standby). Class 08 is connection exceptions.
 _LOST_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "25006"})
+
+
+class NotOnStandby(Exception):
+    """Committed on the primary, not (yet) on a synchronous standby: answered like a loss at COMMIT
+    (503; a write with an Idempotency-Key is retried, and answered once the standby has it)."""
+
+    connection_lost = True
+    commit_outcome_unknown = True
+
+
+def await_standby(connection, wait_s: float = STANDBY_WAIT_S) -> None:
+    """Return once a synchronous standby has flushed everything this primary has flushed so far (so,
+    every commit this connection made or saw); raise NotOnStandby after `wait_s`. One query when the
+    standby keeps up (a synchronous commit has already waited for it)."""
+    deadline = time.monotonic() + wait_s
+    query = (
+        "SELECT count(*) FROM pg_stat_replication WHERE sync_state IN ('sync', 'quorum') "
+        "AND flush_lsn >= pg_current_wal_flush_lsn()"
+    )
+    while True:
+        if connection.execute(query).fetchone()[0] > 0:
+            return
+        if time.monotonic() > deadline:
+            raise NotOnStandby(f"no synchronous standby confirmed the write within {wait_s:.0f} s")
+        time.sleep(0.05)
 
 
 def _head_moved(error: BaseException) -> bool:
@@ -453,6 +499,24 @@ WHERE s.id IN (
 
 class PostgresTransaction(SqlTransaction):
     MARK = "%s"
+
+    def __init__(self, connection: Any, *, require_standby: bool = False):
+        super().__init__(connection)
+        self.require_standby = require_standby
+
+    # A signed head read by anyone is evidence: shown only once a standby has it (see the module doc).
+    # A writer's own new head is covered by the write's own wait after its commit.
+    def latest_tree_head(self):
+        head = super().latest_tree_head()
+        if self.require_standby and head is not None and self.db.read_only:
+            await_standby(self.db)
+        return head
+
+    def tree_head(self, size: int):
+        head = super().tree_head(size)
+        if self.require_standby and head is not None and self.db.read_only:
+            await_standby(self.db)
+        return head
 
     @staticmethod
     def at(moment: datetime) -> datetime:
