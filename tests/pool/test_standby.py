@@ -53,6 +53,9 @@ def test_without_its_standby_a_strict_instance_answers_no_write_and_no_head_unti
         # … and so is a signed head: a reader could see what the standby lacks.
         head = httpx.get(f"{strict.url}/v1/log/head", headers=blue, timeout=60)
         assert head.status_code == 503, head.text
+        red = {"Authorization": f"Bearer {tokens['red']}"}  # told of blue's filings: its feed waits for the standby too
+        assert httpx.get(f"{strict.url}/v1/events", headers=red, timeout=60).status_code == 503
+        assert httpx.get(f"{lax.url}/v1/events", headers=red, timeout=60).status_code == 200
 
         # A keyed write waits for the standby (retried with its key), and is answered once it is back.
         keyed: dict = {}
@@ -80,6 +83,7 @@ def test_without_its_standby_a_strict_instance_answers_no_write_and_no_head_unti
             assert keyed["at"] >= back - 1.0  # not before the standby was back (the monitor's report lags a little)
         assert reply.status_code == 201, reply.text
         assert httpx.get(f"{strict.url}/v1/log/head", headers=blue, timeout=60).status_code == 200
+        assert httpx.get(f"{strict.url}/v1/events", headers=red, timeout=60).status_code == 200
 
         notices = httpx.get(f"{strict.url}/v1/notices", params={"party_id": "blue", "limit": 100}, headers=blue, timeout=30).json()
         items = notices["items"] if isinstance(notices, dict) else notices

@@ -22,7 +22,7 @@
   let every worker wake its event streams (see docs/postgres.md).
 - A standby, required (`require_standby`, or DECONFLICTION_REQUIRE_STANDBY=1; `serve --require-standby`):
   a write is answered only once a synchronous standby has its commit on disk, and a signed tree head
-  is shown only once a standby has everything the reader could see. pg_auto_failover with one standby
+  or an event is shown only once a standby has everything the reader could see. pg_auto_failover with one standby
   turns synchronous replication off while the standby is unhealthy (`wait_primary`), and PostgreSQL
   shows a commit to other sessions before the standby confirms it; without this, a client could be
   given a 2xx or a signed head that a promoted standby lacks (docs/deployment.md).
@@ -517,6 +517,13 @@ class PostgresTransaction(SqlTransaction):
         if self.require_standby and head is not None and self.db.read_only:
             await_standby(self.db)
         return head
+
+    # So is an event: a party that saw seq N must never find N gone, or reused, after a failover.
+    def events_after(self, party_id: str, after_seq: int = 0, limit: int = 100):
+        events = super().events_after(party_id, after_seq, limit)
+        if self.require_standby and events and self.db.read_only:
+            await_standby(self.db)
+        return events
 
     @staticmethod
     def at(moment: datetime) -> datetime:
