@@ -44,6 +44,7 @@ class IdempotencyKeys:
         if why is not None:
             await problem("invalid_input", f"Idempotency-Key {why}", field="Idempotency-Key")(scope, receive, send)
             return
+        outer = scope["app"]  # this app's (a mounted app, /dss/v1, puts itself in the scope on the way in)
         body, receive = await read_whole(receive)
         digest = hashlib.sha256()
         for part in (scope["method"], scope.get("path", ""), scope.get("query_string", b"").decode("latin-1")):
@@ -74,7 +75,7 @@ class IdempotencyKeys:
             idempotency.end(token)
         if pending.committed and status:
             kept = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers if k.lower() not in SKIPPED_HEADERS]
-            store = scope["app"].state.system.store
+            store = outer.state.system.store
             # After the reply went out: a failure here only costs a later retry a 409 in_progress.
             await to_thread.run_sync(idempotency.record_reply, store, pending, status, kept, b"".join(chunks).decode("utf-8", "replace"))
 
