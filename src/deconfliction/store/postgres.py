@@ -71,10 +71,11 @@ NOTIFY_CHANNEL = "deconfliction_events"
 # the write queue (session lock); workers/leadership.py has 03.
 MIGRATION_LOCK = 0x6465636F6E66_01
 EVENTS_LOCK = 0x6465636F6E66_02
+WRITERS_LOCK = 0x6465636F6E66_04  # groups of writes, across the pool (session lock, taken before BEGIN; 03 is the leader's)
+
 # How long a write or a head waits for a standby to confirm before it is answered as not durable yet.
 STANDBY_WAIT_S = 5.0
 REQUIRE_STANDBY_ENV = "DECONFLICTION_REQUIRE_STANDBY"
-WRITERS_LOCK = 0x6465636F6E66_04  # groups of writes, across the pool (session lock, taken before BEGIN; 03 is the leader's)
 
 # Why a margin on the lateral search distance. Our distances are on the WGS84 ellipsoid along
 # ellipsoidal geodesics (Karney); PostGIS geography draws edges as great-circle arcs through the
@@ -234,7 +235,9 @@ class PostgresStore:
                 pipeline.sync()  # the errors of this job's statements are its own
         except Exception as error:  # noqa: BLE001 - handed to its own caller
             tx.forget()  # what it read may have been its own, now undone, writes
-            if is_retryable(error) or _head_moved(error) or (isinstance(error, psycopg.Error) and _connection_lost(error)):
+            if _head_moved(error):
+                raise pg_errors.SerializationFailure("the audit chain's head moved") from error  # the group runs again
+            if is_retryable(error) or (isinstance(error, psycopg.Error) and _connection_lost(error)):
                 raise  # the whole group runs again (or the store is gone)
             job.error = error
 
