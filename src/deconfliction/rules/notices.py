@@ -148,8 +148,9 @@ def file_notice(
     agreement = agreement_for(tx, agreement_id, party_id)
     check_volumes(agreement, volumes, now, horizon)
     lead, late = _lead_time(agreement, min(v.time.start for v in volumes), now)
-    notice_id = notice_id or str(uuid.uuid4())  # chosen ids come scoped (scoped_id); F3548's are its UUIDs
-    if tx.get_notice(notice_id) is not None:
+    chosen = notice_id is not None  # chosen ids come scoped (scoped_id); F3548's are its UUIDs
+    notice_id = notice_id or str(uuid.uuid4())  # a fresh random UUID names no notice yet: no need to ask
+    if chosen and tx.get_notice(notice_id) is not None:
         raise InvalidState(f"notice {notice_id} already exists", field="id")
     zones = check_zones(tx, agreement, volumes)
     findings = find_conflicts(tx, agreement, party_id, volumes)
@@ -171,7 +172,7 @@ def file_notice(
     tx.put_notice(notice)
     _record(tx, party_id, "notice.filed", notice, now)
     _tell_members(tx, agreement, notice, "notice.filed", now, findings, owe_ack=True)
-    return Filing(notice, reconcile(tx, agreement, notice, findings, now), late, zones)
+    return Filing(notice, reconcile(tx, agreement, notice, findings, now, new=True), late, zones)
 
 
 def own_notice(tx: Transaction, notice_id: str, party_id: str, version: str | None) -> Notice:
