@@ -222,6 +222,8 @@ class Client:
 
     def add_party(self, party: Party | dict) -> Party:
         body = party.model_dump(mode="json") if isinstance(party, Party) else party
+        if isinstance(party, Party) and party.keys:  # kept apart from the party's record, sent to be registered
+            body["keys"] = [k.model_dump(mode="json", exclude_none=True) for k in party.keys]
         return Party.model_validate(self._post("/v1/parties", body))
 
     def party(self, party_id: str) -> Party:

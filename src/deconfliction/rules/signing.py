@@ -74,6 +74,36 @@ def add_key(tx: Any, party_id: str, public_key: str, now: datetime, valid_from: 
     return key
 
 
+def register_listed_keys(tx: Any, party: Any, now: datetime, actor: str, where: str) -> None:
+    """The keys a party's record lists (an agreement file's [[parties.keys]]), with the same force as keys
+    added over the API. Loading the file again adds what is new and sets the validity the file gives;
+    it never lifts a revocation, and a key the file no longer lists stays as it is (revoke it)."""
+    from . import audit
+
+    for j, spec in enumerate(party.keys):
+        field = f"{where}.keys.{j}".lstrip(".")
+        try:
+            key = new_key(party.id, spec.public_key, spec.valid_from or now, spec.valid_until)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field=f"{field}.public_key") from None
+        existing = tx.get_party_key(key.key_id)
+        if existing is not None and existing.party_id != party.id:
+            raise InvalidInput(f"this key is already registered to {existing.party_id}", field=f"{field}.public_key")
+        if existing is None:
+            if key.valid_until is not None and key.valid_until <= key.valid_from:
+                raise InvalidInput("valid_until must be after valid_from (when no valid_from is given: now)", field=f"{field}.valid_until")
+            tx.put_party_key(key)
+            audit.record(tx, actor, "party.key.added", party.id, key.model_dump(mode="json"), now)
+            continue
+        wanted = {"valid_from": spec.valid_from or existing.valid_from, "valid_until": spec.valid_until}
+        if wanted["valid_until"] is not None and wanted["valid_until"] <= wanted["valid_from"]:
+            raise InvalidInput("valid_until must be after valid_from", field=f"{field}.valid_until")
+        if (existing.valid_from, existing.valid_until) != (wanted["valid_from"], wanted["valid_until"]):
+            changed = existing.model_copy(update=wanted)
+            tx.put_party_key(changed)
+            audit.record(tx, actor, "party.key.changed", party.id, changed.model_dump(mode="json"), now)
+
+
 def revoke_key(tx: Any, party_id: str, key_id: str, now: datetime, actor: str) -> PartyKey:
     from . import audit
 
