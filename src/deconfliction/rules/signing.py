@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import threading
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Sequence
 
 from ..errors import Forbidden, InvalidInput, NotFound
 from ..models import AuditEntry
 from ..transparency.statements import PartyKey, Presented, new_key, signature_holds
+
+# How far a statement's signedAt may be from the server's clock, either way: a client's clock (NTP keeps
+# them within a second) plus a request's time in transit and retries (the client retries for 30 s).
+SIGNED_AT_SKEW = timedelta(minutes=5)
 
 # What a party says itself: these audit actions, by the party as actor, need its signature where its
 # agreement requires signatures.
@@ -118,6 +122,27 @@ def revoke_key(tx: Any, party_id: str, key_id: str, now: datetime, actor: str) -
     return key
 
 
+def _signed_at(text: str, now: datetime) -> datetime:
+    """When the party says it signed: an RFC 3339 UTC instant within SIGNED_AT_SKEW of the server's clock,
+    so that a statement cannot be held back and presented later (nor dated ahead) as if said then."""
+    field = "Deconfliction-Signature.signedAt"
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"signedAt {text!r} is not an RFC 3339 date-time", field=field) from None
+    if moment.utcoffset() is None:
+        raise InvalidInput(f"signedAt {text!r} has no time zone (sign in UTC, ending in Z)", field=field)
+    off = (moment - now).total_seconds()
+    if abs(off) > SIGNED_AT_SKEW.total_seconds():
+        direction = "ahead of" if off > 0 else "behind"
+        raise Forbidden(
+            f"signedAt {text} is {abs(off):.0f} s {direction} the server's clock ({now.isoformat()}); "
+            f"a statement must be signed within {SIGNED_AT_SKEW.total_seconds():.0f} s of when it is presented: check your clock and sign again",
+            field=field,
+        )
+    return moment
+
+
 def _agreement_of(tx: Any, entry: AuditEntry) -> str | None:
     if "agreement_id" in entry.payload:
         return entry.payload["agreement_id"]
@@ -153,7 +178,8 @@ def accept(tx: Any, pending: Pending | None, entries: Sequence[AuditEntry], now:
     key = tx.get_party_key(presented.key_id)
     if key is None or key.party_id != party:
         raise Forbidden(f"key {presented.key_id[:16]}… is not a registered key of {party}", field="Deconfliction-Signature")
-    why_not = key.usable_at(now)
+    signed_at = _signed_at(presented.statement.signed_at, now)
+    why_not = key.usable_at(now) or key.usable_at(signed_at)
     if why_not:
         raise Forbidden(why_not, field="Deconfliction-Signature")
     if not signature_holds(key, presented):
