@@ -168,3 +168,64 @@ def test_party_keys_rotate_and_revoke_and_a_nonce_is_claimed_once_on_every_backe
         assert tx.add_party_statement("blue", "nonce-0001", first.id, 1) is True
         assert tx.add_party_statement("blue", "nonce-0001", first.id, 2) is False  # a replay
         assert tx.add_party_statement("red", "nonce-0001", first.id, 3) is True  # nonces are per party
+
+
+def _position_keyed_nodes(old: list[AuditEntry]) -> list[tuple[int, bytes]]:
+    """The subtrees of the entries' tree as schema 6-8 stored them: id = index * 64 + level."""
+    frontier, size, rows = [], 0, []
+    for entry in old:
+        size = merkle.append(frontier, size, entry_leaf(entry), lambda node, value: rows.append((node[1] * 64 + node[0], value)))
+    return rows
+
+
+def _check_proofs_after_renumbering(system: Deconfliction, old: list[AuditEntry]) -> None:
+    tree = merkle.MemoryTree()
+    for entry in old:
+        tree.append(entry_leaf(entry))
+    size = len(old)
+    for index in range(size):
+        assert system.inclusion_proof(index, size) == tree.inclusion_proof(index)
+    for smaller in range(size):
+        assert system.consistency_proof(smaller, size) == tree.consistency_proof(smaller, size)
+    _check_upgraded(system, old)  # and the next write appends to the renumbered tree
+
+
+def test_a_sqlite_store_of_schema_8_keeps_its_proofs_when_its_subtrees_are_renumbered(tmp_path):
+    old = _old_entries(45)
+
+    def fill(connection):
+        connection.executemany(
+            "INSERT INTO audit (seq, at, actor, action, subject, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(e.seq, e.at.isoformat(), e.actor, e.action, e.subject, audit.json.dumps(e.payload, sort_keys=True), e.prev_hash, e.hash) for e in old],
+        )
+        connection.executemany("INSERT INTO merkle_nodes (id, hash) VALUES (?, ?)", _position_keyed_nodes(old))
+
+    system = Deconfliction(SQLiteStore(sqlite_file_at_schema(tmp_path / "eight.db", 8, fill)), clock=FixedClock())
+    try:
+        _check_proofs_after_renumbering(system, old)
+    finally:
+        system.close()
+
+
+def test_a_postgres_database_of_schema_8_keeps_its_proofs_when_its_subtrees_are_renumbered():
+    from deconfliction.store.postgres import PostgresStore
+
+    old = _old_entries(45)
+
+    def fill(connection):
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO audit (seq, at, actor, action, subject, payload, prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                [(e.seq, e.at, e.actor, e.action, e.subject, audit.json.dumps(e.payload, sort_keys=True), e.prev_hash, e.hash) for e in old],
+            )
+            cursor.executemany("INSERT INTO merkle_nodes (id, hash) VALUES (%s, %s)", _position_keyed_nodes(old))
+
+    with postgres_database_at_schema(8, fill) as url:
+        system = Deconfliction(PostgresStore(url, max_size=4), clock=FixedClock())
+        try:
+            _check_proofs_after_renumbering(system, old)
+            with pytest.raises(Exception, match="append-only"):  # the renumbered table keeps its trigger
+                with system.store.transaction() as tx:
+                    tx._run("DELETE FROM merkle_nodes")
+        finally:
+            system.close()

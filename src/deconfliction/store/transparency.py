@@ -24,6 +24,17 @@ from ..transparency.merkle import Node
 
 
 def node_key(node: Node) -> int:
+    """A subtree's row id, in the order subtrees are completed: the subtree of level L and index i is
+    completed by leaf number m = (i + 1) * 2**L, so `m * 64 + L` makes every write's new subtrees the
+    largest ids so far, side by side at the table's right edge. On SQLite a write then dirties one page of
+    the table, where ids by position (`i * 64 + L`, before migration 009) put each level on its own page
+    (bench/evidence.py). The ids of one leaf count differ by level (< 64)."""
+    level, index = node
+    return ((index + 1) << level) * 64 + level
+
+
+def _position_key(node: Node) -> int:
+    """The ids of migration 006 (by position), which migration 009 renumbers as `node_key`."""
     level, index = node
     return index * 64 + level
 
@@ -113,7 +124,7 @@ class TransparencyTables(Sql):
 
 
 def _build_transparency_log(tx) -> None:
-    """Migration 5: the Merkle tree over the audit entries stored before it (pure hashing: the store
+    """Migration 6: the Merkle tree over the audit entries stored before it (pure hashing: the store
     depends on no rules)."""
     from ..transparency import merkle
     from ..transparency.canonical import leaf_bytes
@@ -128,5 +139,6 @@ def _build_transparency_log(tx) -> None:
         for e in entries:
             leaf = merkle.leaf_hash(leaf_bytes(e.seq, e.at, e.actor, e.action, e.subject, e.payload))
             size = merkle.append(frontier, size, leaf, lambda node, value: completed.append((node, value)))
-        tx.put_merkle_nodes(completed)
+        if completed:  # in 006's ids: migration 009, which follows, renumbers them with the rest
+            tx._many("INSERT INTO merkle_nodes (id, hash) VALUES (?, ?)", [(_position_key(n), v) for n, v in completed])
         after = entries[-1].seq
