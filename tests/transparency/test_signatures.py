@@ -81,7 +81,7 @@ def test_a_signed_filing_is_kept_with_its_signature_which_checks_with_the_public
 def test_an_unsigned_filing_is_refused_where_the_agreement_requires_signatures_and_accepted_where_not(world):
     before = log_size(world)
     refused(world, post(world, "blue", body(world["clock"]), None), "requires blue's signature")
-    refused(world, post(world, "blue", body(world["clock"]), None), "the web console holds no key and cannot sign")  # what the console shows
+    refused(world, post(world, "blue", body(world["clock"]), None), "the web console with a key registered in its Signing panel")  # what the console shows
     assert log_size(world) == before
     assert post(world, "blue", body(world["clock"], agreement="open"), None).status_code == 201
 

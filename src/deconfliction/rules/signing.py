@@ -166,7 +166,7 @@ def accept(tx: Any, pending: Pending | None, entries: Sequence[AuditEntry], now:
             if agreement_id and tx.signatures_required(agreement_id):
                 raise Forbidden(
                     f"agreement {agreement_id} requires {entry.actor}'s signature on {entry.action}: sign with your registered key "
-                    "(the Python client with signing_key, or the CLI with DECONFLICTION_SIGNING_KEY); the web console holds no key and cannot sign",
+                    "(the Python client with signing_key, the CLI with DECONFLICTION_SIGNING_KEY, or the web console with a key registered in its Signing panel)",
                     field="Deconfliction-Signature",
                 )
         return
