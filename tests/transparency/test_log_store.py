@@ -178,11 +178,24 @@ def _position_keyed_nodes(old: list[AuditEntry]) -> list[tuple[int, bytes]]:
     return rows
 
 
-def _check_proofs_after_renumbering(system: Deconfliction, old: list[AuditEntry]) -> None:
+def _old_head(old: list[AuditEntry]):
+    """A head that schema 8 kept in tree_heads, signed over the old entries."""
+    from deconfliction.transparency.heads import sign_head
+    from deconfliction.transparency.keys import SigningKey
+
+    tree = merkle.MemoryTree()
+    for entry in old:
+        tree.append(entry_leaf(entry))
+    return sign_head(SigningKey.generate(), tree.size, tree.root(), FixedClock().now)
+
+
+def _check_proofs_after_renumbering(system: Deconfliction, old: list[AuditEntry], head) -> None:
     tree = merkle.MemoryTree()
     for entry in old:
         tree.append(entry_leaf(entry))
     size = len(old)
+    assert system.signed_tree_head(size) == head and system.latest_tree_head() == head  # carried over, still checkable
+    verify_head(head)
     for index in range(size):
         assert system.inclusion_proof(index, size) == tree.inclusion_proof(index)
     for smaller in range(size):
@@ -190,10 +203,12 @@ def _check_proofs_after_renumbering(system: Deconfliction, old: list[AuditEntry]
     _check_upgraded(system, old)  # and the next write appends to the renumbered tree
 
 
-def test_a_sqlite_store_of_schema_8_keeps_its_proofs_when_its_subtrees_are_renumbered(tmp_path):
+def test_a_sqlite_store_of_schema_8_keeps_its_proofs_and_heads_when_its_log_records_are_renumbered(tmp_path):
     old = _old_entries(45)
+    head = _old_head(old)
 
     def fill(connection):
+        connection.execute("INSERT INTO tree_heads (size, body) VALUES (?, ?)", (head.size, head.model_dump_json()))
         connection.executemany(
             "INSERT INTO audit (seq, at, actor, action, subject, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [(e.seq, e.at.isoformat(), e.actor, e.action, e.subject, audit.json.dumps(e.payload, sort_keys=True), e.prev_hash, e.hash) for e in old],
@@ -202,18 +217,20 @@ def test_a_sqlite_store_of_schema_8_keeps_its_proofs_when_its_subtrees_are_renum
 
     system = Deconfliction(SQLiteStore(sqlite_file_at_schema(tmp_path / "eight.db", 8, fill)), clock=FixedClock())
     try:
-        _check_proofs_after_renumbering(system, old)
+        _check_proofs_after_renumbering(system, old, head)
     finally:
         system.close()
 
 
-def test_a_postgres_database_of_schema_8_keeps_its_proofs_when_its_subtrees_are_renumbered():
+def test_a_postgres_database_of_schema_8_keeps_its_proofs_and_heads_when_its_log_records_are_renumbered():
     from deconfliction.store.postgres import PostgresStore
 
     old = _old_entries(45)
+    head = _old_head(old)
 
     def fill(connection):
         with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO tree_heads (size, body) VALUES (%s, %s)", (head.size, head.model_dump_json()))
             cursor.executemany(
                 "INSERT INTO audit (seq, at, actor, action, subject, payload, prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
                 [(e.seq, e.at, e.actor, e.action, e.subject, audit.json.dumps(e.payload, sort_keys=True), e.prev_hash, e.hash) for e in old],
@@ -223,9 +240,9 @@ def test_a_postgres_database_of_schema_8_keeps_its_proofs_when_its_subtrees_are_
     with postgres_database_at_schema(8, fill) as url:
         system = Deconfliction(PostgresStore(url, max_size=4), clock=FixedClock())
         try:
-            _check_proofs_after_renumbering(system, old)
+            _check_proofs_after_renumbering(system, old, head)
             with pytest.raises(Exception, match="append-only"):  # the renumbered table keeps its trigger
                 with system.store.transaction() as tx:
-                    tx._run("DELETE FROM merkle_nodes")
+                    tx._run("DELETE FROM log_records")
         finally:
             system.close()
