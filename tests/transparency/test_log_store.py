@@ -246,3 +246,11 @@ def test_a_postgres_database_of_schema_8_keeps_its_proofs_and_heads_when_its_log
                     tx._run("DELETE FROM log_records")
         finally:
             system.close()
+
+
+def test_a_head_of_a_size_no_log_can_reach_is_simply_not_there(any_system):
+    file_a_few(any_system, any_system.clock, 1)
+    size = any_system.tree_head().size
+    assert any_system.signed_tree_head(size) is not None
+    for beyond in (size + 1, 2**57, 2**57 + 1, 2**63, 2**70, -1):  # record ids are 64-bit: m * 64 + 63 overflows past 2**57
+        assert any_system.signed_tree_head(beyond) is None

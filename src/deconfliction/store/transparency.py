@@ -38,6 +38,10 @@ def node_key(node: Node) -> int:
 HEAD = 63  # the head signed over the first m leaves is record m * 64 + 63: right after the subtrees leaf m completes
 
 
+# Record ids are signed 64-bit integers on both stores: m * 64 + 63 < 2**63 bounds the log at 2**57 leaves.
+MAX_LOG_SIZE = 2**57 - 1
+
+
 def head_key(size: int) -> int:
     return size * 64 + HEAD
 
@@ -93,6 +97,8 @@ class TransparencyTables(Sql):
         return TreeHead.model_validate_json(bytes(row[0])) if row else None
 
     def tree_head(self, size: int) -> TreeHead | None:
+        if not 0 <= size <= MAX_LOG_SIZE:
+            return None  # no log has that many entries (and no id could name its head)
         row = self._run("SELECT value FROM log_records WHERE id = ?", (head_key(size),)).fetchone()
         return TreeHead.model_validate_json(bytes(row[0])) if row else None
 

@@ -32,7 +32,8 @@ export async function api(path, { method = "GET", body, auth = token.get() } = {
   if (auth) headers.Authorization = `Bearer ${auth}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (signer && auth && method !== "GET") {
-    const signature = await signer({ method, path: new URL(path, location.origin).pathname, body });
+    // the path as the server reads it (decoded, no query), as the Python client signs it
+    const signature = await signer({ method, path: decodeURIComponent(new URL(path, location.origin).pathname), body });
     if (signature) headers["Deconfliction-Signature"] = signature;
   }
   let reply;
