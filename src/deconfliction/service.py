@@ -276,7 +276,7 @@ class Deconfliction:
             agreement = tx.get_agreement(agreement_id)
             if agreement is None or (viewer is not None and viewer not in agreement.parties):
                 raise NotFound(f"no agreement {agreement_id!r} with {viewer!r} as a member", field="agreement_id")
-            return tx.zones_of(agreement_id)
+            return [zone.as_seen_by(viewer) for zone in tx.zones_of(agreement_id)]
 
         return self.read(work)
 

@@ -123,7 +123,7 @@ def zones_import(
     for column in ("zone", "restriction", "lower", "upper", "active"):
         table.add_column(column)
     for zone in result.zones[:50]:
-        table.add_row(zone.name, zone.restriction, zone.lower.text or zone.lower.reference, zone.upper.text or zone.upper.reference,
+        table.add_row(zone.name, zone.restriction, *zone.limits_text(),
                       "always" if not zone.schedule else f"{len(zone.schedule)} windows")
     console.print(table)
     for element, reason in result.skipped:
@@ -151,11 +151,10 @@ def zones_list(
         print(json.dumps([z.model_dump(mode="json") for z in zones]))
         return
     table = Table(title=f"zones of {agreement_id}")
-    for column in ("zone", "restriction", "lower", "upper", "contact"):
+    for column in ("zone", "restriction", "lower", "upper", "contact", "managed by"):
         table.add_column(column)
     for zone in zones:
-        table.add_row(zone.name, zone.restriction, zone.lower.text or zone.lower.reference, zone.upper.text or zone.upper.reference,
-                      zone.contact)
+        table.add_row(zone.name, zone.restriction, *zone.limits_text(), zone.contact, zone.manager or "operator")
     console.print(table)
 
 
