@@ -1,15 +1,16 @@
 """F3548 constraint references are zones: one table on both backends. A constraint's zone (its 4-D
 volumes, manager, version, OVN) round-trips and is found by the zones' box search; and a store of
 the release before (schema 8: constraints in their own table) has them moved into `zones` by
-migration 009, with the zones imported before it given an OVN."""
+migration 009, with the zones imported before it given an OVN and an id shaped as F3548's."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import datetime, timedelta, timezone
 
 from deconfliction.geometry import AltitudeBand, Circle, Polygon, TimeWindow, Volume4D, search_boxes
-from deconfliction.models.zones import VerticalLimit, Zone, constraint_zone
+from deconfliction.models.zones import VerticalLimit, Zone, constraint_zone, stable_zone_id
 from deconfliction.rules.events import TOUCHING
 
 from .backends import postgres_database_at_schema, sqlite_file_at_schema
@@ -55,8 +56,10 @@ OLD_CONSTRAINT = {  # as release 8 wrote a ConstraintRecord
     "ovn": "old-ovn-of-the-authority", "uss_base_url": "https://authority.example",
     "volumes": [json.loads(volume(8.55, 2).model_dump_json())],
 }
+OLD_ZONE_NAME = "deconfliction:zone:utm:AIXM:EAR1"
 OLD_ZONE = Zone(
-    id="imported-1", agreement_id="utm", name="Imported", restriction="prohibited",
+    id=str(uuid.uuid5(uuid.NAMESPACE_URL, OLD_ZONE_NAME)),  # as release 8's importers named zones
+    agreement_id="utm", name="Imported", restriction="prohibited",
     footprint=Polygon(vertices=((8.0, 47.0), (8.1, 47.0), (8.1, 47.1))),
     lower=VerticalLimit(reference="SFC", text="SFC"), upper=VerticalLimit(reference="AMSL", value_m=1000, text="1000 m AMSL"),
 )
@@ -68,20 +71,22 @@ def old_rows(marks: str) -> list[tuple[str, tuple]]:
     return [
         (f"INSERT INTO f3548_constraints VALUES ({marks})", (OLD_CONSTRAINT["id"], "utm", "authority", start.timestamp(), end.timestamp(), body)),
         (f"INSERT INTO zones VALUES ({', '.join([marks.split(', ')[0]] * 9)})",
-         (OLD_ZONE.id, "utm", "", "prohibited", 8.0, 8.1, 47.0, 47.1, OLD_ZONE.model_dump_json(exclude={"extents", "manager", "version", "ovn", "uss_base_url"}))),
+         (OLD_ZONE.id, "utm", "EAR1", "prohibited", 8.0, 8.1, 47.0, 47.1, OLD_ZONE.model_dump_json(exclude={"extents", "manager", "version", "ovn", "uss_base_url"}))),
     ]
 
 
 def check_migrated(store) -> None:
     with store.transaction(write=False) as tx:
         moved = tx.get_zone(OLD_CONSTRAINT["id"])
-        imported = tx.get_zone("imported-1")
+        imported = tx.get_zone(stable_zone_id(OLD_ZONE_NAME))  # the id today's importer gives it
+        assert tx.get_zone(OLD_ZONE.id) is None
     assert moved is not None
     assert (moved.agreement_id, moved.manager, moved.version, moved.ovn, moved.uss_base_url) == (
         "utm", "authority", 3, "old-ovn-of-the-authority", "https://authority.example")
     assert moved.extents == [volume(8.55, 2)] and moved.restriction == "conditional" and moved.source == "F3548"
     assert near(store, volume(8.55, 0)) == [OLD_CONSTRAINT["id"]]
     assert imported is not None and imported.footprint == OLD_ZONE.footprint and len(imported.ovn) >= 16 and imported.manager == ""
+    assert uuid.UUID(imported.id).version == 4
 
 
 def test_a_schema_8_sqlite_file_has_its_constraints_moved_into_zones(tmp_path):

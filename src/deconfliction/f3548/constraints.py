@@ -62,11 +62,18 @@ def reference(tx: Transaction, zone: Zone, viewer: str, cfg: F3548Config, now: d
     return out
 
 
-def details(zone: Zone, cfg: F3548Config, now: datetime) -> dict[str, Any]:
-    """ConstraintDetails of an operator's zone, as its managing USS would serve them (GET
-    /uss/v1/constraints/{id}): its volumes within the horizon, its restriction as the type."""
-    return {"volumes": [volume_to_wire(v) for v in volumes_of(zone, cfg, now)],
-            "type": f"deconfliction.zone.{zone.restriction}"}
+def details(tx: Transaction, cfg: F3548Config, constraint_id: str, now: datetime) -> dict[str, Any]:
+    """An operator's zone as the USS API's Constraint (GET /uss/v1/constraints/{id}), served by this
+    server as its managing USS would: the reference with its OVN (for the keys of constraint
+    processors), its volumes within the horizon, its restriction as the type."""
+    zone = get(tx, cfg, constraint_id)
+    volumes = volumes_of(zone, cfg, now)
+    if zone.manager or not volumes:
+        raise NotFound(f"no zone {constraint_id} of the operator active within the planning horizon", field="entityid")
+    return {"constraint": {
+        "reference": {**reference(tx, zone, OPERATOR, cfg, now), "ovn": zone.ovn},
+        "details": {"volumes": [volume_to_wire(v) for v in volumes], "type": f"deconfliction.zone.{zone.restriction}"},
+    }}
 
 
 def intersecting(tx: Transaction, cfg: F3548Config, volumes: list[Volume4D], now: datetime) -> list[Zone]:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from ..rules import notices
-from ..errors import Forbidden, InvalidInput, InvalidState, MissingKey, NotFound, VersionMismatch
+from ..errors import ConflictRefused, Forbidden, InvalidInput, InvalidState, MissingKey, NotFound, VersionMismatch
 from ..rules.events import TOUCHING
 from ..geometry import Volume4D
 from ..models import LIVE_STATES, Notice
@@ -244,6 +244,13 @@ def put(
     except MissingKey as refused:
         ids = [m["id"] for m in refused.details.get("missing", [])]
         raise _conflict(tx, cfg, now, uss, ids, missing_constraints, refused.message) from None
+    except ConflictRefused as refused:
+        if "zones" not in refused.details:
+            raise
+        # A prohibited zone of the agreement (zone_policy "refuse"): in the standard's shape, naming the
+        # constraint; no key lets the intent in.
+        prohibited = [z for z in (tx.get_zone(hit["zone"]["id"]) for hit in refused.details["zones"]) if z is not None]
+        raise _conflict(tx, cfg, now, uss, [], prohibited, refused.message) from None
     if missing_constraints:  # raising rolls back the write above
         raise _conflict(tx, cfg, now, uss, [], missing_constraints, f"{len(missing_constraints)} constraint(s) are not in your key at their current OVN")
 

@@ -53,14 +53,6 @@ def entity_id(value: str, field: str = "entityid") -> str:
     return value.lower()
 
 
-def zone_id(value: str, field: str = "entityid") -> str:
-    """A constraint to read: a USS's (version 4) or an imported zone's (a version 5 UUID, stable per source)."""
-    try:
-        return str(uuid.UUID(value)) if len(value) == 36 else entity_id(value, field)
-    except ValueError:
-        raise InvalidInput(f"{value!r} is not a UUID", field=field) from None
-
-
 def _time(obj: Any, field: str) -> datetime | None:
     if obj is None:
         return None

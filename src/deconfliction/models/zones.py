@@ -24,6 +24,7 @@ is `conditional` (the conditions are with its manager, as the standard has them)
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Literal
 
@@ -204,6 +205,21 @@ class Zone(BaseModel):
         lower, upper = self.limits_text()
         return {"id": self.id, "name": self.name, "restriction": self.restriction, "message": self.message,
                 "contact": self.contact, "lower": lower, "upper": upper}
+
+
+def stable_zone_id(name: str) -> str:
+    """A zone id derived from `name` (the same name, the same id), shaped as the version-4 UUID that
+    F3548 entity ids must be: a name-based (version 5) UUID with its version bits set to 4."""
+    return str(uuid.UUID(bytes=uuid.uuid5(uuid.NAMESPACE_URL, name).bytes, version=4))
+
+
+def v4_shaped(zone_id: str) -> str:
+    """Migration 009: an imported zone's version-5 id as `stable_zone_id` now gives it (others unchanged)."""
+    try:
+        parsed = uuid.UUID(zone_id)
+    except ValueError:
+        return zone_id
+    return str(uuid.UUID(bytes=parsed.bytes, version=4)) if parsed.version == 5 else zone_id
 
 
 class ZoneHit(BaseModel):

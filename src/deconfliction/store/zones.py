@@ -12,7 +12,7 @@ import secrets
 from typing import Any, Protocol
 
 from ..geometry import Volume4D
-from ..models.zones import Zone, constraint_zone
+from ..models.zones import Zone, constraint_zone, v4_shaped
 
 TRUSTED = {"trusted": True}  # stored geometry was validated when it was written
 
@@ -85,5 +85,10 @@ def move_constraints_to_zones(tx: "ZoneTables") -> None:
         ))
     tx._zone_sql("DROP TABLE f3548_constraints_before_009")
     for zone in tx.zones_of_every_agreement():
-        if not zone.ovn:  # zones imported before 009 get the OVN every reference has
-            tx.put_zone(zone.model_copy(update={"ovn": secrets.token_urlsafe(12)}))
+        if zone.manager:
+            continue
+        # Zones imported before 009 get the OVN every reference has, and an id shaped as F3548's.
+        renamed = zone.model_copy(update={"id": v4_shaped(zone.id), "ovn": zone.ovn or secrets.token_urlsafe(12)})
+        if renamed.id != zone.id:
+            tx.delete_zone(zone.id)
+        tx.put_zone(renamed)

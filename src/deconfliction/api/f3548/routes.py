@@ -95,7 +95,8 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
 
     def here(request: Request) -> F3548Config:
         """The configuration with the address the caller used, where the operator's zones' details are."""
-        return replace(cfg, zone_details_url=f"{str(request.base_url).rstrip('/')}/zones")
+        details = str(request.url_for("zone_details", entityid="-"))
+        return replace(cfg, zone_details_url=details.removesuffix("/uss/v1/constraints/-"))
 
     def now():
         return system.clock()
@@ -189,7 +190,7 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
     @app.get("/constraint_references/{entityid}")
     def get_constraint(request: Request, entityid: str, uss: Uss = Depends(caller)):
         uss.require({CM}, {CP})
-        constraint_id = wire.zone_id(entityid)
+        constraint_id = wire.entity_id(entityid)
         at, config = now(), here(request)
         return {"constraint_reference": dss.read(
             lambda tx: constraint_rules.reference(tx, constraint_rules.get(tx, config, constraint_id), uss.id, config, at))}
@@ -199,7 +200,7 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
         """The operator's zones have no USS: this server answers the USS API's Constraint for them."""
         uss.require({CP}, {CM})
         at, config = now(), here(request)
-        return dss.read(lambda tx: constraint_rules.details(tx, config, wire.zone_id(entityid), at))
+        return dss.read(lambda tx: constraint_rules.details(tx, config, wire.entity_id(entityid), at))
 
     def put_constraint(request: Request, entityid: str, ovn: str | None, body: Any, uss: Uss) -> dict:
         uss.require({CM})
