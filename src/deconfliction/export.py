@@ -67,7 +67,7 @@ def gather(system, viewer: str, agreement_id: str, *, include_zones: bool = True
             break
         after = page[-1].id
     zones = []
-    if include_zones and hasattr(system, "zones"):  # the remote client has no zone reads yet
+    if include_zones:
         zones = system.zones(viewer, agreement_id)
     return Bundle(agreement_id, viewer, [n.seen_by(viewer) for n in notices], conflicts, zones)
 

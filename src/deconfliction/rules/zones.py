@@ -41,22 +41,31 @@ def zone_hits(zones: list[Zone], volumes: list[Volume4D]) -> list[ZoneHit]:
     return hits
 
 
-def check_zones(tx, agreement, volumes: list[Volume4D]) -> list[ZoneHit]:
-    """The filing's zone hits; raises ConflictRefused (409) for a prohibited zone under `refuse`."""
+def zone_verdict(tx, agreement, volumes: list[Volume4D]) -> tuple[list[ZoneHit], ConflictRefused | None]:
+    """The volumes' zone hits, and the refusal filing them would meet (a prohibited zone under
+    `refuse`), without raising it: what `check` reports and `check_zones` enforces."""
     boxes = [box for volume in volumes for box in search_boxes(volume, REACHING_INTO)]
     zones = tx.zones_near(agreement.id, boxes)
     if not zones:
-        return []
+        return [], None
     hits = zone_hits(zones, volumes)
     prohibited = [h for h in hits if h.zone["restriction"] == "prohibited"]
-    if prohibited and getattr(agreement, "zone_policy", "refuse") == "refuse":
-        first = prohibited[0]
-        contact = f" (contact: {first.zone['contact']})" if first.zone["contact"] else ""
-        raise ConflictRefused(
-            f"volume {first.volume_index} enters prohibited zone {first.zone['name']}{contact}",
-            field=f"volumes[{first.volume_index}]",
-            details={"zones": [h.model_dump(mode="json") for h in prohibited]},
-        )
+    if not prohibited or getattr(agreement, "zone_policy", "refuse") != "refuse":
+        return hits, None
+    first = prohibited[0]
+    contact = f" (contact: {first.zone['contact']})" if first.zone["contact"] else ""
+    return hits, ConflictRefused(
+        f"volume {first.volume_index} enters prohibited zone {first.zone['name']}{contact}",
+        field=f"volumes[{first.volume_index}]",
+        details={"zones": [h.model_dump(mode="json") for h in prohibited]},
+    )
+
+
+def check_zones(tx, agreement, volumes: list[Volume4D]) -> list[ZoneHit]:
+    """The filing's zone hits; raises ConflictRefused (409) for a prohibited zone under `refuse`."""
+    hits, refusal = zone_verdict(tx, agreement, volumes)
+    if refusal is not None:
+        raise refusal
     return hits
 
 
