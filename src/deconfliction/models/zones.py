@@ -193,7 +193,8 @@ class Zone(BaseModel):
         from ..geometry import index_boxes
 
         window = TimeWindow(start=datetime(2000, 1, 1, tzinfo=timezone.utc), end=datetime(2000, 1, 2, tzinfo=timezone.utc))
-        per_piece = [index_boxes(Volume4D(footprint=footprint, altitude=band, time=window)) for footprint, band, _ in self.pieces()]
+        shapes = [(v.footprint, v.altitude) for v in self.extents] or [(self.footprint, self.band())]  # not once per window
+        per_piece = [index_boxes(Volume4D(footprint=footprint, altitude=band, time=window)) for footprint, band in shapes]
         boxes = [box for piece in per_piece for box in piece]
         south, north = min(b.min_lat for b in boxes), max(b.max_lat for b in boxes)
         if any(len(piece) > 1 for piece in per_piece):  # split at the antimeridian

@@ -79,8 +79,10 @@ def save_zones(tx, *, actor: str, agreement_id: str, zones: list[Zone], now: dat
     saved = []
     for zone in zones:
         old = tx.get_zone(zone.id)
-        if old is not None and (old.manager or old.agreement_id != agreement_id):
-            raise InvalidState(f"zone {zone.id} is an F3548 constraint managed by {old.manager or 'another agreement'}", field="zones")
+        if old is not None and old.manager:
+            raise InvalidState(f"zone {zone.id} is an F3548 constraint managed by {old.manager}", field="zones")
+        if old is not None and old.agreement_id != agreement_id:
+            raise InvalidState(f"zone id {zone.id} is taken by another agreement's zone", field="zones")
         saved.append(zone.model_copy(update={
             "created_at": (old.created_at if old else None) or zone.created_at or now, "manager": "",
             "version": old.version + 1 if old else 1, "ovn": secrets.token_urlsafe(12),  # as notices.new_version (which imports this module)
