@@ -171,7 +171,7 @@ def test_party_keys_rotate_and_revoke_and_a_nonce_is_claimed_once_on_every_backe
 
 
 def _position_keyed_nodes(old: list[AuditEntry]) -> list[tuple[int, bytes]]:
-    """The subtrees of the entries' tree as schema 6-8 stored them: id = index * 64 + level."""
+    """The subtrees of the entries' tree as schemas 6 to 9 stored them: id = index * 64 + level."""
     frontier, size, rows = [], 0, []
     for entry in old:
         size = merkle.append(frontier, size, entry_leaf(entry), lambda node, value: rows.append((node[1] * 64 + node[0], value)))
@@ -179,7 +179,7 @@ def _position_keyed_nodes(old: list[AuditEntry]) -> list[tuple[int, bytes]]:
 
 
 def _old_head(old: list[AuditEntry]):
-    """A head that schema 8 kept in tree_heads, signed over the old entries."""
+    """A head that schema 9 kept in tree_heads, signed over the old entries."""
     from deconfliction.transparency.heads import sign_head
     from deconfliction.transparency.keys import SigningKey
 
@@ -203,7 +203,7 @@ def _check_proofs_after_renumbering(system: Deconfliction, old: list[AuditEntry]
     _check_upgraded(system, old)  # and the next write appends to the renumbered tree
 
 
-def test_a_sqlite_store_of_schema_8_keeps_its_proofs_and_heads_when_its_log_records_are_renumbered(tmp_path):
+def test_a_sqlite_store_of_schema_9_keeps_its_proofs_and_heads_when_its_log_records_are_renumbered(tmp_path):
     old = _old_entries(45)
     head = _old_head(old)
 
@@ -215,14 +215,14 @@ def test_a_sqlite_store_of_schema_8_keeps_its_proofs_and_heads_when_its_log_reco
         )
         connection.executemany("INSERT INTO merkle_nodes (id, hash) VALUES (?, ?)", _position_keyed_nodes(old))
 
-    system = Deconfliction(SQLiteStore(sqlite_file_at_schema(tmp_path / "eight.db", 8, fill)), clock=FixedClock())
+    system = Deconfliction(SQLiteStore(sqlite_file_at_schema(tmp_path / "nine.db", 9, fill)), clock=FixedClock())
     try:
         _check_proofs_after_renumbering(system, old, head)
     finally:
         system.close()
 
 
-def test_a_postgres_database_of_schema_8_keeps_its_proofs_and_heads_when_its_log_records_are_renumbered():
+def test_a_postgres_database_of_schema_9_keeps_its_proofs_and_heads_when_its_log_records_are_renumbered():
     from deconfliction.store.postgres import PostgresStore
 
     old = _old_entries(45)
@@ -237,7 +237,7 @@ def test_a_postgres_database_of_schema_8_keeps_its_proofs_and_heads_when_its_log
             )
             cursor.executemany("INSERT INTO merkle_nodes (id, hash) VALUES (%s, %s)", _position_keyed_nodes(old))
 
-    with postgres_database_at_schema(8, fill) as url:
+    with postgres_database_at_schema(9, fill) as url:
         system = Deconfliction(PostgresStore(url, max_size=4), clock=FixedClock())
         try:
             _check_proofs_after_renumbering(system, old, head)

@@ -1,5 +1,5 @@
 """The store's part of the transparency log: one mixin for both stores (store/sql.py), and its protocol.
-The schema: migrations/006_transparency.sql, 007_party_keys.sql and 009_log_records.sql (PostgreSQL:
+The schema: migrations/006_transparency.sql, 007_party_keys.sql and 010_log_records.sql (PostgreSQL:
 migrations/postgres/).
 
 - `log_records`: the log's records in the order they are made, each an id and bytes: every complete
@@ -7,7 +7,7 @@ migrations/postgres/).
   per entry), and after a write's subtrees the tree head signed over them (its JSON; one per size).
   Ids in that order put a write's new records side by side at the table's end: its commit writes one
   page of the log (bench/evidence.py), where a table per kind, keyed by position, wrote one per level
-  and one for the head (schema 6 to 8: `merkle_nodes`, `tree_heads`).
+  and one for the head (schema 6 to 9: `merkle_nodes`, `tree_heads`).
 - `log_keys`: every key the server has signed heads with, so old heads stay checkable.
 The leaves are the `audit` rows themselves; nothing here is ever updated or deleted.
 """
@@ -47,7 +47,7 @@ def head_key(size: int) -> int:
 
 
 def _position_key(node: Node) -> int:
-    """The ids of migration 006 (by position), which migration 009 renumbers as `node_key`."""
+    """The ids of migration 006 (by position), which migration 010 renumbers as `node_key`."""
     level, index = node
     return index * 64 + level
 
@@ -155,6 +155,6 @@ def _build_transparency_log(tx) -> None:
         for e in entries:
             leaf = merkle.leaf_hash(leaf_bytes(e.seq, e.at, e.actor, e.action, e.subject, e.payload))
             size = merkle.append(frontier, size, leaf, lambda node, value: completed.append((node, value)))
-        if completed:  # into 006's table, in its ids: migration 009, which follows, moves them with the rest
+        if completed:  # into 006's table, in its ids: migration 010, which follows, moves them with the rest
             tx._many("INSERT INTO merkle_nodes (id, hash) VALUES (?, ?)", [(_position_key(n), v) for n, v in completed])
         after = entries[-1].seq
