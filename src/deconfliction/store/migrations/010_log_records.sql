@@ -3,7 +3,7 @@
 -- index i (keyed i * 64 + L in merkle_nodes) becomes ((i + 1) << L) * 64 + L, the head of size s
 -- (tree_heads) s * 64 + 63: a write's new rows are the largest ids so far, side by side, and its
 -- commit writes one page of the log where it wrote one per level and one for the heads.
--- (PostgreSQL: migrations/postgres/009_log_records.sql; keep the two in step.)
+-- (PostgreSQL: migrations/postgres/010_log_records.sql; keep the two in step.)
 CREATE TABLE log_records (
     id INTEGER PRIMARY KEY,
     value BLOB NOT NULL

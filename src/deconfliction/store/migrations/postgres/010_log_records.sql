@@ -3,7 +3,7 @@
 -- index i (keyed i * 64 + L in merkle_nodes) becomes ((i + 1) << L) * 64 + L, the head of size s
 -- (tree_heads) s * 64 + 63: a write's new rows are the largest ids so far, side by side. Append-only,
 -- as the tables it replaces (006's trigger function).
--- (SQLite: migrations/009_log_records.sql; keep the two in step.)
+-- (SQLite: migrations/010_log_records.sql; keep the two in step.)
 CREATE TABLE log_records (
     id bigint PRIMARY KEY,
     value bytea NOT NULL
