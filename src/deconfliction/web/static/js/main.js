@@ -8,6 +8,7 @@ import { announce, enableNotifications, muted, seen, setMuted, setUnread, urgent
 import { Connection } from "./connection.js";
 import { $, countdown, el, local, utc, when } from "./dom.js";
 import { renderInbox, renderSent } from "./inbox.js";
+import { ConsoleSigner } from "./signing.js";
 import { ConsoleMap } from "./map.js";
 import { asCSV, asGeoJSON, download, filtered, renderDetails, renderNotices } from "./notices.js";
 import * as theme from "./theme.js";
@@ -42,6 +43,7 @@ const connection = new Connection();
 connection.toServer = (date) => new Date(date.getTime() + state.clockOffset);
 let map = null;
 let zones = null; // the agreement's zones on the map (zones.js)
+let signer = null; // signs what the console says, with a key this browser holds (signing.js)
 
 const serverNow = () => new Date(Date.now() + state.clockOffset);
 const display = () => state.agreement?.altitude_display ?? "feet";
@@ -89,6 +91,8 @@ async function start(me) {
   }
   const health = await api("/v1/health"); // with the token: last_event_seq, where the live feed starts
   syncClock(health.now);
+  signer = new ConsoleSigner($("signing"), { party: me.party_id, now: serverNow });
+  await signer.start();
   const agreements = await all("/v1/agreements");
   const select = $("agreement");
   select.replaceChildren(...agreements.map((a) => el("option", { value: a.id }, `${a.name} (${a.id})`)));
@@ -138,6 +142,7 @@ function everySecond() {
 
 async function selectAgreement(id) {
   state.agreement = await api(`/v1/agreements/${encodeURIComponent(id)}`);
+  signer?.setAgreement(state.agreement);
   sessionStorage.setItem(AGREEMENT, id);
   history.replaceState(null, "", `#agreement=${encodeURIComponent(id)}`);
   state.alerts.clear();
@@ -391,6 +396,7 @@ async function acknowledgeConflict(id, button) {
   } catch (error) {
     button.disabled = false;
     button.title = error.message;
+    announce(`Not acknowledged: ${error.message}`);
   }
 }
 
