@@ -92,7 +92,7 @@ def test_a_retry_after_a_crash_between_the_commit_and_the_recorded_reply_gets_th
 
 
 def test_a_key_whose_write_committed_without_a_recorded_reply_answers_409_in_progress(http, tokens, clock, system):
-    """A row without a kept result (written before migration 9): nothing to answer from, so 409 as before."""
+    """A row without a kept result (written before migration 11): nothing to answer from, so 409 as before."""
     import hashlib
 
     body = b'{"agreement_id":"pact","volumes":[]}'

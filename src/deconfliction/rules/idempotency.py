@@ -11,7 +11,7 @@ writes run through `run_write`, which, in the write's own transaction, first loo
   the stored reply); without a reply yet (the first request is still answering, or died between its
   commit and recording its reply): return the stored result, written nowhere again, and the front end
   answers from it as the first request did (`replayed`). A row without a result (written before
-  migration 9, or a result that could not be kept) answers `in_progress` (409) as before;
+  migration 11, or a result that could not be kept) answers `in_progress` (409) as before;
 - there with another request hash: `key_reused` (422): a key names one request.
 
 The result is kept with pickle: it is the facade's own object (a Filing, a Notice, a receipt …), any

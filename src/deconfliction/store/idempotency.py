@@ -3,7 +3,7 @@
 A key belongs to a caller (the party, or the operator's credential): the same key from two parties is
 two keys. A row is written in the transaction of the write it guards, with the request's hash, the
 nonce of the request that wrote it and the write's result; the reply (status, headers, body) is filled
-in once it is known. Schema: migrations/005_idempotency.sql and 009_idempotency_result.sql (SQLite),
+in once it is known. Schema: migrations/005_idempotency.sql and 011_idempotency_result.sql (SQLite),
 the same numbers in migrations/postgres/.
 """
 

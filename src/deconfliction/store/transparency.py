@@ -53,42 +53,10 @@ def _position_key(node: Node) -> int:
 
 class TransparencyTransaction(Protocol):
     def log_size(self) -> int: ...
-    # A write reads the same few subtrees three times (to append its leaves, for the new root, for its
-    # receipt's proof) and has just written some of them: each transaction keeps those it has seen.
-    # (SqlTransaction.forget() drops them with the rest of what it remembers.)
-    _nodes_seen: dict[Node, bytes]
-    _latest_head: tuple[TreeHead | None] | None
-
-    def merkle_nodes(self, nodes: Iterable[Node]) -> dict[Node, bytes]:
-        wanted = {node_key(n): n for n in nodes}
-        seen = self._nodes_seen
-        found = {n: seen[n] for n in wanted.values() if n in seen}
-        missing = [key for key, n in wanted.items() if n not in found]
-        if missing:
-            marks = ", ".join("?" * len(missing))
-            rows = self._run(f"SELECT id, hash FROM merkle_nodes WHERE id IN ({marks})", missing).fetchall()
-            for key, value in rows:
-                found[wanted[key]] = seen[wanted[key]] = bytes(value)
-        return found
-
-    def put_merkle_nodes(self, nodes: Iterable[tuple[Node, bytes]]) -> None:
-        nodes = list(nodes)
-        rows = [(node_key(n), value) for n, value in nodes]
-        if rows:
-            self._many("INSERT INTO merkle_nodes (id, hash) VALUES (?, ?)", rows)
-            self._nodes_seen.update((n, bytes(value)) for n, value in nodes)
-
-    def put_tree_head(self, head: TreeHead) -> None:
-        self._run("INSERT INTO tree_heads (size, body) VALUES (?, ?) ON CONFLICT (size) DO NOTHING", (head.size, head.model_dump_json()))
-        if self._latest_head is not None and (self._latest_head[0] is None or head.size > self._latest_head[0].size):
-            self._latest_head = (head,)
-
-    def latest_tree_head(self) -> TreeHead | None:
-        if self._latest_head is None:
-            row = self._run("SELECT body FROM tree_heads ORDER BY size DESC LIMIT 1").fetchone()
-            self._latest_head = (TreeHead.model_validate_json(row[0]) if row else None,)
-        return self._latest_head[0]
-
+    def merkle_nodes(self, nodes: Iterable[Node]) -> dict[Node, bytes]: ...
+    def put_merkle_nodes(self, nodes: Iterable[tuple[Node, bytes]]) -> None: ...
+    def put_tree_head(self, head: TreeHead) -> None: ...
+    def latest_tree_head(self) -> TreeHead | None: ...
     def tree_head(self, size: int) -> TreeHead | None: ...
     def put_log_key(self, key_id: str, public_key: str, now: datetime) -> None: ...
     def log_keys(self) -> list[tuple[str, str]]: ...
@@ -103,26 +71,42 @@ class TransparencyTransaction(Protocol):
 class TransparencyTables(Sql):
     """Mixed into SqlTransaction (store/tables.py): both backends."""
 
+    # A write reads the same few subtrees three times (to append its leaves, for the new root, for its
+    # receipt's proof) and has just written some of them, and asks for the latest head more than once:
+    # each transaction keeps those it has seen (SqlTransaction.forget() drops them with the rest).
+    _nodes_seen: dict[Node, bytes]
+    _latest_head: tuple[TreeHead | None] | None
+
     def merkle_nodes(self, nodes: Iterable[Node]) -> dict[Node, bytes]:
         wanted = {node_key(n): n for n in nodes}
-        if not wanted:
-            return {}
-        marks = ", ".join("?" * len(wanted))
-        rows = self._run(f"SELECT id, value FROM log_records WHERE id IN ({marks})", list(wanted)).fetchall()
-        return {wanted[key]: bytes(value) for key, value in rows}
+        seen = self._nodes_seen
+        found = {n: seen[n] for n in wanted.values() if n in seen}
+        missing = [key for key, n in wanted.items() if n not in found]
+        if missing:
+            marks = ", ".join("?" * len(missing))
+            rows = self._run(f"SELECT id, value FROM log_records WHERE id IN ({marks})", missing).fetchall()
+            for key, value in rows:
+                found[wanted[key]] = seen[wanted[key]] = bytes(value)
+        return found
 
     def put_merkle_nodes(self, nodes: Iterable[tuple[Node, bytes]]) -> None:
+        nodes = list(nodes)
         rows = [(node_key(n), value) for n, value in nodes]
         if rows:
             self._many("INSERT INTO log_records (id, value) VALUES (?, ?)", rows)
+            self._nodes_seen.update((n, bytes(value)) for n, value in nodes)
 
     def put_tree_head(self, head: TreeHead) -> None:
         self._run("INSERT INTO log_records (id, value) VALUES (?, ?) ON CONFLICT (id) DO NOTHING", (head_key(head.size), head.model_dump_json().encode()))
+        if self._latest_head is not None and (self._latest_head[0] is None or head.size > self._latest_head[0].size):
+            self._latest_head = (head,)
 
     def latest_tree_head(self) -> TreeHead | None:
-        # read backwards from the end, where the newest head is (at most a write's subtrees after it)
-        row = self._run(f"SELECT value FROM log_records WHERE (id & 63) = {HEAD} ORDER BY id DESC LIMIT 1").fetchone()
-        return TreeHead.model_validate_json(bytes(row[0])) if row else None
+        if self._latest_head is None:
+            # read backwards from the end, where the newest head is (at most a write's subtrees after it)
+            row = self._run(f"SELECT value FROM log_records WHERE (id & 63) = {HEAD} ORDER BY id DESC LIMIT 1").fetchone()
+            self._latest_head = (TreeHead.model_validate_json(bytes(row[0])) if row else None,)
+        return self._latest_head[0]
 
     def tree_head(self, size: int) -> TreeHead | None:
         if not 0 <= size <= MAX_LOG_SIZE:
