@@ -82,7 +82,6 @@ async function start(me) {
   $("who").textContent = `${me.party_id} (${me.scopes.join(" ")})`;
   if (!map) {
     map = new ConsoleMap($("map"), { onPlace: showPlace, onConflict: focusConflict, onNotice: selectNotice });
-    map.loadBase().catch((error) => console.warn("base map:", error));
   }
   const health = await api("/v1/health"); // with the token: last_event_seq, where the live feed starts
   syncClock(health.now);
@@ -91,6 +90,7 @@ async function start(me) {
   select.replaceChildren(...agreements.map((a) => el("option", { value: a.id }, `${a.name} (${a.id})`)));
   if (!agreements.length) {
     $("place-info").textContent = "Your party is not a member of any agreement yet.";
+    loadBaseOnce();
     return;
   }
   // The agreement named in the address (#agreement=ID, as `demo` prints it), else the last one chosen, else the first.
@@ -99,8 +99,19 @@ async function start(me) {
   select.value = chosen;
   await selectAgreement(chosen);
   follow(health.last_event_seq);
+  loadBaseOnce();
   setInterval(everySecond, 1000);
   setInterval(() => api("/v1/health", { auth: null }).then((h) => syncClock(h.now), () => {}), HEALTH_EVERY_MS);
+}
+
+/** The base map (about 0.8 MB gzipped) is asked for once the notices and conflicts are shown: on a slow
+ *  link it would otherwise share the line with them, and parsing it would hold up the first drawing
+ *  (bench/console_load.py measures both). */
+let baseRequested = false;
+function loadBaseOnce() {
+  if (baseRequested) return;
+  baseRequested = true;
+  map.loadBase().catch((error) => console.warn("base map:", error));
 }
 
 /** The server's clock (its test clock, in tests) is the console's "now". `forwardOnly`: events resumed
