@@ -281,6 +281,32 @@ def test_crowded_aircraft_labels_are_decluttered_and_fit_aircraft_finds_far_ones
         page.context.close()
 
 
+def test_an_aircraft_label_is_never_overprinted_by_a_notice_label(browser, served, system, scene, clock):
+    tactical = TacticalService(system)
+    served.app.state.tactical = tactical
+    page = open_page(browser, served.url, scene["token"])
+    try:
+        green_label = page.locator(".notice-label", has_text="green")
+        expect(green_label).to_be_visible()
+        t = clock.now.timestamp()
+        # blue's aircraft right over the centre of green's notice, where its label is.
+        over = {"aircraft": "b9", "callsign": "BLUE9", "time": t, "lon": 2.45, "lat": 48.80, "altitude_m": 500.0, "datum": "AMSL",
+                "ground_speed_ms": 50.0, "track_deg": 90.0}
+        tactical.ingest("blue", [over])
+        callsign = page.locator(".leaflet-tooltip.callsign", has_text="BLUE9")
+        expect(callsign).to_be_visible()
+        expect(green_label).to_have_class(re.compile(r"\bdecluttered\b"))
+        overlap = page.evaluate("""() => { const a = [...document.querySelectorAll('.leaflet-tooltip.callsign')].map((e) => e.getBoundingClientRect());
+            return [...document.querySelectorAll('.leaflet-tooltip.notice-label:not(.decluttered)')].some((e) => { const r = e.getBoundingClientRect();
+              return a.some((q) => r.left < q.right && q.left < r.right && r.top < q.bottom && q.top < r.bottom); }); }""")
+        assert not overlap
+        # Once the aircraft has flown on (15 km east), the notice's label is back.
+        tactical.ingest("blue", [{**over, "time": t + 1, "lon": 2.65}])
+        expect(green_label).to_be_visible()
+    finally:
+        page.context.close()
+
+
 # ---- notices: list, filters, search, details, timeline, export ----------------------------------
 
 
