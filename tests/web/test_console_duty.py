@@ -92,6 +92,20 @@ def test_on_a_phone_everything_fits_the_width_and_the_top_stays_on_screen(browse
         page.context.close()
 
 
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 820, "height": 1180}, {"width": 1400, "height": 850}], ids=["phone", "tablet", "desktop"])
+def test_nothing_covers_the_maps_buttons(browser, served, scene, viewport):
+    """Seen on a phone: the scale and the attribution lay over Fit notices / Fit aircraft."""
+    page = open_page(browser, served.url, scene["token"], viewport=viewport)
+    try:
+        page.evaluate("window.scrollTo(0, 0)")
+        for selector in ("#fit-notices", "#fit-aircraft", ".leaflet-control-zoom-in", "#legend summary"):
+            on_top = page.evaluate("""(selector) => { const node = document.querySelector(selector); const b = node.getBoundingClientRect();
+                const top = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2); return node === top || node.contains(top); }""", selector)
+            assert on_top, selector
+    finally:
+        page.context.close()
+
+
 @pytest.mark.parametrize("viewport", [{"width": 820, "height": 1180}, {"width": 2560, "height": 1440}], ids=["tablet", "wall"])
 def test_tablet_and_wall_screen_show_map_and_panel_side_by_side_without_scrolling_sideways(browser, served, scene, viewport):
     page = open_page(browser, served.url, scene["token"], viewport=viewport)
@@ -277,6 +291,22 @@ def test_crowded_aircraft_labels_are_decluttered_and_fit_aircraft_finds_far_ones
         assert inside
         expect(page.locator(".leaflet-tooltip.callsign:not(.decluttered)")).to_have_count(2)  # the two close ones share one label
         expect(page.locator(".leaflet-tooltip.callsign.decluttered")).to_have_count(1)
+    finally:
+        page.context.close()
+
+
+def test_live_alerts_say_so_when_there_is_none_and_when_no_monitor_runs(browser, served, system, scene):
+    served.app.state.tactical = TacticalService(system)
+    page = open_page(browser, served.url, scene["token"])
+    try:
+        expect(page.locator("#alert-list")).to_have_text("No open alert involving your aircraft.")
+    finally:
+        page.context.close()
+    served.app.state.tactical = None
+    page = open_page(browser, served.url, scene["token"])
+    try:
+        expect(page.locator("#alerts-state")).to_have_text("The tactical monitor does not run on this server.")
+        expect(page.locator("#alert-list li")).to_have_count(0)
     finally:
         page.context.close()
 

@@ -467,6 +467,7 @@ function renderAlerts() {
     alert.d_cpa_m != null ? el("div", { class: "meta" }, `closest ${distance(alert.d_cpa_m)} in ${Math.round(alert.t_cpa_s)} s`) : null,
     alert.reason ? el("div", { class: "meta" }, alert.reason) : null,
     el("div", { class: "meta" }, channel ? `channel ${channel.name}: ${channel.contact}` : alert.channel ? `channel ${alert.channel}` : "no channel named"))));
+  if (!items.length && !$("alerts-state").textContent) $("alert-list").replaceChildren(el("li", { class: "empty muted" }, "No open alert involving your aircraft."));
   const aircraft = items.flatMap((i) => i.alert.aircraft ?? []);
   map.moveAircraft(aircraft);
   map.declutter(new Set(aircraft.map((a) => `${a.party}/${a.aircraft}`)));
