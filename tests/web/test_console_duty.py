@@ -340,6 +340,19 @@ def test_an_aircraft_label_is_never_overprinted_by_a_notice_label(browser, serve
 # ---- notices: list, filters, search, details, timeline, export ----------------------------------
 
 
+def test_each_notice_row_is_laid_out_in_its_own_item_one_under_another(page, served, scene):
+    """Seen on the demo: the rows' items were 2 px tall, their borders struck through the first row."""
+    sign_in(page, served.url, scene["token"])
+    expect(page.locator("#notice-list li.notice")).to_have_count(3)
+    boxes = page.evaluate("""() => [...document.querySelectorAll('#notice-list li.notice')].map((li) => {
+        const b = li.getBoundingClientRect(), r = li.querySelector('button.row').getBoundingClientRect();
+        return [b.top, b.bottom, r.top, r.bottom]; })""")
+    for top, bottom, row_top, row_bottom in boxes:
+        assert top <= row_top + 0.5 and row_bottom <= bottom + 0.5  # the item holds its row
+    for (_, bottom, _, _), (top, _, _, _) in zip(boxes, boxes[1:]):
+        assert top >= bottom - 1.5  # and the next one starts below it (borders may touch)
+
+
 def test_the_notice_list_filters_searches_and_shows_details(page, served, scene):
     sign_in(page, served.url, scene["token"])
     rows = page.locator("#notice-list li.notice")
