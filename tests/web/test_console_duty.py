@@ -434,6 +434,10 @@ def test_the_base_map_shows_water_borders_and_town_names_offline(page, served, s
     legend = page.locator("#legend")
     for words in ("your notices", "others' notices", "channel area", "aircraft", "lakes", "rivers", "borders", "towns"):
         expect(legend).to_contain_text(words)
+    # The towns' key is one dot in its row; a town on the map has its dot (seen: the key's dot strayed to the legend's corner).
+    before = "(selector) => getComputedStyle(document.querySelector(selector), '::before').content"
+    assert page.evaluate(before, "#legend .key.place") == "none"
+    assert page.evaluate(before, ".leaflet-marker-icon.place") != "none"
     assert page.requests.elsewhere() == []
 
 
@@ -524,7 +528,7 @@ def test_the_screenshots_for_the_docs_are_taken(browser, served, system, scene, 
     system.send_message("red", "pact", kind="alert", text="Medevac helicopter inbound to the hospital pad, 5 min", to=["blue"],
                         refs=MessageRefs(conflicts=[scene["conflict"].id]))
     t = clock.now.timestamp()
-    tactical.ingest("blue", [{"aircraft": "b1", "callsign": "BLUE21", "time": t, "lon": 2.31, "lat": 48.845, "altitude_m": 400.0,
+    tactical.ingest("blue", [{"aircraft": "b1", "callsign": "BLUE21", "time": t, "lon": 2.33, "lat": 48.845, "altitude_m": 400.0,
                               "datum": "AMSL", "ground_speed_ms": 60.0, "track_deg": 80.0}])
     tactical.ingest("red", [{"aircraft": "r7", "callsign": "SAMU75", "time": t, "lon": 2.37, "lat": 48.85, "altitude_m": 450.0,
                              "datum": "AMSL", "ground_speed_ms": 70.0, "track_deg": 265.0}])
