@@ -39,6 +39,18 @@ def _table(title: str) -> Table:
 distance = aviation.distance  # '0.54 NM (1,000 m)'
 
 
+def zone_hit(hit) -> str:
+    """One line for a zone a filing reaches into: what, where, when, whom to call."""
+    zone = hit.zone
+    line = (f"volume {hit.volume_index} enters {zone['restriction'].replace('_', ' ')} zone {zone['name']} "
+            f"({zone['lower']} – {zone['upper']}) {when(hit.time_start)} → {when(hit.time_end)}")
+    if zone.get("contact"):
+        line += f"; contact {zone['contact']}"
+    if zone.get("message"):
+        line += f": {zone['message']}"
+    return line
+
+
 def short(identifier: str) -> str:
     return identifier[:8]
 

@@ -8,10 +8,12 @@ import { announce, enableNotifications, muted, seen, setMuted, setUnread, urgent
 import { Connection } from "./connection.js";
 import { $, countdown, el, local, utc, when } from "./dom.js";
 import { renderInbox, renderSent } from "./inbox.js";
+import { ConsoleSigner } from "./signing.js";
 import { ConsoleMap } from "./map.js";
 import { asCSV, asGeoJSON, download, filtered, renderDetails, renderNotices } from "./notices.js";
 import * as theme from "./theme.js";
 import { renderTimeline } from "./timeline.js";
+import { ZoneLayer } from "./zones.js";
 import { altitude, band, distance, gap, heading, speed } from "./units.js";
 
 const HOUR = 3600e3;
@@ -40,6 +42,8 @@ const state = {
 const connection = new Connection();
 connection.toServer = (date) => new Date(date.getTime() + state.clockOffset);
 let map = null;
+let zones = null; // the agreement's zones on the map (zones.js)
+let signer = null; // signs what the console says, with a key this browser holds (signing.js)
 
 const serverNow = () => new Date(Date.now() + state.clockOffset);
 const display = () => state.agreement?.altitude_display ?? "feet";
@@ -84,10 +88,13 @@ async function start(me, early = null) {
   $("who").textContent = `${me.party_id} (${me.scopes.join(" ")})`;
   if (!map) {
     map = new ConsoleMap($("map"), { onPlace: showPlace, onConflict: focusConflict, onNotice: selectNotice });
+    zones = new ZoneLayer(map.map, { display });
   }
   // With the token: last_event_seq, where the live feed starts.
   const [health, agreements] = await (early ?? Promise.all([api("/v1/health"), all("/v1/agreements")]));
   syncClock(health.now);
+  signer = new ConsoleSigner($("signing"), { party: me.party_id, now: serverNow });
+  await signer.start();
   const select = $("agreement");
   select.replaceChildren(...agreements.map((a) => el("option", { value: a.id }, `${a.name} (${a.id})`)));
   if (!agreements.length) {
@@ -148,6 +155,7 @@ function everySecond() {
 
 async function selectAgreement(id) {
   state.agreement = await api(`/v1/agreements/${encodeURIComponent(id)}`);
+  signer?.setAgreement(state.agreement);
   sessionStorage.setItem(AGREEMENT, id);
   history.replaceState(null, "", `#agreement=${encodeURIComponent(id)}`);
   state.alerts.clear();
@@ -164,12 +172,14 @@ async function selectAgreement(id) {
 
 async function loadPlan() {
   const agreement_id = state.agreement.id;
-  let plan;
-  [state.notices, state.conflicts, plan] = await Promise.all([
+  let plan, zoneList;
+  [state.notices, state.conflicts, plan, zoneList] = await Promise.all([
     all("/v1/notices", { agreement_id, live: "true" }),
     all("/v1/conflicts", { agreement_id }),
     api(`/v1/agreements/${encodeURIComponent(agreement_id)}/channels`).then((page) => page.items, () => []),
+    api(`/v1/agreements/${encodeURIComponent(agreement_id)}/zones`).then((page) => page.items, () => []),
   ]);
+  zones.show(zoneList);
   map.show({ notices: state.notices, conflicts: state.conflicts, me: state.me.party_id, channels: plan, display: display() });
   if (state.fitted !== agreement_id) {
     map.fit();
@@ -399,6 +409,7 @@ async function acknowledgeConflict(id, button) {
   } catch (error) {
     button.disabled = false;
     button.title = error.message;
+    announce(`Not acknowledged: ${error.message}`);
   }
 }
 
@@ -573,6 +584,7 @@ function applyTime() {
   $("time-label").value = t ? `${utc(t)} (${local(t)})` : `all: ${utc(Number($("time").min) * 1000)} – ${utc(Number($("time").max) * 1000)}`;
   $("time").setAttribute("aria-valuetext", t ? utc(t) : "all times");
   map.setTime(t);
+  zones?.setTime(t);
   renderConflicts();
   if (state.me) renderChart();
 }
