@@ -3,6 +3,7 @@
     .venv/bin/python bench/http_congested.py                                  # SQLite, 4 clients, 15 s
     .venv/bin/python bench/http_congested.py --seconds 30 --clients 6 --workers 2
     .venv/bin/python bench/http_congested.py --database postgresql://localhost/deconfliction
+    .venv/bin/python bench/http_congested.py --postgres --pg-workers 1,2   # a throwaway cluster, fsync on
 
 Each client is a process and a party with its own token. It files notices (bench/city.py: small
 circles and squares in a 20 km box around Paris over one day, policy `notify`) as fast as replies
@@ -11,6 +12,9 @@ come. Key strategy `optimistic` files with an empty key and, on 409, retries wit
 come when another party filed in between). "extra requests" counts every request beyond one per
 accepted filing (checks and retries after a 409). A filing's latency runs from its first request to its 2xx,
 refusals and retries included. Target (DESIGN.md): ≥ 300 accepted filings/s, p99 ≤ 100 ms on 2 cores.
+
+PostgreSQL runs once per entry of --pg-workers, each on a fresh database (--database: a database made on that
+server for each run; --postgres: a throwaway local cluster with fsync on, as SQLite's FULL sync is).
 
 Baseline: the same filings through the library facade in one process (no HTTP), which shows what HTTP
 costs. Loopback only; bounded by --seconds and --max-filings. No assertions: a measuring tool.
@@ -104,14 +108,14 @@ def prepare(database: str, parties: list[str]) -> dict[str, str]:
         system.close()
 
 
-def run_http(database: str, args, console: Console, keyed: bool = False) -> dict:
+def run_http(database: str, args, console: Console, keyed: bool = False, workers: int | None = None) -> dict:
     parties = [f"party{i}" for i in range(args.clients)]
     tokens = prepare(database, parties)
     start = city.day_start()
     per_client = args.max_filings // args.clients
     data = {p: city.volumes(per_client, args.seed + i, start) for i, p in enumerate(parties)}
     ctx = mp.get_context("spawn")
-    with Server(database, workers=args.workers, log=Path(args.log) if args.log else None) as server:
+    with Server(database, workers=workers or args.workers, log=Path(args.log) if args.log else None) as server:
         out = ctx.Queue()
         start_at = time.monotonic() + 3.0  # spawned processes need a moment to import
         deadline = start_at + args.seconds
@@ -167,7 +171,9 @@ def row(label: str, store: str, workers: str, clients: str, r: dict) -> tuple[st
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", help="postgresql://… to add a PostgreSQL column (SQLite always runs, in a temp file)")
+    parser.add_argument("--database", help="postgresql://… of a role that may CREATE DATABASE: adds PostgreSQL columns (SQLite always runs, in a temp file)")
+    parser.add_argument("--postgres", action="store_true", help="add PostgreSQL columns on a throwaway local cluster (fsync on)")
+    parser.add_argument("--pg-workers", default=None, help="server workers of the PostgreSQL runs, comma-separated (default: --workers)")
     parser.add_argument("--clients", type=int, default=4, help="client processes, one party each")
     parser.add_argument("--workers", type=int, default=None, help="server worker processes (default: the server's own)")
     parser.add_argument("--seconds", type=float, default=15.0)
@@ -196,16 +202,45 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             console.print("HTTP, SQLite, with Idempotency-Key …", style="dim")
             table.add_row(*row("HTTP + Idempotency-Key", "SQLite", workers, str(args.clients), run_http(os.path.join(folder, "keyed.db"), args, console, keyed=True)))
-    if args.database and args.database.startswith(("postgresql://", "postgres://")):
+    for label, database in postgres_databases(args, console):
         try:
-            console.print("HTTP, PostgreSQL …", style="dim")
-            table.add_row(*row("HTTP", "PostgreSQL", workers, str(args.clients), run_http(args.database, args, console)))
+            console.print(f"HTTP, PostgreSQL, {label} workers …", style="dim")
+            pg_workers = int(label) if label.isdigit() else None
+            table.add_row(*row("HTTP", "PostgreSQL", label, str(args.clients), run_http(database, args, console, workers=pg_workers)))
         except Exception as error:  # the other store may not be there (yet)
             console.print(f"[yellow]PostgreSQL column skipped: {error}[/yellow]")
     per_party = max(1, sqlite["accepted"] // args.clients)
     console.print(f"baseline: {per_party * args.clients:,} filings in process …", style="dim")
     table.add_row(*row("library (no HTTP)", "SQLite", "—", "1 thread", run_baseline(per_party, args)))
     console.print(table)
+    console.print(f"load average (1, 5, 15 min) at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def postgres_databases(args, console: Console):
+    """(workers label, URL of an empty database) for each PostgreSQL run."""
+    runs = [w.strip() for w in (args.pg_workers or str(args.workers or "default")).split(",") if w.strip()]
+    if args.postgres:
+        from store.backends import PostgresServer
+
+        cluster = PostgresServer(durable=True).start()
+        try:
+            for label in runs:
+                yield label, cluster.create_database()
+        finally:
+            cluster.stop()
+    elif args.database and args.database.startswith(("postgresql://", "postgres://")):
+        import psycopg
+        from store.backends import _with_database
+
+        for n, label in enumerate(runs):  # each run on a database of its own, made here (needs CREATEDB)
+            name = f"deconfliction_bench_{os.getpid()}_{n}"
+            with psycopg.connect(args.database, autocommit=True) as connection:
+                connection.execute(f'CREATE DATABASE "{name}"')
+            try:
+                yield label, _with_database(args.database, name)
+            finally:
+                with psycopg.connect(args.database, autocommit=True) as connection:
+                    connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

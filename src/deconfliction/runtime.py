@@ -63,9 +63,10 @@ class Runtime:
 
             self._app = create_app(self.system, self.settings, tactical=self.tactical.service if self.tactical else None)
             if self.leadership.uses_lock and self.tactical is not None:
-                from .api.leader_proxy import LeaderProxy
+                from .api.leader_proxy import LeaderProxy, TrackRelay
 
                 self._app.add_middleware(LeaderProxy, leadership=self.leadership, self_url=self.advertise)
+                self._app.state.track_relay = TrackRelay(self.leadership, self.advertise)  # the WebSocket stream's
         return self._app
 
     def start(self) -> Runtime:

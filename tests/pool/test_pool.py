@@ -5,6 +5,8 @@ instance, which another replaces when it is killed."""
 
 from __future__ import annotations
 
+import json
+
 import threading
 import time
 from collections import Counter
@@ -116,6 +118,17 @@ def test_three_instances_act_as_one_system_with_one_leader_that_is_replaced_when
                 wait_for(lambda: [e for e in system.events(party, limit=1000) if e.kind.startswith("alert.")], what=f"{party}'s alert event")
             listed = httpx.get(f"{others[1]}/v1/alerts", headers={"Authorization": f"Bearer {tokens['blue']}"})
             assert listed.status_code == 200 and [i["alert"]["kind"] for i in listed.json()["items"]] == ["separation.predicted"]
+            # The track stream (a WebSocket) works on any instance too: each message reaches the one monitor.
+            from websockets.sync.client import connect as ws_connect
+
+            ws_url = others[0].replace("http://", "ws://") + "/v1/tracks/stream"
+            with ws_connect(ws_url, additional_headers={"Authorization": f"Bearer {tokens['blue']}"}) as stream:
+                stream.send(json.dumps([dict(aircraft="blue-stream", time=time.time(), lat=35.0, lon=-50.0, altitude_m=900.0,
+                                             datum="AMSL", ground_speed_ms=50.0, track_deg=0.0, vertical_rate_ms=0.0)]))
+                answer = json.loads(stream.recv(timeout=10))
+            assert answer["message"] == 1 and answer["accepted"] == 1, answer
+            seen = httpx.get(f"{first[0]}/v1/tracks", headers={"Authorization": f"Bearer {tokens['blue']}"}).json()["items"]
+            assert "blue-stream" in [a["aircraft"] for a in seen]  # on the leader's monitor, not the instance's idle one
             truth = feed(system, "red")
 
             # Kill the leader: another instance takes over, and delivers what is written next.

@@ -69,7 +69,9 @@ def _with_database(url: str, database: str) -> str:
 class PostgresServer:
     """A cluster (ours or the one named by the environment) and a template database in it."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False, settings: dict[str, str] | None = None) -> None:
+        self.durable = durable  # fsync on, as in production (benchmarks); tests throw the cluster away
+        self.settings = dict(settings or {})  # more -c name=value server settings
         self.directory: str | None = None
         self.bin_dir: Path | None = None
         self.run_as: list[str] = []
@@ -112,8 +114,10 @@ class PostgresServer:
         data = os.path.join(self.directory, "data")
         self._run([str(self.bin_dir / "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"])
         options = (
-            f"-c listen_addresses='' -c unix_socket_directories={self.directory} -c fsync=off -c full_page_writes=off "
-            "-c synchronous_commit=on -c max_connections=200 -c shared_buffers=64MB -c max_pred_locks_per_transaction=256"
+            f"-c listen_addresses='' -c unix_socket_directories={self.directory} "
+            + ("" if self.durable else "-c fsync=off -c full_page_writes=off ")
+            + "-c synchronous_commit=on -c max_connections=200 -c shared_buffers=64MB -c max_pred_locks_per_transaction=256"
+            + "".join(f" -c {name}={value}" for name, value in self.settings.items())
         )
         self._run([str(self.bin_dir / "pg_ctl"), "-D", data, "-l", os.path.join(self.directory, "log"), "-o", options, "-w", "-t", "60", "start"])
         self.started_here = True

@@ -27,6 +27,16 @@ def test_a_key_is_reserved_once_per_caller_and_keeps_its_reply(any_store):
     assert (red.request_hash, red.status, red.reply) == ("hash-2", None, None)
 
 
+def test_a_key_keeps_the_result_of_its_write_byte_for_byte(any_store):
+    kept = bytes(range(256)) * 3  # every byte value, NUL and invalid UTF-8 among them
+    with any_store.transaction() as tx:
+        tx.reserve_idempotency("blue", "with", "h", "n", NOW, kept)
+        tx.reserve_idempotency("blue", "without", "h", "n", NOW)
+    with any_store.transaction(write=False) as tx:
+        assert tx.get_idempotency("blue", "with").result == kept
+        assert tx.get_idempotency("blue", "without").result is None
+
+
 def test_old_keys_are_forgotten(any_store):
     with any_store.transaction() as tx:
         tx.reserve_idempotency("blue", "old", "h", "n", NOW - timedelta(days=2))

@@ -15,6 +15,7 @@ psycopg = pytest.importorskip("psycopg")  # in the test extra
 from deconfliction.errors import DeconflictionError
 from deconfliction.geometry import Circle, Polygon, lateral_distance
 from deconfliction.store import is_retryable, open_store, run_in_transaction
+from deconfliction.store.base import RETRY_ATTEMPTS, with_retries
 from deconfliction.models.agreements import Party
 from deconfliction.store.postgres import PostgresStore, cover_wkt, search_distance_m
 
@@ -45,8 +46,8 @@ def test_isolation_and_durability_settings(pg_store):
 
 
 def test_write_skew_is_refused_and_retried(pg_store):
-    """Two writers that each read what the other writes: SERIALIZABLE aborts one (40001), and
-    run_in_transaction runs it again on the new state."""
+    """Two writers that each read what the other writes, on transactions of their own (not the write
+    queue's): SERIALIZABLE aborts one (40001), and it runs again on the new state."""
     setup(pg_store)
     barrier = threading.Barrier(2)
     attempts = [0, 0]
@@ -67,9 +68,13 @@ def test_write_skew_is_refused_and_retried(pg_store):
     # so it takes two processes' worth of stores to meet SERIALIZABLE.
     stores = [pg_store, PostgresStore(pg_store.url)]
 
+    def once(i):
+        with stores[i].transaction() as tx:
+            claim(tx, i)
+
     def worker(i):
         try:
-            run_in_transaction(stores[i], claim, i)
+            with_retries(lambda: once(i))
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
 
@@ -85,6 +90,45 @@ def test_write_skew_is_refused_and_retried(pg_store):
         assert len(tx.find_notices()) == 1
 
 
+def test_writers_of_two_workers_queue_across_the_pool_instead_of_colliding(pg_store):
+    """The same claim through the write queue of two store objects (two server workers): the second
+    waits for the first to commit, then reads its notice: no abort, no second run, one notice."""
+    setup(pg_store)
+    inside = threading.Event()
+    attempts = [0, 0]
+    errors = []
+
+    def claim(tx, i):
+        attempts[i] += 1
+        taken = tx.find_notices(states=["planned"])
+        if i == 0:
+            inside.set()
+            time.sleep(0.5)  # the other worker's write arrives meanwhile
+        if not taken:
+            tx.put_notice(make_notice([circle_volume()], notice_id=f"n{i}"))
+
+    stores = [pg_store, PostgresStore(pg_store.url)]
+
+    def worker(i):
+        try:
+            run_in_transaction(stores[i], claim, i)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    first = threading.Thread(target=worker, args=(0,))
+    first.start()
+    assert inside.wait(10)
+    second = threading.Thread(target=worker, args=(1,))
+    second.start()
+    first.join(30)
+    second.join(30)
+    stores[1].close()
+    assert errors == []
+    assert attempts == [1, 1]
+    with pg_store.transaction(write=False) as tx:
+        assert [n.id for n in tx.find_notices()] == ["n0"]
+
+
 def test_retry_gives_up_after_attempts(pg_store):
     calls = []
 
@@ -93,8 +137,8 @@ def test_retry_gives_up_after_attempts(pg_store):
         raise psycopg.errors.SerializationFailure("simulated")
 
     with pytest.raises(psycopg.errors.SerializationFailure) as caught:
-        run_in_transaction(pg_store, always_conflicts, attempts=3)
-    assert len(calls) == 3 and is_retryable(caught.value)
+        run_in_transaction(pg_store, always_conflicts)
+    assert len(calls) == RETRY_ATTEMPTS and is_retryable(caught.value)
     assert not is_retryable(ValueError())
 
 

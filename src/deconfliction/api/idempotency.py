@@ -1,9 +1,11 @@
 """The `Idempotency-Key` header on writes (POST, PUT, PATCH, DELETE): a retry is applied once.
 
 The key, with a hash of the request (method, path, query, body), is opened for the request
-(rules/idempotency.py); the facade reserves it in the transaction of the request's first
-write; once the reply is sent, it is recorded under the key, and the same request with the same key
-gets that reply again (with `Idempotent-Replayed: true`). The same key with another request: 422
+(rules/idempotency.py); the facade reserves it, with the write's result, in the transaction of the
+request's first write; once the reply is sent, it is recorded under the key, and the same request with
+the same key gets that reply again (with `Idempotent-Replayed: true`). If the server died between the
+commit and recording the reply, the retry runs the route again, whose write returns the kept result
+without writing: the same reply, rendered again (also marked `Idempotent-Replayed: true`). The same key with another request: 422
 `idempotency_key_reused`. Requests that wrote nothing (refused, invalid) leave no key behind.
 """
 
@@ -42,6 +44,7 @@ class IdempotencyKeys:
         if why is not None:
             await problem("invalid_input", f"Idempotency-Key {why}", field="Idempotency-Key")(scope, receive, send)
             return
+        outer = scope["app"]  # this app's (a mounted app, /dss/v1, puts itself in the scope on the way in)
         body, receive = await read_whole(receive)
         digest = hashlib.sha256()
         for part in (scope["method"], scope.get("path", ""), scope.get("query_string", b"").decode("latin-1")):
@@ -54,6 +57,8 @@ class IdempotencyKeys:
             nonlocal status, headers
             if message["type"] == "http.response.start":
                 status, headers = message["status"], list(message.get("headers", []))
+                if pending.replayed:  # answered from the kept result of an earlier request
+                    message = {**message, "headers": [*message.get("headers", []), (REPLAYED.lower().encode(), b"true")]}
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
             await send(message)
@@ -70,7 +75,7 @@ class IdempotencyKeys:
             idempotency.end(token)
         if pending.committed and status:
             kept = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers if k.lower() not in SKIPPED_HEADERS]
-            store = scope["app"].state.system.store
+            store = outer.state.system.store
             # After the reply went out: a failure here only costs a later retry a 409 in_progress.
             await to_thread.run_sync(idempotency.record_reply, store, pending, status, kept, b"".join(chunks).decode("utf-8", "replace"))
 

@@ -1,6 +1,9 @@
 """In a pool, the tactical monitor runs on the leader only (workers/leadership.py): the other instances pass
 its HTTP routes (`POST/GET /v1/tracks`, `GET /v1/alerts`) on to the leader, with the caller's own
-`Authorization`, and answer with the leader's reply. The monitor's alerts need no passing on: they
+`Authorization`, and answer with the leader's reply. The track stream (`/v1/tracks/stream`, a
+WebSocket) stays on the instance the client connected to; each of its messages is passed on as a
+`POST /v1/tracks` to whoever leads at that moment (`TrackRelay`), so a change of leader costs the
+stream nothing but a 503 for the messages sent while there is none. The monitor's alerts need no passing on: they
 are events, written to the database, and reach every instance's streams.
 
 While there is no leader (the old one died a moment ago and no one has taken over yet) these routes
@@ -13,6 +16,7 @@ from typing import Any, Awaitable, Callable
 
 import httpx
 
+from ..errors import Unavailable
 from .problems import problem
 
 PROXIED = ("/v1/tracks", "/v1/alerts")
@@ -55,3 +59,28 @@ class LeaderProxy:
         out.append((b"content-length", str(len(reply.content)).encode()))
         await send({"type": "http.response.start", "status": reply.status_code, "headers": out})
         await send({"type": "http.response.body", "body": reply.content})
+
+
+class TrackRelay:
+    """The track stream's messages, on an instance that does not lead, passed on to the one that does."""
+
+    def __init__(self, leadership: Any, self_url: str):
+        self.leadership = leadership
+        self.self_url = self_url
+        self._client = httpx.AsyncClient(timeout=10.0)
+
+    @property
+    def leading(self) -> bool:
+        return bool(self.leadership.leading)
+
+    async def ingest(self, authorization: str, reports: list[Any]) -> dict:
+        """The leader's answer to these reports: its ingest counts, or `{"error": problem}`."""
+        leader = self.leadership.leader_url()
+        if not leader or leader == self.self_url:
+            return {"error": Unavailable("the pool is electing the instance that runs the tactical monitor; send again").to_dict()}
+        try:
+            reply = await self._client.post(f"{leader}/v1/tracks", json={"reports": reports}, headers={"Authorization": authorization})
+            body = reply.json()
+        except (httpx.HTTPError, ValueError):
+            return {"error": Unavailable("the instance that runs the tactical monitor does not answer; send again").to_dict()}
+        return body if reply.status_code == 200 else {"error": body}

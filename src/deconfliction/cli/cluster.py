@@ -48,7 +48,7 @@ def up(
         typer.echo(f"  {node['name']}  127.0.0.1:{node['port']}  {node['reported']}")
     typer.echo("Instances connect with (libpq keeps the node that accepts writes):")
     typer.echo(url)
-    typer.echo(f"e.g. deconfliction --db '{url}' init && deconfliction serve --database '{url}' --port 8001")
+    typer.echo(f"e.g. deconfliction --db '{url}' init && deconfliction serve --database '{url}' --require-standby --port 8001")
 
 
 @cluster_app.command("status")

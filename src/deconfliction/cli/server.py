@@ -90,6 +90,7 @@ def serve(
     f3548_agreement: Annotated[Optional[str], typer.Option(help="The agreement USSs' operational intents go under (default: the store's only agreement; on a store without any, the built-in utm).")] = None,
     webhook_allow: Annotated[Optional[list[str]], typer.Option(help="A private network webhooks may go to, e.g. 10.1.2.0/24 (repeat for several; default: public addresses only; docs/security.md).")] = None,
     advertise: Annotated[Optional[str], typer.Option(help="In a pool: the base URL the other instances reach this one at (default http://HOST:PORT).")] = None,
+    require_standby: Annotated[bool, typer.Option("--require-standby", help="PostgreSQL with a standby: answer a write, or show a signed head, only once a synchronous standby has it (docs/deployment.md).")] = False,
 ) -> None:
     """Run the HTTP API (/v1, OpenAPI at /openapi.json) with its background scheduler."""
     import uvicorn
@@ -100,6 +101,8 @@ def serve(
     from ..web import console_url
 
     url = _database(database)
+    if require_standby:  # read by the PostgreSQL store, here and in every worker this process starts
+        os.environ["DECONFLICTION_REQUIRE_STANDBY"] = "1"
     keys, audiences = list(jwt_public_key or []), list(jwt_audience or [])
     if keys and not audiences:
         _fail(InvalidInput("give --jwt-audience with --jwt-public-key", field="jwt_audience"))

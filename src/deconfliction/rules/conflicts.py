@@ -90,14 +90,17 @@ def _tell_both(tx: Transaction, agreement: Agreement, told: list[tuple[Conflict,
     audit.record_many(tx, entries, now)  # nothing above writes to the audit, so the chain's order is as if one by one
 
 
-def reconcile(tx: Transaction, agreement: Agreement, notice: Notice, findings: list[Finding], now: datetime) -> list[Conflict]:
+def reconcile(
+    tx: Transaction, agreement: Agreement, notice: Notice, findings: list[Finding], now: datetime, new: bool = False
+) -> list[Conflict]:
     """Bring the stored conflicts of `notice` in line with `findings`: open new ones, update those
     that continue (each side must acknowledge again what changed), clear the rest. Returns the open ones.
+    `new`: the notice was filed in this transaction, so it has no stored conflicts to read.
 
     Where the agreement assigns channels from a pool, the assignment runs before anyone is told, so the
     events name the channel the conflict ends up with."""
     pooled = agreement.channel_assignment is not None
-    existing = {c.other_notice(notice.id): c for c in tx.conflicts_of_notice(notice.id)}
+    existing = {} if new else {c.other_notice(notice.id): c for c in tx.conflicts_of_notice(notice.id)}
     told: list[tuple[Conflict, str]] = []
     for finding in findings if notice.is_live else []:
         shape = _shape(agreement, notice, finding.notice, finding.closest)

@@ -45,13 +45,16 @@ def notice_audience(tx: Transaction, parties: Iterable[str], notice: Notice, kin
     """Which parties hear about this notice: by their subscriptions, and always those in conflict with it."""
     always = set(always)
     audience = []
+    by_party: dict[str, list] = {}
+    for subscription in tx.list_subscriptions(agreement_id=notice.agreement_id):  # one read for every party
+        by_party.setdefault(subscription.party_id, []).append(subscription)
     for party in parties:
         if party == notice.party_id:
             continue
         if party in always:
             audience.append(party)
             continue
-        subscriptions = tx.list_subscriptions(party_id=party, agreement_id=notice.agreement_id)
+        subscriptions = by_party.get(party, [])
         if not subscriptions:
             audience.append(party)
             continue

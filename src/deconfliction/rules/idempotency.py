@@ -3,14 +3,20 @@
 The front end (api/idempotency.py) opens a `Pending` for a request that carries a key; the facade's
 writes run through `run_write`, which, in the write's own transaction, first looks the key up:
 
-- not there: reserve it (caller, key, request hash, this request's nonce) and do the write: the key
-  and the write commit together or not at all;
+- not there: do the write and reserve the key with its result (caller, key, request hash, this
+  request's nonce, the result): the key, the write and its result commit together or not at all;
 - there with this request's nonce: this request's earlier attempt committed (the connection broke at
   COMMIT, so nobody knew): return that attempt's result, do not write again;
 - there with the same request hash and a recorded reply: raise `Replay` (the front end answers with
-  the stored reply); without a reply yet: `in_progress` (409; the first request is still answering,
-  or died between its commit and recording its reply);
+  the stored reply); without a reply yet (the first request is still answering, or died between its
+  commit and recording its reply): return the stored result, written nowhere again, and the front end
+  answers from it as the first request did (`replayed`). A row without a result (written before
+  migration 11, or a result that could not be kept) answers `in_progress` (409) as before;
 - there with another request hash: `key_reused` (422): a key names one request.
+
+The result is kept with pickle: it is the facade's own object (a Filing, a Notice, a receipt …), any
+of its types, written and read by this module only, in the database that already holds every record.
+One that cannot be read back (a newer version wrote it, during a rolling upgrade) counts as none.
 
 A loss of the connection at COMMIT is retried here (for the store's failover budget), which is safe
 only because of the key; without a key it is raised, and the API answers 503.
@@ -18,6 +24,7 @@ only because of the key; without a key it is raised, and the API answers 503.
 
 from __future__ import annotations
 
+import pickle
 import random
 import time
 import uuid
@@ -52,6 +59,7 @@ class Pending:
     nonce: str = field(default_factory=lambda: uuid.uuid4().hex)
     committed: bool = False  # the reservation (and its write) committed
     result: Any = None
+    replayed: bool = False  # the result is an earlier request's, whose reply was never recorded
 
 
 _pending: ContextVar[Pending | None] = ContextVar("deconfliction_idempotency", default=None)
@@ -100,13 +108,17 @@ def run_write(store: Store, work: Callable[[Transaction], T], now: Callable[[], 
                     "this Idempotency-Key was used for a different request (method, path or body)", field="Idempotency-Key"
                 )
             if record.status is None:
+                earlier = _loads(record.result)
+                if earlier is not _NOTHING:
+                    pending.nonce, pending.replayed, pending.result = record.nonce, True, earlier
+                    return earlier  # the request it guarded wrote; answer as it did (its reply gets recorded now)
                 raise IdempotencyInProgress(
                     "a request with this Idempotency-Key was applied and its reply is not recorded yet; retry shortly",
                     field="Idempotency-Key",
                 )
             raise Replay(record)
-        tx.reserve_idempotency(pending.caller, pending.key, pending.request_hash, pending.nonce, now())
         pending.result = work(tx)
+        tx.reserve_idempotency(pending.caller, pending.key, pending.request_hash, pending.nonce, now(), _dumps(pending.result))
         return pending.result
 
     started = time.monotonic()
@@ -120,6 +132,25 @@ def run_write(store: Store, work: Callable[[Transaction], T], now: Callable[[], 
             if not connection_lost(error) or time.monotonic() - started > FAILOVER_BUDGET_S:
                 raise
             time.sleep(random.uniform(0.1, 0.3))
+
+
+_NOTHING = object()
+
+
+def _dumps(result: Any) -> bytes | None:
+    try:
+        return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - a result that cannot be kept must not cost the write: a retry meets in_progress
+        return None
+
+
+def _loads(kept: bytes | None) -> Any:
+    if kept is None:
+        return _NOTHING
+    try:
+        return pickle.loads(kept)  # noqa: S301 - written by _dumps, in the store's own transaction
+    except Exception:  # noqa: BLE001 - unreadable here: as if none was kept
+        return _NOTHING
 
 
 def record_reply(store: Store, pending: Pending, status: int, headers: list[tuple[str, str]], body: str) -> None:

@@ -104,8 +104,12 @@ def _tell_members(
 ) -> None:
     """Publish the notice to the parties that should hear of it; with `owe_ack`, each owes an acknowledgment."""
     payload = {"notice": notice.minimised().model_dump(mode="json")}
-    for party in notice_audience(tx, agreement.parties, notice, kind, always={f.notice.party_id for f in findings}):
-        publish(tx, party, kind, payload, now)
+    audience = notice_audience(tx, agreement.parties, notice, kind, always={f.notice.party_id for f in findings})
+    endpoints: dict[str, list] = {party: [] for party in audience}
+    for endpoint in tx.list_endpoints() if len(audience) > 1 else []:  # one read for the whole audience
+        endpoints.setdefault(endpoint.party_id, []).append(endpoint)
+    for party in audience:
+        publish(tx, party, kind, payload, now, endpoints=endpoints[party] if len(audience) > 1 else None)
         if owe_ack and not observers.owes_nothing(tx, agreement, party):
             acknowledgments.expect(
                 tx, kind="notice", subject_id=notice.id, version=notice.version, agreement=agreement,
@@ -144,8 +148,9 @@ def file_notice(
     agreement = agreement_for(tx, agreement_id, party_id)
     check_volumes(agreement, volumes, now, horizon)
     lead, late = _lead_time(agreement, min(v.time.start for v in volumes), now)
-    notice_id = notice_id or str(uuid.uuid4())  # chosen ids come scoped (scoped_id); F3548's are its UUIDs
-    if tx.get_notice(notice_id) is not None:
+    chosen = notice_id is not None  # chosen ids come scoped (scoped_id); F3548's are its UUIDs
+    notice_id = notice_id or str(uuid.uuid4())  # a fresh random UUID names no notice yet: no need to ask
+    if chosen and tx.get_notice(notice_id) is not None:
         raise InvalidState(f"notice {notice_id} already exists", field="id")
     zones = check_zones(tx, agreement, volumes)
     findings = find_conflicts(tx, agreement, party_id, volumes)
@@ -167,7 +172,7 @@ def file_notice(
     tx.put_notice(notice)
     _record(tx, party_id, "notice.filed", notice, now)
     _tell_members(tx, agreement, notice, "notice.filed", now, findings, owe_ack=True)
-    return Filing(notice, reconcile(tx, agreement, notice, findings, now), late, zones)
+    return Filing(notice, reconcile(tx, agreement, notice, findings, now, new=True), late, zones)
 
 
 def own_notice(tx: Transaction, notice_id: str, party_id: str, version: str | None) -> Notice:

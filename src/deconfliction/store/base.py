@@ -132,6 +132,8 @@ class Store(Protocol):
 
 # SQLSTATEs after which a whole transaction may simply be run again: serialization failure, deadlock.
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+# How many times a transaction aborted for a concurrent one is run before giving up.
+RETRY_ATTEMPTS = 10
 # How long a write keeps trying while the database is unreachable (a failover takes a few seconds).
 FAILOVER_BUDGET_S = 30.0
 
@@ -163,7 +165,7 @@ def is_busy(error: BaseException) -> bool:
     return isinstance(error, sqlite3.OperationalError) and ("locked" in str(error) or "busy" in str(error))
 
 
-def run_in_transaction(store: Store, fn: Callable[..., T], *args: Any, write: bool = True, attempts: int = 10, **kwargs: Any) -> T:
+def run_in_transaction(store: Store, fn: Callable[..., T], *args: Any, write: bool = True, attempts: int = RETRY_ATTEMPTS, **kwargs: Any) -> T:
     """`fn(tx, *args, **kwargs)` in one transaction, run again from the start when the store aborts it
     for a concurrent transaction (PostgreSQL SERIALIZABLE: 40001, deadlock: 40P01), or loses its
     server before COMMIT (for up to FAILOVER_BUDGET_S: the new primary takes a few seconds). A loss at
@@ -172,14 +174,25 @@ def run_in_transaction(store: Store, fn: Callable[..., T], *args: Any, write: bo
     retry: its writers take the lock at BEGIN IMMEDIATE."""
     grouped = getattr(store, "run_serialised", None)
     if write and grouped is not None:
-        return grouped(fn, *args, **kwargs)  # a store that orders writers itself never asks for a retry
+        return grouped(fn, *args, **kwargs)  # a store that orders writers itself retries on its own
+
+    def once() -> T:
+        with store.transaction(write=write) as tx:
+            return fn(tx, *args, **kwargs)
+
+    return with_retries(once, attempts)
+
+
+def with_retries(once: Callable[[], T], attempts: int = RETRY_ATTEMPTS) -> T:
+    """`once()` (one whole transaction), run again when the store aborted it for a concurrent one
+    (up to `attempts` times, with a jittered back-off) or lost its server before COMMIT (for up to
+    FAILOVER_BUDGET_S)."""
     started = time.monotonic()
     attempt = 0
     while True:
         attempt += 1
         try:
-            with store.transaction(write=write) as tx:
-                return fn(tx, *args, **kwargs)
+            return once()
         except Exception as error:
             if not is_retryable(error):
                 raise

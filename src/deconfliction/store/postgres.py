@@ -10,11 +10,22 @@
   never aborted). A writer may be aborted with SQLSTATE 40001/40P01 when a concurrent one got there
   first; `base.run_in_transaction` runs the whole business function again. Commits are durable
   before they return (`synchronous_commit = on`).
+- Group commit (store/group.py, as SQLite's): the writes of one process that wait at the same moment
+  run in one transaction, a savepoint each, in psycopg's pipeline mode (a statement whose result
+  nobody reads is sent without waiting for it), and share one COMMIT. Groups of all the instances of
+  a pool queue on a session advisory lock taken before BEGIN (so before the snapshot): every write
+  extends the one audit chain, and queueing costs a wait where colliding costs a whole group's retry.
 - Events: sequence numbers are handed out under a transaction-scoped advisory lock held until
   commit, so events become visible in sequence order and a reader resuming after seq N never skips
   one that commits later with a smaller number. Each event also sends
   `NOTIFY deconfliction_events, '<party_id>:<seq>'`, delivered at commit; `listen` / `wait_for_events`
   let every worker wake its event streams (see docs/postgres.md).
+- A standby, required (`require_standby`, or DECONFLICTION_REQUIRE_STANDBY=1; `serve --require-standby`):
+  a write is answered only once a synchronous standby has its commit on disk, and a signed tree head
+  or an event is shown only once a standby has everything the reader could see. pg_auto_failover with one standby
+  turns synchronous replication off while the standby is unhealthy (`wait_primary`), and PostgreSQL
+  shows a commit to other sessions before the standby confirms it; without this, a client could be
+  given a 2xx or a signed head that a promoted standby lacks (docs/deployment.md).
 - Audit: the chain head is `audit.seq` (primary key). Two writers that extend the chain from the same
   head cannot both commit: the loser gets a serialization failure and is retried.
 
@@ -25,7 +36,9 @@ NNN_*.sql, applied once per database under an advisory lock. What is here truly 
 from __future__ import annotations
 
 import math
+import os
 import threading
+import time
 from contextlib import contextmanager, nullcontext
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -39,6 +52,8 @@ from ..geometry.earth import GEOD
 from ..geometry.footprint import densify
 from ..geometry.separation import ellipsoidal_band
 from ..models import AuditEntry, Notice, SubscriptionRecord
+from .base import is_retryable, with_retries
+from .group import Job, WriteQueue
 from .sql import TRUSTED, migrations
 from .tables import SqlTransaction, event_payload, notice_from
 from .transparency import _build_transparency_log
@@ -53,9 +68,15 @@ except ImportError:  # pragma: no cover - reported when a postgresql:// store is
 
 NOTIFY_CHANNEL = "deconfliction_events"
 
-# Advisory lock keys (arbitrary, fixed): schema migration (session lock) and event numbering (transaction lock).
+# Advisory lock keys (arbitrary, fixed): schema migration (session lock), event numbering (transaction lock),
+# the write queue (session lock); workers/leadership.py has 03.
 MIGRATION_LOCK = 0x6465636F6E66_01
 EVENTS_LOCK = 0x6465636F6E66_02
+WRITERS_LOCK = 0x6465636F6E66_04  # groups of writes, across the pool (session lock, taken before BEGIN; 03 is the leader's)
+
+# How long a write or a head waits for a standby to confirm before it is answered as not durable yet.
+STANDBY_WAIT_S = 5.0
+REQUIRE_STANDBY_ENV = "DECONFLICTION_REQUIRE_STANDBY"
 
 # Why a margin on the lateral search distance. Our distances are on the WGS84 ellipsoid along
 # ellipsoidal geodesics (Karney); PostGIS geography draws edges as great-circle arcs through the
@@ -149,9 +170,14 @@ def migrate(connection) -> None:
 class PostgresStore:
     """A pool of connections to one PostgreSQL database; `transaction()` lends one for one transaction."""
 
-    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10, timeout_s: float = 30.0):
+    def __init__(
+        self, url: str, *, min_size: int = 1, max_size: int = 10, timeout_s: float = 30.0, require_standby: bool | None = None
+    ):
         _require_driver()
         self.url = url
+        if require_standby is None:
+            require_standby = os.environ.get(REQUIRE_STANDBY_ENV, "").lower() in ("1", "true", "yes")
+        self.require_standby = require_standby
         with psycopg.connect(url, autocommit=True) as connection:
             migrate(connection)
         self._pool = ConnectionPool(
@@ -161,6 +187,61 @@ class PostgresStore:
         self._listener: _Listener | None = None
         self._listener_lock = threading.Lock()
         self._writers = threading.RLock()
+        self._writes = WriteQueue(self._run_group)
+
+    def run_serialised(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """`fn(tx, *args, **kwargs)` in a write transaction shared with the writes of other threads
+        waiting at the same moment (store/group.py); the whole group runs again after a serialization
+        failure or a loss of the server before COMMIT, as `run_in_transaction` would run one write."""
+        return self._writes.run(fn, *args, **kwargs)
+
+    def _run_group(self, batch: list[Job]) -> None:
+        with_retries(lambda: self._commit_group(batch))
+
+    def _commit_group(self, batch: list[Job]) -> None:
+        committing = False
+        try:
+            with self._writers, self._pool.connection() as connection:
+                connection.autocommit = True  # the queue's lock is taken outside the transaction
+                connection.isolation_level = psycopg.IsolationLevel.SERIALIZABLE
+                connection.read_only = False
+                try:
+                    with connection.pipeline() as pipeline:
+                        connection.execute("SELECT pg_advisory_lock(%s)", (WRITERS_LOCK,))
+                        try:
+                            with connection.transaction():
+                                tx = PostgresTransaction(connection, require_standby=self.require_standby)
+                                for job in batch:
+                                    self._run_job(connection, pipeline, tx, job)
+                                committing = True
+                        finally:
+                            if not connection.closed:
+                                connection.execute("SELECT pg_advisory_unlock(%s)", (WRITERS_LOCK,))
+                    if self.require_standby:
+                        await_standby(connection)
+                finally:
+                    if not connection.closed and not connection.broken:
+                        connection.autocommit = False
+        except psycopg.Error as exc:
+            if _connection_lost(exc):
+                exc.connection_lost = True
+                exc.commit_outcome_unknown = committing
+            raise
+
+    @staticmethod
+    def _run_job(connection, pipeline, tx: "PostgresTransaction", job: Job) -> None:
+        job.result, job.error = None, None
+        try:
+            with connection.transaction():  # a savepoint: a refused write rolls back alone
+                job.run(tx)
+                pipeline.sync()  # the errors of this job's statements are its own
+        except Exception as error:  # noqa: BLE001 - handed to its own caller
+            tx.forget()  # what it read may have been its own, now undone, writes
+            if _head_moved(error):
+                raise pg_errors.SerializationFailure("the audit chain's head moved") from error  # the group runs again
+            if is_retryable(error) or (isinstance(error, psycopg.Error) and _connection_lost(error)):
+                raise  # the whole group runs again (or the store is gone)
+            job.error = error
 
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator["PostgresTransaction"]:
@@ -181,8 +262,11 @@ class PostgresStore:
                     connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
                     connection.read_only = True
                 with connection.transaction():
-                    yield PostgresTransaction(connection)
+                    yield PostgresTransaction(connection, require_standby=self.require_standby)
                     committing = True
+                if write and self.require_standby:
+                    with connection.transaction():
+                        await_standby(connection)
         except psycopg.Error as exc:
             # The server went away (killed, failing over, or we reached a standby): say so, and whether
             # it happened at COMMIT, when nobody can know if the write was applied (base.run_in_transaction).
@@ -225,6 +309,37 @@ class PostgresStore:
 # SQLSTATEs of a server that is gone or not (yet) the primary: admin/crash shutdown, cannot connect now,
 # read-only transaction (a node that was demoted to a standby). Class 08 is connection exceptions.
 _LOST_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "25006"})
+
+
+class NotOnStandby(Exception):
+    """Committed on the primary, not (yet) on a synchronous standby: answered like a loss at COMMIT
+    (503; a write with an Idempotency-Key is retried, and answered once the standby has it)."""
+
+    connection_lost = True
+    commit_outcome_unknown = True
+
+
+def await_standby(connection, wait_s: float = STANDBY_WAIT_S) -> None:
+    """Return once a synchronous standby has flushed everything this primary has flushed so far (so,
+    every commit this connection made or saw); raise NotOnStandby after `wait_s`. One query when the
+    standby keeps up (a synchronous commit has already waited for it)."""
+    deadline = time.monotonic() + wait_s
+    query = (
+        "SELECT count(*) FROM pg_stat_replication WHERE sync_state IN ('sync', 'quorum') "
+        "AND flush_lsn >= pg_current_wal_flush_lsn()"
+    )
+    while True:
+        if connection.execute(query).fetchone()[0] > 0:
+            return
+        if time.monotonic() > deadline:
+            raise NotOnStandby(f"no synchronous standby confirmed the write within {wait_s:.0f} s")
+        time.sleep(0.05)
+
+
+def _head_moved(error: BaseException) -> bool:
+    """Another writer extended the audit chain from the same head first (seen at a pipeline's sync,
+    not at the INSERT: see PostgresTransaction.append_audit). Retryable, like a 40001."""
+    return isinstance(error, pg_errors.UniqueViolation) and error.diag.constraint_name == "audit_pkey"
 
 
 def _connection_lost(error: BaseException) -> bool:
@@ -390,6 +505,31 @@ WHERE s.id IN (
 class PostgresTransaction(SqlTransaction):
     MARK = "%s"
 
+    def __init__(self, connection: Any, *, require_standby: bool = False):
+        super().__init__(connection)
+        self.require_standby = require_standby
+
+    # A signed head read by anyone is evidence: shown only once a standby has it (see the module doc).
+    # A writer's own new head is covered by the write's own wait after its commit.
+    def latest_tree_head(self):
+        head = super().latest_tree_head()
+        if self.require_standby and head is not None and self.db.read_only:
+            await_standby(self.db)
+        return head
+
+    def tree_head(self, size: int):
+        head = super().tree_head(size)
+        if self.require_standby and head is not None and self.db.read_only:
+            await_standby(self.db)
+        return head
+
+    # So is an event: a party that saw seq N must never find N gone, or reused, after a failover.
+    def events_after(self, party_id: str, after_seq: int = 0, limit: int = 100):
+        events = super().events_after(party_id, after_seq, limit)
+        if self.require_standby and events and self.db.read_only:
+            await_standby(self.db)
+        return events
+
     @staticmethod
     def at(moment: datetime) -> datetime:
         return moment
@@ -450,14 +590,19 @@ class PostgresTransaction(SqlTransaction):
 
     # Outbox: numbered in commit order, and told to every worker ----------------------------------
     def append_event(self, party_id: str, kind: str, payload: dict[str, Any], now: datetime) -> int:
-        # Held to commit: events commit in the order of their numbers, so no reader skips one.
-        self._run("SELECT pg_advisory_xact_lock(?)", (EVENTS_LOCK,))
-        seq = self._one(
-            "INSERT INTO events (seq, party_id, kind, payload, created_at) VALUES (nextval('events_seq'), ?, ?, ?, ?) RETURNING seq",
-            (party_id, kind, event_payload(payload), now),
-        )[0]
-        self._run("SELECT pg_notify(?, ?)", (NOTIFY_CHANNEL, f"{party_id}:{seq}"))
-        return int(seq)
+        # Held to commit: events commit in the order of their numbers, so no reader skips one. So, once
+        # this transaction has its first number, the next ones are its own to hand out: only the first
+        # event waits for the server; the others are sent without waiting (pipeline mode).
+        if self._next_event_seq is None:
+            self._run("SELECT pg_advisory_xact_lock(?)", (EVENTS_LOCK,))
+            self._next_event_seq = int(self._one("SELECT nextval('events_seq')")[0])
+        seq, self._next_event_seq = self._next_event_seq, self._next_event_seq + 1
+        self._run(  # stored, told, and the sequence moved past it, in one statement
+            "WITH e AS (INSERT INTO events (seq, party_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?) RETURNING seq) "
+            "SELECT pg_notify(?, ?::text || ':' || e.seq::text), setval('events_seq', e.seq) FROM e",
+            (seq, party_id, kind, event_payload(payload), now, NOTIFY_CHANNEL, party_id),
+        )
+        return seq
 
     def append_audit(self, entry: AuditEntry) -> None:
         try:

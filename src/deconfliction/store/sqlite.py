@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 from ..errors import PayloadTooLarge, Unavailable
 from ..geometry import Minima, Volume4D, index_boxes, search_boxes
 from ..models import Notice, SubscriptionRecord
+from .group import Job, WriteQueue
 from .sql import TRUSTED, migrations
 from .tables import SqlTransaction, event_payload, notice_from
 from .transparency import _build_transparency_log
@@ -93,23 +94,8 @@ class _WriteLock:
             self._file = None
 
 
-class _Job:
-    def __init__(self, fn: Callable[..., Any], args: tuple, kwargs: dict):
-        self.fn, self.args, self.kwargs = fn, args, kwargs
-        self.result: Any = None
-        self.error: BaseException | None = None
-        self.finished = False
-
-    def outcome(self) -> Any:
-        if self.error is not None:
-            raise self.error
-        return self.result
-
-
 class SQLiteStore:
-    # Group commit: concurrent write transactions run one after another on the leader's connection
-    # and are made durable by one COMMIT (one fsync), each under a SAVEPOINT so that a refused one
-    # rolls back alone. Nobody gets an answer before the commit that holds their write.
+    # Group commit (store/group.py): concurrent write transactions share one COMMIT (one fsync).
     MAX_GROUP = 64
 
     def __init__(self, path: str | Path, *, timeout_s: float = 30.0):
@@ -119,57 +105,34 @@ class SQLiteStore:
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         self._write_lock = _WriteLock(self.path)
-        self._group = threading.Condition()
-        self._queue: list[_Job] = []
-        self._leading = False
+        self._writes = WriteQueue(self._run_group, self.MAX_GROUP)
         self._migrate()
 
     def run_serialised(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """`fn(tx, *args, **kwargs)` in a write transaction, committed together with the writes of
         other threads waiting at the same moment (see MAX_GROUP)."""
-        job = _Job(fn, args, kwargs)
-        with self._group:
-            self._queue.append(job)
-            while not job.finished and self._leading:
-                self._group.wait()
-            if job.finished:
-                return job.outcome()
-            self._leading = True
-            batch, self._queue = self._queue[: self.MAX_GROUP], self._queue[self.MAX_GROUP :]
-        try:
-            self._run_group(batch)
-        finally:
-            with self._group:
-                self._leading = False
-                self._group.notify_all()
-        return job.outcome()
+        return self._writes.run(fn, *args, **kwargs)
 
-    def _run_group(self, batch: list[_Job]) -> None:
+    def _run_group(self, batch: list[Job]) -> None:
         connection = self._connection()
-        try:
-            with self._write_lock:
-                connection.execute("BEGIN IMMEDIATE")
-                try:
-                    tx = SQLiteTransaction(connection)
-                    for job in batch:
-                        connection.execute("SAVEPOINT job")
-                        try:
-                            job.result = job.fn(tx, *job.args, **job.kwargs)
-                        except BaseException as error:  # noqa: BLE001 - handed to its own caller
-                            connection.execute("ROLLBACK TO job")
-                            job.error = error
-                        connection.execute("RELEASE job")
-                    connection.execute("COMMIT")
-                except BaseException:
-                    if connection.in_transaction:
-                        connection.execute("ROLLBACK")
-                    raise
-        except BaseException as error:  # nothing of the group was committed
-            for job in batch:
-                job.result, job.error = None, job.error or error
-        finally:
-            for job in batch:
-                job.finished = True
+        with self._write_lock:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                tx = SQLiteTransaction(connection)
+                for job in batch:
+                    connection.execute("SAVEPOINT job")
+                    try:
+                        job.run(tx)
+                    except BaseException as error:  # noqa: BLE001 - handed to its own caller
+                        connection.execute("ROLLBACK TO job")
+                        tx.forget()  # what it read may have been its own, now undone, writes
+                        job.error = error
+                    connection.execute("RELEASE job")
+                connection.execute("COMMIT")
+            except BaseException:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                raise
 
     def _connection(self) -> sqlite3.Connection:
         connection = getattr(self._local, "connection", None)

@@ -29,13 +29,33 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
 
     def __init__(self, connection: Any):
         self.db = connection
+        self.forget()
+
+    def forget(self) -> None:
+        """Drop what this transaction remembers of its reads (a store calls it when it rolls back part
+        of the transaction). A write asks for the audit chain's tail and its agreement several times:
+        each is read once per transaction and kept up to date by this transaction's own writes."""
+        self._audit_tail: tuple[AuditEntry | None] | None = None
+        self._appended: dict[int, AuditEntry] = {}  # audit entries this transaction wrote, by seq
+        self._agreements: dict[str, Agreement | None] = {}
+        self._credentials: dict[str | None, list[Credential]] = {}
+        self._nodes_seen = {}  # of the transparency log's tree (store/transparency.py)
+        self._latest_head = None  # (TreeHead | None,) once read (store/transparency.py)
+        self._next_event_seq: int | None = None  # PostgreSQL: the next event's number, once known (store/postgres.py)
 
     # Agreements and parties ---------------------------------------------------------------
     def get_agreement(self, agreement_id: str) -> Agreement | None:
-        row = self._one("SELECT body FROM agreements WHERE id = ?", (agreement_id,))
-        return Agreement.model_validate_json(row[0], context=TRUSTED) if row else None
+        if agreement_id not in self._agreements:
+            row = self._one("SELECT body FROM agreements WHERE id = ?", (agreement_id,))
+            self._agreements[agreement_id] = Agreement.model_validate_json(row[0], context=TRUSTED) if row else None
+        return self._agreements[agreement_id]
+
+    def signatures_required(self, agreement_id: str) -> bool:
+        agreement = self.get_agreement(agreement_id)
+        return bool(agreement and agreement.signatures_required)
 
     def put_agreement(self, agreement: Agreement, now: datetime) -> None:
+        self._agreements.pop(agreement.id, None)
         self._upsert("agreements", "id", {
             "id": agreement.id, "body": agreement.model_dump_json(), "created_at": self.at(now), "updated_at": self.at(now),
         }, update=("body", "updated_at"))
@@ -161,6 +181,7 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
 
     # Credentials -------------------------------------------------------------------------------
     def put_credential(self, credential: Credential) -> None:
+        self._credentials.clear()
         self._upsert("credentials", "id", {
             "id": credential.id, "party_id": credential.party_id, "token_hash": credential.token_hash, "body": credential.model_dump_json(),
         }, update=("body",))
@@ -170,8 +191,11 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
         return Credential.model_validate_json(row[0]) if row else None
 
     def list_credentials(self, party_id: str | None = None) -> list[Credential]:
-        clauses, params = filters(party_id=party_id)
-        return [Credential.model_validate_json(r[0]) for r in self._all(f"SELECT body FROM credentials {where(clauses)} ORDER BY id", params)]
+        if party_id not in self._credentials:  # a filing asks for each party it tells (observers owe nothing)
+            clauses, params = filters(party_id=party_id)
+            rows = self._all(f"SELECT body FROM credentials {where(clauses)} ORDER BY id", params)
+            self._credentials[party_id] = [Credential.model_validate_json(r[0]) for r in rows]
+        return list(self._credentials[party_id])
 
     # Subscriptions -----------------------------------------------------------------------------
     def put_subscription(self, subscription: Subscription) -> None:
@@ -305,17 +329,29 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
 
     # Audit ---------------------------------------------------------------------------------------
     def last_audit(self) -> AuditEntry | None:
-        row = self._one(f"SELECT {AUDIT_COLUMNS} FROM audit ORDER BY seq DESC LIMIT 1")
-        return audit_from(row) if row else None
+        if self._audit_tail is None:
+            row = self._one(f"SELECT {AUDIT_COLUMNS} FROM audit ORDER BY seq DESC LIMIT 1")
+            self._audit_tail = (audit_from(row) if row else None,)
+        return self._audit_tail[0]
+
+    def log_size(self) -> int:
+        last = self.last_audit()
+        return last.seq if last else 0
 
     def append_audit(self, entry: AuditEntry) -> None:
+        self._audit_tail = None  # read again if this insert fails (PostgreSQL: it may, and be retried)
         self._run(
             f"INSERT INTO audit ({AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (entry.seq, self.at(entry.at), entry.actor, entry.action, entry.subject, json.dumps(entry.payload, sort_keys=True),
              entry.prev_hash, entry.hash),
         )
+        self._audit_tail = (entry,)
+        self._appended[entry.seq] = entry
 
     def audit_entries(self, after_seq: int = 0, limit: int = 1000) -> list[AuditEntry]:
+        wanted = range(after_seq + 1, min(after_seq + limit, self.log_size()) + 1) if self._appended else range(0)
+        if wanted and all(seq in self._appended for seq in wanted):  # this write's own (the receipt asks)
+            return [self._appended[seq] for seq in wanted]
         rows = self._all(f"SELECT {AUDIT_COLUMNS} FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", (after_seq, limit))
         return [audit_from(r) for r in rows]
 

@@ -14,7 +14,6 @@ The leaves are the `audit` rows themselves; nothing here is ever updated or dele
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any, Iterable, Protocol
 
@@ -72,29 +71,42 @@ class TransparencyTransaction(Protocol):
 class TransparencyTables(Sql):
     """Mixed into SqlTransaction (store/tables.py): both backends."""
 
-    def log_size(self) -> int:
-        return self._run("SELECT coalesce(max(seq), 0) FROM audit").fetchone()[0]
+    # A write reads the same few subtrees three times (to append its leaves, for the new root, for its
+    # receipt's proof) and has just written some of them, and asks for the latest head more than once:
+    # each transaction keeps those it has seen (SqlTransaction.forget() drops them with the rest).
+    _nodes_seen: dict[Node, bytes]
+    _latest_head: tuple[TreeHead | None] | None
 
     def merkle_nodes(self, nodes: Iterable[Node]) -> dict[Node, bytes]:
         wanted = {node_key(n): n for n in nodes}
-        if not wanted:
-            return {}
-        marks = ", ".join("?" * len(wanted))
-        rows = self._run(f"SELECT id, value FROM log_records WHERE id IN ({marks})", list(wanted)).fetchall()
-        return {wanted[key]: bytes(value) for key, value in rows}
+        seen = self._nodes_seen
+        found = {n: seen[n] for n in wanted.values() if n in seen}
+        missing = [key for key, n in wanted.items() if n not in found]
+        if missing:
+            marks = ", ".join("?" * len(missing))
+            rows = self._run(f"SELECT id, value FROM log_records WHERE id IN ({marks})", missing).fetchall()
+            for key, value in rows:
+                found[wanted[key]] = seen[wanted[key]] = bytes(value)
+        return found
 
     def put_merkle_nodes(self, nodes: Iterable[tuple[Node, bytes]]) -> None:
+        nodes = list(nodes)
         rows = [(node_key(n), value) for n, value in nodes]
         if rows:
             self._many("INSERT INTO log_records (id, value) VALUES (?, ?)", rows)
+            self._nodes_seen.update((n, bytes(value)) for n, value in nodes)
 
     def put_tree_head(self, head: TreeHead) -> None:
         self._run("INSERT INTO log_records (id, value) VALUES (?, ?) ON CONFLICT (id) DO NOTHING", (head_key(head.size), head.model_dump_json().encode()))
+        if self._latest_head is not None and (self._latest_head[0] is None or head.size > self._latest_head[0].size):
+            self._latest_head = (head,)
 
     def latest_tree_head(self) -> TreeHead | None:
-        # read backwards from the end, where the newest head is (at most a write's subtrees after it)
-        row = self._run(f"SELECT value FROM log_records WHERE (id & 63) = {HEAD} ORDER BY id DESC LIMIT 1").fetchone()
-        return TreeHead.model_validate_json(bytes(row[0])) if row else None
+        if self._latest_head is None:
+            # read backwards from the end, where the newest head is (at most a write's subtrees after it)
+            row = self._run(f"SELECT value FROM log_records WHERE (id & 63) = {HEAD} ORDER BY id DESC LIMIT 1").fetchone()
+            self._latest_head = (TreeHead.model_validate_json(bytes(row[0])) if row else None,)
+        return self._latest_head[0]
 
     def tree_head(self, size: int) -> TreeHead | None:
         if not 0 <= size <= MAX_LOG_SIZE:
@@ -126,17 +138,14 @@ class TransparencyTables(Sql):
         return sorted((PartyKey.model_validate_json(r[0]) for r in rows), key=lambda k: (k.valid_from, k.key_id))
 
     def add_party_statement(self, party_id: str, nonce: str, key_id: str, audit_seq: int) -> bool:
-        cursor = self._run(
-            "INSERT INTO party_statements (party_id, nonce, key_id, audit_seq) VALUES (?, ?, ?, ?) ON CONFLICT (party_id, nonce) DO NOTHING",
+        inserted = self._one(
+            "INSERT INTO party_statements (party_id, nonce, key_id, audit_seq) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (party_id, nonce) DO NOTHING RETURNING 1",
             (party_id, nonce, key_id, audit_seq),
         )
-        return cursor.rowcount == 1
+        return inserted is not None
 
-    def signatures_required(self, agreement_id: str) -> bool:
-        """The agreement's one flag, without validating the whole agreement (every write asks)."""
-        row = self._run("SELECT body FROM agreements WHERE id = ?", (agreement_id,)).fetchone()
-        return bool(row and json.loads(row[0]).get("signatures_required"))
-
+    # log_size and signatures_required are SqlTransaction's (store/tables.py): both come from what a write already read
 
 
 def _build_transparency_log(tx) -> None:

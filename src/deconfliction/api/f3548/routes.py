@@ -16,6 +16,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from uas_standards.astm.f3548.v21 import api
 
 from ...errors import STATUS_BY_CODE, DeconflictionError, InvalidInput
+from ...rules import idempotency
+from ..idempotency import _replayed
 from ...service import Deconfliction
 from ...f3548 import constraints as constraint_rules
 from ...f3548 import intents as intent_rules
@@ -34,8 +36,9 @@ T = TypeVar("T")
 SC, CM, CP = "utm.strategic_coordination", "utm.constraint_management", "utm.constraint_processing"
 CMSA, AA = "utm.conformance_monitoring_sa", "utm.availability_arbitration"
 
-# The standard has no 422: what the native API calls too late or beyond the horizon is a bad request here.
-STATUS = {**STATUS_BY_CODE, "too_late": 400, "beyond_horizon": 400}
+# The standard has no 422: what the native API calls too late or beyond the horizon, or an
+# Idempotency-Key used for another request, is a bad request here.
+STATUS = {**STATUS_BY_CODE, "too_late": 400, "beyond_horizon": 400, "idempotency_key_reused": 400}
 
 
 def error_response(error: DeconflictionError) -> JSONResponse:
@@ -61,10 +64,13 @@ class Dss:
         return self.system.write(work)
 
     def uss(self, request: Request) -> Uss:
-        """The caller, enrolled in the agreement on its first request (a read first: usually nothing to write)."""
+        """The caller, enrolled in the agreement on its first request (a read first: usually nothing to write).
+        An Idempotency-Key is the USS's own and guards the request's own write, not the enrolment (which
+        a retry finds done), so the caller is named for it only after (api/idempotency.py)."""
         caller = self.verifier.verify(request.headers.get("authorization"))
         if not self.read(lambda tx: uss_rules.is_member(tx, self.config, caller.id)):
             self.write(lambda tx: uss_rules.enrol(tx, self.config, caller.id, self.system.clock()))
+        idempotency.note_caller(caller.id)
         return caller
 
 
@@ -79,6 +85,10 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
     @app.exception_handler(DeconflictionError)
     async def _domain(request: Request, exc: DeconflictionError) -> JSONResponse:
         return error_response(exc)
+
+    @app.exception_handler(idempotency.Replay)
+    async def _replay(request: Request, exc: idempotency.Replay):
+        return _replayed(exc.record)  # the first request's reply, recorded (api/idempotency.py)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

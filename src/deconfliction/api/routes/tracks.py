@@ -148,12 +148,14 @@ async def track_stream(websocket: WebSocket, token: str | None = Query(None, des
     """Each text message: one report (JSON object) or a list of them; each is answered, in order, with
     the ingest counts of POST /v1/tracks plus `message` (1, 2, …), or with `{"message": n, "error": problem}`
     for a message that is not a report or a list. Authenticate with `Authorization: Bearer …` or `?token=`."""
+    credentials = _credentials(websocket, token)
     try:
-        who = ensure_writer(await principal(websocket, _credentials(websocket, token)))
+        who = ensure_writer(await principal(websocket, credentials))
         service = tactical_of(websocket.app)
     except DeconflictionError as error:
         await _deny(websocket, error)
         return
+    relay = getattr(websocket.app.state, "track_relay", None)  # in a pool: the monitor runs on the leader (api/leader_proxy.py)
     await websocket.accept()
     count = 0
     try:
@@ -178,6 +180,9 @@ async def track_stream(websocket: WebSocket, token: str | None = Query(None, des
                 continue
             try:
                 reports = _reports_in(document)
+                if relay is not None and not relay.leading:
+                    await websocket.send_json({"message": count, **await relay.ingest(f"Bearer {credentials.credentials}", reports)})
+                    continue
                 result = await anyio.to_thread.run_sync(service.ingest, who.party_id, reports)
             except DeconflictionError as error:
                 await websocket.send_json({"message": count, "error": error.to_dict()})
