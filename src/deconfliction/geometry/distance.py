@@ -175,13 +175,19 @@ def _overlap(query: Prepared, tree: Prepared, xy: np.ndarray):
     # GEOS's prepared polygon: indexed segment intersection and point in polygon, n log n.
     if not tree.own_planar.intersects(polygon):
         return None
-    # Where: a point of one inside the other, or else a point where the boundaries cross.
-    if shapely.intersects_xy(tree.own_planar, xy[0, 0], xy[0, 1]):
-        return float(query.dense_lons[0]), float(query.dense_lats[0])
-    first = gnomonic(tree.ring_xyz[:1], tree.cap_centre, tree.basis)[0]
-    if shapely.intersects_xy(polygon, first[0], first[1]):
-        return float(tree.dense_lons[0]), float(tree.dense_lats[0])
-    crossing = shapely.intersection(tree.own_planar.exterior, polygon.exterior)
+    # Where: a point of one inside the other, or else a point where the boundaries cross. Each test
+    # is indexed (prepared polygons, the tree's STRtree): never the n·m overlay of an intersection.
+    inside = np.flatnonzero(shapely.intersects_xy(tree.own_planar, xy[:, 0], xy[:, 1]))
+    if len(inside):
+        return float(query.dense_lons[inside[0]]), float(query.dense_lats[inside[0]])
+    shapely.prepare(polygon)
+    own = tree.own_points.data
+    inside = np.flatnonzero(shapely.intersects_xy(polygon, own[:, 0], own[:, 1]))
+    if len(inside):
+        return float(tree.dense_lons[inside[0]]), float(tree.dense_lats[inside[0]])
+    pieces = planar_pieces(xy)
+    query_index, tree_index = tree.own_tree.query(pieces, predicate="intersects")
+    crossing = shapely.intersection(pieces[query_index[0]], tree.own_pieces[tree_index[0]])
     return _plane_point(tree, shapely.get_coordinates(crossing)[0])
 
 

@@ -40,6 +40,7 @@ from ..geometry.footprint import densify
 from ..geometry.separation import ellipsoidal_band
 from ..models import AuditEntry, Notice, SubscriptionRecord
 from .sql import TRUSTED, migrations
+from .notice_cache import NoticeCache
 from .tables import SqlTransaction, event_payload, notice_from
 from .transparency import _build_transparency_log
 
@@ -159,6 +160,7 @@ class PostgresStore:
         self._listener: _Listener | None = None
         self._listener_lock = threading.Lock()
         self._writers = threading.RLock()
+        self.notices = NoticeCache()
 
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator["PostgresTransaction"]:
@@ -179,7 +181,7 @@ class PostgresStore:
                     connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
                     connection.read_only = True
                 with connection.transaction():
-                    yield PostgresTransaction(connection)
+                    yield PostgresTransaction(connection, self.notices)
                     committing = True
         except psycopg.Error as exc:
             # The server went away (killed, failing over, or we reached a standby): say so, and whether
@@ -420,8 +422,17 @@ class PostgresTransaction(SqlTransaction):
             ids.update(r[0] for r in self._search(sql, {**_search_params(volume, minima), "agreement": agreement_id}))
         if not ids or not wanted:
             return []
-        rows = self.db.execute("SELECT body FROM notices WHERE id = ANY(%s) AND state = ANY(%s) ORDER BY id", (sorted(ids), wanted)).fetchall()
-        return [notice_from(r[0]) for r in rows]
+        rows = self.db.execute(
+            "SELECT id, version FROM notices WHERE id = ANY(%s) AND state = ANY(%s) ORDER BY id", (sorted(ids), wanted)
+        ).fetchall()
+        found = {notice_id: self.notices.get(notice_id, version) for notice_id, version in rows}
+        unread = [notice_id for notice_id, notice in found.items() if notice is None]
+        if unread:  # only the notices not parsed before are read whole
+            for (body,) in self.db.execute("SELECT body FROM notices WHERE id = ANY(%s)", (unread,)).fetchall():
+                notice = notice_from(body)
+                self.notices.put(notice)
+                found[notice.id] = notice
+        return list(found.values())
 
     # F3548 subscriptions' 4-D index (migration 4; the rest of their table is in store/f3548.py) ----
     def _index_f3548_subscription(self, record: SubscriptionRecord) -> None:

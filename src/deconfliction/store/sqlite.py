@@ -20,6 +20,7 @@ from ..errors import PayloadTooLarge, Unavailable
 from ..geometry import Minima, Volume4D, index_boxes, search_boxes
 from ..models import Notice, SubscriptionRecord
 from .sql import TRUSTED, migrations
+from .notice_cache import NoticeCache
 from .tables import SqlTransaction, event_payload, notice_from
 from .transparency import _build_transparency_log
 
@@ -120,6 +121,7 @@ class SQLiteStore:
         self._group = threading.Condition()
         self._queue: list[_Job] = []
         self._leading = False
+        self.notices = NoticeCache()
         self._migrate()
 
     def run_serialised(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -148,7 +150,7 @@ class SQLiteStore:
             with self._write_lock:
                 connection.execute("BEGIN IMMEDIATE")
                 try:
-                    tx = SQLiteTransaction(connection)
+                    tx = SQLiteTransaction(connection, self.notices)
                     for job in batch:
                         connection.execute("SAVEPOINT job")
                         try:
@@ -209,7 +211,7 @@ class SQLiteStore:
         with self._write_lock if write else nullcontext():
             connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
-                yield SQLiteTransaction(connection)
+                yield SQLiteTransaction(connection, self.notices)
             except BaseException:
                 connection.execute("ROLLBACK")
                 raise
@@ -237,6 +239,7 @@ class SQLiteTransaction(SqlTransaction):
     ) -> list[Notice]:
         wanted = set(states)
         seen: dict[int, Notice | None] = {}
+        unread: list[int] = []
         query = (
             "SELECT DISTINCT b.id / ? FROM notice_boxes b WHERE b.max_lon >= ? AND b.min_lon <= ? AND b.max_lat >= ? AND b.min_lat <= ? "
             "AND b.max_alt >= ? AND b.min_alt <= ? AND b.max_t >= ? AND b.min_t <= ?"
@@ -250,12 +253,20 @@ class SQLiteTransaction(SqlTransaction):
                 fresh = [r[0] for r in rows if r[0] not in seen]
                 for start in range(0, len(fresh), 500):
                     chunk = fresh[start : start + 500]
-                    sql = f"SELECT rowid, body, agreement_id, state FROM notices WHERE rowid IN ({','.join('?' * len(chunk))})"
-                    for rowid, body, agreement, state in self._all(sql, chunk):
+                    sql = f"SELECT rowid, id, version, agreement_id, state FROM notices WHERE rowid IN ({','.join('?' * len(chunk))})"
+                    for rowid, notice_id, version, agreement, state in self._all(sql, chunk):
                         if (agreement_id is None or agreement == agreement_id) and state in wanted:
-                            seen[rowid] = notice_from(body)
+                            seen[rowid] = self.notices.get(notice_id, version)
+                            if seen[rowid] is None:
+                                unread.append(rowid)
                         else:
                             seen.setdefault(rowid, None)
+        # Only the notices not parsed before are read whole (their JSON is most of a filing's reading).
+        for start in range(0, len(unread), 500):
+            chunk = unread[start : start + 500]
+            for rowid, body in self._all(f"SELECT rowid, body FROM notices WHERE rowid IN ({','.join('?' * len(chunk))})", chunk):
+                seen[rowid] = notice_from(body)
+                self.notices.put(seen[rowid])
         return [n for n in seen.values() if n is not None]
 
     # F3548 subscriptions' 4-D index (migration 004; the rest of their table is in store/f3548.py) ----

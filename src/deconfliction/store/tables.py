@@ -15,6 +15,7 @@ from ..models import (
 )
 from .f3548 import F3548Tables
 from .idempotency import IdempotencyTables
+from .notice_cache import NoticeCache
 from .transparency import TransparencyTables
 from .zones import ZoneTables
 from .sql import TRUSTED, filters, marks, moment, where
@@ -27,8 +28,9 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
     """One transaction's queries over `self.db`. Backends implement `_index_notice(notice)` (after its
     row is written), `candidate_notices`, `append_event`, and the F3548 subscription index."""
 
-    def __init__(self, connection: Any):
+    def __init__(self, connection: Any, notices: NoticeCache | None = None):
         self.db = connection
+        self.notices = notices if notices is not None else NoticeCache(0)  # the store's parsed notices (notice_cache.py)
 
     # Agreements and parties ---------------------------------------------------------------
     def get_agreement(self, agreement_id: str) -> Agreement | None:
