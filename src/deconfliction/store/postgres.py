@@ -41,7 +41,7 @@ from ..geometry.separation import ellipsoidal_band
 from ..models import AuditEntry, Notice, SubscriptionRecord
 from .sql import TRUSTED, migrations
 from .notice_cache import NoticeCache
-from .tables import SqlTransaction, event_payload, notice_from
+from .tables import SqlTransaction, notice_from
 from .transparency import _build_transparency_log
 
 try:  # psycopg is an optional dependency: `pip install 'deconfliction[postgres]'`
@@ -458,20 +458,23 @@ class PostgresTransaction(SqlTransaction):
         return [SubscriptionRecord.model_validate_json(found[i], context=TRUSTED) for i in sorted(found)]
 
     # Outbox: numbered in commit order, and told to every worker ----------------------------------
-    def append_event(self, party_id: str, kind: str, payload: dict[str, Any], now: datetime) -> int:
+    def _insert_events(self, rows: Sequence[tuple[str, str, str]], now: datetime) -> list[int]:
         # Held to commit: events commit in the order of their numbers, so no reader skips one.
         self._run("SELECT pg_advisory_xact_lock(?)", (EVENTS_LOCK,))
-        seq = self._one(
-            "INSERT INTO events (seq, party_id, kind, payload, created_at) VALUES (nextval('events_seq'), ?, ?, ?, ?) RETURNING seq",
-            (party_id, kind, event_payload(payload), now),
-        )[0]
-        self._run("SELECT pg_notify(?, ?)", (NOTIFY_CHANNEL, f"{party_id}:{seq}"))
-        return int(seq)
+        numbers = []
+        for party_id, kind, payload in rows:
+            seq = self._one(
+                "INSERT INTO events (seq, party_id, kind, payload, created_at) VALUES (nextval('events_seq'), ?, ?, ?, ?) RETURNING seq",
+                (party_id, kind, payload, now),
+            )[0]
+            self._run("SELECT pg_notify(?, ?)", (NOTIFY_CHANNEL, f"{party_id}:{seq}"))
+            numbers.append(int(seq))
+        return numbers
 
-    def append_audit(self, entry: AuditEntry) -> None:
+    def append_audits(self, entries: Sequence[AuditEntry]) -> None:
         try:
-            super().append_audit(entry)
+            super().append_audits(entries)
         except pg_errors.UniqueViolation as exc:
             # Another transaction extended the chain from the same head and committed first: the
             # whole transaction must run again on the new head (retryable, like any 40001).
-            raise pg_errors.SerializationFailure(f"audit chain head moved: entry {entry.seq} exists") from exc
+            raise pg_errors.SerializationFailure(f"audit chain head moved: entry {entries[0].seq} exists") from exc

@@ -21,7 +21,7 @@ from ..geometry import Minima, Volume4D, index_boxes, search_boxes
 from ..models import Notice, SubscriptionRecord
 from .sql import TRUSTED, migrations
 from .notice_cache import NoticeCache
-from .tables import SqlTransaction, event_payload, notice_from
+from .tables import SqlTransaction, notice_from
 from .transparency import _build_transparency_log
 
 T = TypeVar("T")
@@ -303,8 +303,9 @@ class SQLiteTransaction(SqlTransaction):
         return [SubscriptionRecord.model_validate_json(found[i], context=TRUSTED) for i in sorted(found)]
 
     # Outbox: one writer at a time, so the rowid is the commit order --------------------------------
-    def append_event(self, party_id: str, kind: str, payload: dict[str, Any], now) -> int:
-        cursor = self._run(
-            "INSERT INTO events (party_id, kind, payload, created_at) VALUES (?, ?, ?, ?)", (party_id, kind, event_payload(payload), self.at(now))
-        )
-        return int(cursor.lastrowid)
+    def _insert_events(self, rows: Sequence[tuple[str, str, str]], now) -> list[int]:
+        at = self.at(now)
+        self._many("INSERT INTO events (party_id, kind, payload, created_at) VALUES (?, ?, ?, ?)", [(*row, at) for row in rows])
+        # One writer at a time, AUTOINCREMENT: the rows just inserted hold the numbers up to the last one.
+        last = int(self._one("SELECT last_insert_rowid()")[0])
+        return list(range(last - len(rows) + 1, last + 1))
