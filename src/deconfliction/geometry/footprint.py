@@ -64,6 +64,12 @@ class Prepared:
         return shape
 
     @cached_property
+    def own_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """(least x, y), (greatest x, y) of the ring in the own plane: a box test before any other."""
+        points = self.own_points.data
+        return points.min(axis=0), points.max(axis=0)
+
+    @cached_property
     def own_pieces(self) -> np.ndarray:
         """The densified ring's pieces (point k to k+1, closing) as planar segments in the own plane."""
         return planar_pieces(gnomonic(self.ring_xyz, self.cap_centre, self.basis))
