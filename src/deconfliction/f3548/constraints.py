@@ -15,6 +15,7 @@ from .config import F3548Config
 from ..models.f3548 import ConstraintRecord
 from ..rules.events import TOUCHING
 from . import extent
+from . import prechecked
 from .subscriptions import notify
 from .uss import availability
 from .wire import check_future, time
@@ -41,7 +42,11 @@ def reference(tx: Transaction, record: ConstraintRecord, viewer: str) -> dict[st
 
 def intersecting(tx: Transaction, cfg: F3548Config, volumes: list[Volume4D]) -> list[ConstraintRecord]:
     start, end = min(v.time.start for v in volumes), max(v.time.end for v in volumes)
-    return [c for c in tx.f3548_constraints(cfg.agreement_id, start, end) if extent.relevant(c.volumes, volumes, TOUCHING)]
+    asked = prechecked.request(volumes)
+    return [
+        c for c in tx.f3548_constraints(cfg.agreement_id, start, end)
+        if prechecked.relevant(("constraint", c.id, c.ovn), c.volumes, volumes, TOUCHING, asked)
+    ]
 
 
 def get(tx: Transaction, cfg: F3548Config, constraint_id: str) -> ConstraintRecord:
