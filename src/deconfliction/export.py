@@ -67,7 +67,7 @@ def gather(system, viewer: str, agreement_id: str, *, include_zones: bool = True
             break
         after = page[-1].id
     zones = []
-    if include_zones and hasattr(system, "zones"):  # the remote client has no zone reads yet
+    if include_zones:
         zones = system.zones(viewer, agreement_id)
     return Bundle(agreement_id, viewer, [n.seen_by(viewer) for n in notices], conflicts, zones)
 
@@ -112,9 +112,10 @@ def _notice_pieces(notice: dict) -> Iterable[tuple[int, Volume4D, dict]]:
 
 
 def _zone_properties(zone) -> dict:
+    lower, upper = zone.limits_text()
     return {"kind": "zone", "id": zone.id, "name": zone.name, "restriction": zone.restriction,
-            "lower": zone.lower.text or zone.lower.reference, "upper": zone.upper.text or zone.upper.reference,
-            "message": zone.message, "contact": zone.contact, "source": zone.source,
+            "lower": lower, "upper": upper, "message": zone.message, "contact": zone.contact, "source": zone.source,
+            "manager": zone.manager, "version": zone.version,
             "schedule": [[_iso(w.start), _iso(w.end)] for w in zone.schedule]}
 
 
@@ -149,12 +150,16 @@ def to_geojson(bundle: Bundle) -> dict:
                          "geometry": {"type": "Point", "coordinates": list(conflict.where)},
                          "properties": {"kind": "conflict", **_conflict_row(conflict)}})
     for zone in bundle.zones:
-        band = zone.band()
-        features.append({
-            "type": "Feature", "id": zone.id,
-            "geometry": {"type": "Polygon", "coordinates": [[list(p) for p in ring_of(zone.footprint)]]},
-            "properties": {**_zone_properties(zone), "lower_m": band.lower_m, "upper_m": band.upper_m, "datum": band.datum},
-        })
+        pieces = zone.pieces() if zone.extents else zone.pieces()[:1]  # a schedule is in the properties
+        for index, (footprint, band, window) in enumerate(pieces):
+            properties = {**_zone_properties(zone), "lower_m": band.lower_m, "upper_m": band.upper_m, "datum": band.datum}
+            if zone.extents:
+                properties.update(volume=index, start=_iso(window.start), end=_iso(window.end))
+            features.append({
+                "type": "Feature", "id": zone.id if len(pieces) == 1 else f"{zone.id}/{index}",
+                "geometry": {"type": "Polygon", "coordinates": [[list(p) for p in ring_of(footprint)]]},
+                "properties": properties,
+            })
     return {"type": "FeatureCollection", "name": bundle.agreement_id, "features": features}
 
 
@@ -202,15 +207,14 @@ def to_kml(bundle: Bundle) -> str:
     ]
     zones = []
     for zone in bundle.zones:
-        band = zone.band()
-        properties = {**_zone_properties(zone), "lower_m": band.lower_m, "upper_m": band.upper_m, "datum": band.datum}
-        properties["schedule"] = json.dumps(properties["schedule"])
-        windows = zone.schedule or [None]
-        for window in windows:  # one placemark per active window, so the time slider shows when it applies
+        # one placemark per active window (or constraint volume), so the time slider shows when it applies
+        for footprint, band, window in zone.pieces():
+            properties = {**_zone_properties(zone), "lower_m": band.lower_m, "upper_m": band.upper_m, "datum": band.datum}
+            properties["schedule"] = json.dumps(properties["schedule"])
             zones.append(Placemark(
                 name=f"{zone.restriction}: {zone.name}", description=zone.message or None,
                 times=span(window.start, window.end) if window else None,
-                kml_geometry=solid(zone.footprint, band.lower_m, band.upper_m), extended_data=data(properties),
+                kml_geometry=solid(footprint, band.lower_m, band.upper_m), extended_data=data(properties),
             ))
     document = Document(name=f"agreement {bundle.agreement_id}", features=[
         Folder(name="Notices", features=notices), Folder(name="Conflicts", features=conflicts), Folder(name="Zones", features=zones),

@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Iterator, TypeVar
 from .errors import DatabaseLost, NotFound, StoreBusy
 from .geometry import Footprint, Minima, Volume4D, volume_conflict
 from .models import (
-    LIVE_STATES, Agreement, AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, Filing, Finding, HotlineMessage,
+    LIVE_STATES, Agreement, AuditEntry, Check, Conflict, Credential, Deadline, Delivery, Endpoint, Event, Filing, Finding, HotlineMessage,
     InboxItem, LineStatus, MessageRefs, Notice, NoticePrivate, Party, Subscription,
 )
 from .rules import acknowledgments, audit, credentials, hotline, prechecked
@@ -261,13 +261,16 @@ class Deconfliction:
                     )
         return [n.as_seen_by(viewer) for n in sorted(found, key=lambda n: n.id)[:limit]]
 
-    def check(self, party_id: str, agreement_id: str, volumes: list[Volume4D], exclude: str | None = None) -> list[Finding]:
-        """What filing these volumes would conflict with, without writing anything."""
+    def check(self, party_id: str, agreement_id: str, volumes: list[Volume4D], exclude: str | None = None) -> Check:
+        """What filing these volumes would conflict with, and the zones it would be told of or refused
+        by (exactly as filing), without writing anything."""
         with self._reading() as tx:
             agreement = notice_rules.agreement_for(tx, agreement_id, party_id)
             check_size(agreement, list(volumes))
             findings = find_conflicts(tx, agreement, party_id, list(volumes), exclude=exclude)
-        return [Finding(f.notice.as_seen_by(party_id), f.closest) for f in findings]
+            hits, refusal = zone_rules.zone_verdict(tx, agreement, list(volumes))
+        return Check([Finding(f.notice.as_seen_by(party_id), f.closest) for f in findings], hits,
+                     refusal and {"code": refusal.code, "message": refusal.message, "field": refusal.field})
 
     # Zones ---------------------------------------------------------------------------------------
     def zones(self, viewer: str | None, agreement_id: str) -> list[Zone]:
@@ -276,7 +279,7 @@ class Deconfliction:
             agreement = tx.get_agreement(agreement_id)
             if agreement is None or (viewer is not None and viewer not in agreement.parties):
                 raise NotFound(f"no agreement {agreement_id!r} with {viewer!r} as a member", field="agreement_id")
-            return tx.zones_of(agreement_id)
+            return [zone.as_seen_by(viewer) for zone in tx.zones_of(agreement_id)]
 
         return self.read(work)
 

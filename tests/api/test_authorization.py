@@ -59,6 +59,10 @@ ED318_ZONE = {"type": "FeatureCollection", "features": [{"type": "Feature", "pro
     "type": "Polygon", "coordinates": [[[7.0, 46.0], [7.01, 46.0], [7.01, 46.01], [7.0, 46.0]]],
     "layer": {"upper": 120, "upperReference": "AGL", "lower": 0, "lowerReference": "AGL", "uom": "m"}}}]}
 
+ZONE_RECORD = {"id": "0b7f4a8e-8d3c-4c55-9d0e-1f2a3b4c5d6e", "agreement_id": "pact", "name": "Test", "restriction": "information",
+               "footprint": {"kind": "circle", "lon": 7.0, "lat": 46.0, "radius_m": 500.0},
+               "lower": {"reference": "SFC"}, "upper": {"reference": "AMSL", "value_m": 100.0}}
+
 CASES = [
     Case("health", "GET", lambda w: "/v1/health", everyone(200), public=True),
     Case("me", "GET", lambda w: "/v1/me", everyone(200)),
@@ -157,6 +161,7 @@ CASES = [
     Case("export", "GET", lambda w: "/v1/agreements/pact/export?format=csv", party_read(nonmember=404)),
     Case("list zones", "GET", lambda w: "/v1/agreements/pact/zones", {**everyone(200), "nonmember": 404}),
     Case("import zones", "POST", lambda w: "/v1/agreements/pact/zones/import", only_admin(200), lambda w, now: ED318_ZONE),
+    Case("save zones", "PUT", lambda w: "/v1/agreements/pact/zones", only_admin(200), lambda w, now: {"zones": [ZONE_RECORD]}),
 ]
 
 ALL_ROLES = ROLES + UNAUTHENTICATED + ["jwt_owner", "jwt_noscope", "jwt_admin_claim"]

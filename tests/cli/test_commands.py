@@ -85,9 +85,9 @@ def test_bad_geometry_is_refused_naming_the_field_and_nothing_is_stored(db: str)
 def test_check_reports_conflicts_without_filing(db: str):
     run(db, "notice", "file", str(EXAMPLES / "tanker-circuit.geojson"), "--as", "calfire")
     code, found = run_json(db, "check", str(EXAMPLES / "mapping-drone.f3548.json"), "--as", "sheriff")
-    assert code == 0 and len(found) == 1
+    assert code == 0 and len(found["conflicts"]) == 1 and found["zones"] == [] and found["refused"] is None
     code, clear = run_json(db, "check", str(EXAMPLES / "survey-corridor.geojson"), "--as", "skyview")
-    assert code == 0 and clear == []
+    assert code == 0 and clear["conflicts"] == []
     code, listed = run_json(db, "notice", "list", "--as", "sheriff")
     assert [n["party_id"] for n in listed] == ["calfire"]
 

@@ -28,6 +28,7 @@ def server(tmp_path):
     system = connect(tmp_path / "remote.db")
     system.add_agreement(*load_toml(example_agreement_text()))
     tokens = {party: system.issue_token(party)[1] for party in ("calfire", "sheriff")}
+    tokens["admin"] = system.issue_token(None, ["admin"])[1]
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -96,3 +97,18 @@ def test_the_hotline_through_the_server(server):
     assert code == 0 and thread[0]["acknowledgments"][0]["state"] == "acknowledged"
     code, lines = remote(url, tokens["calfire"], "hotline", "lines")
     assert code == 0 and {line["party_id"] for line in lines} >= {"calfire", "sheriff"}
+
+
+def test_zones_are_imported_listed_and_exported_through_the_server(server, tmp_path):
+    url, tokens = server
+    openair = Path(__file__).resolve().parents[1] / "data" / "zones" / "openair-circular.txt"
+    code, summary = remote(url, tokens["admin"], "zones", "import", str(openair), "-a", "valley-fire")
+    assert code == 0 and summary["imported"] == 1 and summary["agreement"] == "valley-fire"
+    code, listed = remote(url, tokens["sheriff"], "zones", "list")
+    assert code == 0 and len(listed) == 1 and listed[0]["ovn"] == "" and listed[0]["version"] == 1  # the OVN is not a member's
+    code, _ = remote(url, tokens["sheriff"], "zones", "import", str(openair), "-a", "valley-fire")
+    assert code != 0  # only the operator
+    out = tmp_path / "valley-fire.geojson"
+    result = runner.invoke(app, ["--server", url, "--token", tokens["sheriff"], "export", "--format", "geojson", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert [f["properties"]["name"] for f in json.loads(out.read_text())["features"] if f["properties"]["kind"] == "zone"] == [listed[0]["name"]]

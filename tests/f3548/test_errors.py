@@ -86,7 +86,7 @@ def test_a_token_for_our_audience_is_accepted(uss1):
 def counts(system) -> tuple:
     with system.store.transaction(write=False) as tx:
         return (len(tx.find_notices(limit=10_000)), len(tx.audit_entries(limit=100_000)),
-                len(tx.f3548_subscriptions("utm", *window())), len(tx.f3548_constraints("utm", *window())))
+                len(tx.f3548_subscriptions("utm", *window())), len(tx.zones_of("utm")))
 
 
 def window():

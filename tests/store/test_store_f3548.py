@@ -14,7 +14,7 @@ import pytest
 from pyproj import Geod
 
 from deconfliction.rules.events import TOUCHING
-from deconfliction.models.f3548 import ConstraintRecord, DssReport, IntentRecord, SubscriptionRecord, UssAvailability
+from deconfliction.models.f3548 import DssReport, IntentRecord, SubscriptionRecord, UssAvailability
 from deconfliction.f3548.subscriptions import intersects
 from deconfliction.geometry import AltitudeBand, Circle, Polygon, TimeWindow, Volume4D
 
@@ -72,22 +72,6 @@ def test_subscriptions_are_found_by_overlapping_time_and_manager(any_store):
         tx.delete_f3548_subscription("s1")
     with any_store.transaction(write=False) as tx:
         assert tx.get_f3548_subscription("s1") is None
-
-
-def test_constraints_are_found_by_overlapping_time(any_store):
-    c = ConstraintRecord(id="c1", agreement_id="utm", manager="authority", version=2, ovn="c" * 16, uss_base_url="https://a",
-                         volumes=[volume(1), volume(3)])
-    with any_store.transaction() as tx:
-        tx.put_f3548_constraint(c)
-    with any_store.transaction(write=False) as tx:
-        assert tx.get_f3548_constraint("c1") == c
-        assert [x.id for x in tx.f3548_constraints("utm", T0 + timedelta(hours=3.5), T0 + timedelta(hours=6))] == ["c1"]
-        assert tx.f3548_constraints("utm", T0 + timedelta(hours=4), T0 + timedelta(hours=6)) == []
-        assert tx.f3548_constraints("other", T0, T0 + timedelta(hours=6)) == []
-    with any_store.transaction() as tx:
-        tx.delete_f3548_constraint("c1")
-    with any_store.transaction(write=False) as tx:
-        assert tx.get_f3548_constraint("c1") is None
 
 
 def test_availability_and_reports(any_store):

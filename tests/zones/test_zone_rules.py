@@ -149,8 +149,9 @@ def test_the_cli_imports_with_a_summary_and_refuses_a_bad_file(tmp_path, system,
 
 
 def test_the_stores_coarse_search_never_misses_a_zone_the_exact_check_finds(any_store):
-    """Random circles and polygons, some across the antimeridian and near the poles; the zones the
-    store hands the check must include every zone the exact check finds among all of them."""
+    """Random circles and polygons, some across the antimeridian and near the poles, as published zones
+    and as F3548 constraints of several volumes; the zones the store hands the check must include
+    every zone the exact check finds among all of them."""
     import random
     from datetime import datetime, timezone
 
@@ -171,6 +172,14 @@ def test_the_stores_coarse_search_never_misses_a_zone_the_exact_check_finds(any_
 
     zones = [Zone(id=f"z{i:03d}", agreement_id="pact", name=f"z{i}", restriction="information", footprint=footprint(),
                   lower=VerticalLimit(reference="SFC"), upper=VerticalLimit(reference="UNL")) for i in range(120)]
+    # F3548 constraints are zones too: several volumes each, far apart (the box must cover them all)
+    from deconfliction.models.zones import constraint_zone
+
+    zones += [constraint_zone(
+        zone_id=f"c{i:03d}", agreement_id="pact", manager="uss1", version=1, ovn="o" * 16, uss_base_url="https://u", created_at=start,
+        volumes=[Volume4D(footprint=footprint(), altitude=AltitudeBand(lower_m=0, upper_m=500, datum="W84"),
+                          time=TimeWindow(start=start, end=start + timedelta(hours=2))) for _ in range(rng.randint(1, 3))])
+        for i in range(40)]
     with any_store.transaction() as tx:
         for zone in zones:
             tx.put_zone(zone)

@@ -9,7 +9,7 @@ import typer
 
 from .app import app
 from .output import Json, console, guarded, stderr
-from .session import AsParty, acting, agreement_of, local
+from .session import AsParty, acting, agreement_of, connected
 
 ExportFormat = Annotated[str, typer.Option("--format", "-f", help="kml, geojson or csv (conflicts).")]
 
@@ -57,8 +57,9 @@ def zones_import(
     replace: Annotated[bool, typer.Option("--replace", help="Remove the agreement's zones that the file does not have.")] = False,
     as_json: Json = False,
 ) -> None:
-    """Import a zone file into an agreement (operator; works on the store): a progress bar, then what
-    was imported and what was skipped, with the reason. A bad file is refused whole, naming the element."""
+    """Import a zone file into an agreement (operator; on the store, or with --server and the operator's
+    token through the API): a progress bar, then what was imported and what was skipped, with the
+    reason. A bad file is refused whole, naming the element."""
     import json
     from datetime import timedelta
 
@@ -95,7 +96,7 @@ def zones_import(
             span = timedelta(seconds=parse_duration(horizon, "--horizon"))
         except ValueError as exc:
             raise InvalidInput(str(exc).removeprefix("--horizon: "), field="--horizon") from None
-        system = local()
+        system = connected()
         options = ImportOptions(agreement_id=agreement, now=system.clock(), horizon=span, terrain_m=terrain)
         result = import_file(file, options, file_format, restriction)
         progress = Progress(TextColumn("[bold]checking zones"), BarColumn(), MofNCompleteColumn(),
@@ -123,7 +124,7 @@ def zones_import(
     for column in ("zone", "restriction", "lower", "upper", "active"):
         table.add_column(column)
     for zone in result.zones[:50]:
-        table.add_row(zone.name, zone.restriction, zone.lower.text or zone.lower.reference, zone.upper.text or zone.upper.reference,
+        table.add_row(zone.name, zone.restriction, *zone.limits_text(),
                       "always" if not zone.schedule else f"{len(zone.schedule)} windows")
     console.print(table)
     for element, reason in result.skipped:
@@ -151,11 +152,10 @@ def zones_list(
         print(json.dumps([z.model_dump(mode="json") for z in zones]))
         return
     table = Table(title=f"zones of {agreement_id}")
-    for column in ("zone", "restriction", "lower", "upper", "contact"):
+    for column in ("zone", "restriction", "lower", "upper", "contact", "managed by"):
         table.add_column(column)
     for zone in zones:
-        table.add_row(zone.name, zone.restriction, zone.lower.text or zone.lower.reference, zone.upper.text or zone.upper.reference,
-                      zone.contact)
+        table.add_row(zone.name, zone.restriction, *zone.limits_text(), zone.contact, zone.manager or "operator")
     console.print(table)
 
 

@@ -50,10 +50,13 @@ def notice_file(
 
 def _show_filing(filing, party: str, as_json: bool, verb: str) -> None:
     if as_json:
-        emit({"notice": filing.notice.model_dump(mode="json"), "conflicts": [c.model_dump(mode="json") for c in filing.conflicts], "late": filing.late})
+        emit({"notice": filing.notice.model_dump(mode="json"), "conflicts": [c.model_dump(mode="json") for c in filing.conflicts], "late": filing.late,
+              "zones": [z.model_dump(mode="json") for z in filing.zones]})
         return
     notice = filing.notice
     console.print(f"Notice [bold]{notice.id}[/] {verb}: {notice.state}, version [bold]{notice.version}[/]" + (" [yellow](late)[/]" if filing.late else ""))
+    for hit in filing.zones:
+        console.print(render.zone_hit(hit), highlight=False)
     if filing.conflicts:
         console.print(render.conflicts_table(filing.conflicts, title="Conflicts to acknowledge"))
 
@@ -133,13 +136,20 @@ def check(
     agreement: AgreementId = None,
     as_json: Json = False,
 ) -> None:
-    """Which notices these volumes would conflict with, without filing anything."""
+    """Which notices these volumes would conflict with, and the zones filing them would report or
+    be refused by, without filing anything."""
     with guarded(as_json):
         system, party = acting(party)
         findings = system.check(party, agreement_of(system, party, agreement), volumes_in(file, system))
         if as_json:
-            emit([{"notice": f.notice.minimised().model_dump(mode="json"), "lateral_m": f.closest.lateral_m, "vertical_m": f.closest.vertical_m} for f in findings])
+            emit({"conflicts": [{"notice": f.notice.minimised().model_dump(mode="json"), "lateral_m": f.closest.lateral_m,
+                                 "vertical_m": f.closest.vertical_m} for f in findings],
+                  "zones": [z.model_dump(mode="json") for z in findings.zones], "refused": findings.refusal})
             return
+        if findings.refusal:
+            console.print(f"[red]Filing would be refused[/]: {findings.refusal['message']}", highlight=False)
+        for hit in findings.zones:
+            console.print(render.zone_hit(hit), highlight=False)
         if not findings:
             console.print("No conflicts.")
             return
@@ -148,7 +158,8 @@ def check(
                 f"conflicts with {f.notice.id} by {f.notice.party_id}: {render.distance(f.closest.lateral_m)} apart, "
                 f"vertical gap {render.height(f.closest.vertical_m)}; version [bold]{f.notice.version}[/]"
             )
-        console.print("File with: " + " ".join(f"--key {f.notice.version}" for f in findings))
+        if not findings.refusal:
+            console.print("File with: " + " ".join(f"--key {f.notice.version}" for f in findings))
 
 
 @notice_app.command("ack")

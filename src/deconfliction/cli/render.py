@@ -44,6 +44,18 @@ def height(metres: float) -> str:
     return f"{metres:,.0f} m ({metres_to_feet(metres):,.0f} ft)"
 
 
+def zone_hit(hit) -> str:
+    """One line for a zone a filing reaches into: what, where, when, whom to call."""
+    zone = hit.zone
+    line = (f"volume {hit.volume_index} enters {zone['restriction'].replace('_', ' ')} zone {zone['name']} "
+            f"({zone['lower']} – {zone['upper']}) {when(hit.time_start)} → {when(hit.time_end)}")
+    if zone.get("contact"):
+        line += f"; contact {zone['contact']}"
+    if zone.get("message"):
+        line += f": {zone['message']}"
+    return line
+
+
 def short(identifier: str) -> str:
     return identifier[:8]
 

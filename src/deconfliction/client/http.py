@@ -25,6 +25,7 @@ import uuid
 import httpx
 
 from ..models.agreements import Agreement, Party
+from ..models.zones import Zone
 from ..rules.audit import Verdict
 from ..rules.channels import PlanItem
 from ..rules.compliance import ComplianceReport
@@ -32,7 +33,7 @@ from ..errors import ERRORS, STATUS_BY_CODE, DeconflictionError, Unavailable
 from ..geometry import Volume4D
 from ..geometry.separation import VolumeConflict
 from ..models import (
-    AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, Filing, HotlineMessage, InboxItem, LineStatus, MessageRefs,
+    AuditEntry, Check, Conflict, Credential, Deadline, Delivery, Endpoint, Event, Filing, HotlineMessage, InboxItem, LineStatus, MessageRefs,
     MinimisedNotice, Notice, NoticePrivate, Subscription,
 )
 from ..transparency.keys import SigningKey
@@ -149,7 +150,8 @@ class Client:
         self.close()
 
     # Plumbing -----------------------------------------------------------------------------------
-    def request(self, method: str, path: str, *, json: Any = None, params: dict | None = None, headers: dict | None = None) -> httpx.Response:
+    def request(self, method: str, path: str, *, json: Any = None, params: dict | None = None, headers: dict | None = None,
+                content: bytes | None = None) -> httpx.Response:
         """One request; a write carries an `Idempotency-Key` (a fresh one unless `headers` has one), so
         that after a lost connection or a 503 (the server's database failing over) it is sent again
         with the same key for up to `retry_s` seconds, and applied once whatever happened to the first."""
@@ -164,7 +166,7 @@ class Client:
         while True:
             try:
                 self.log.first_contact()
-                response = self._http.request(method, path, json=json, params=params, headers=headers)
+                response = self._http.request(method, path, json=json, params=params, headers=headers, content=content)
             except httpx.TransportError as exc:
                 if time.monotonic() < deadline:
                     time.sleep(wait)
@@ -281,12 +283,17 @@ class Client:
             page = self._get("/v1/notices", agreement_id=agreement_id, party_id=party_id, live=live_only or None, limit=limit, after=after_id)
         return [_notice(n) for n in page["items"]]
 
-    def check(self, agreement_id: str, volumes: Iterable[Volume4D | dict] | dict, exclude: str | None = None) -> list[RemoteFinding]:
+    def check(self, agreement_id: str, volumes: Iterable[Volume4D | dict] | dict, exclude: str | None = None) -> Check:
+        """The conflicting notices (RemoteFinding: their versions form the key), with `zones` (ZoneHit)
+        and `refusal` as filing would meet them (models.Check)."""
+        from ..models.zones import ZoneHit
+
         body = {"agreement_id": agreement_id, "volumes": _volumes(volumes)}
         if exclude:
             body["exclude"] = exclude
-        found = []
-        for item in self._post("/v1/check", body)["conflicts"]:
+        answer = self._post("/v1/check", body)
+        found = Check([], [ZoneHit.model_validate(z) for z in answer.get("zones", [])], answer.get("refused"))
+        for item in answer["conflicts"]:
             closest = VolumeConflict(
                 lateral_m=item["lateral_m"], vertical_m=item["vertical_m"], time_start=datetime.fromisoformat(item["time_start"]),
                 time_end=datetime.fromisoformat(item["time_end"]), where=tuple(item["where"]),
@@ -447,6 +454,29 @@ class Client:
     def channels(self, agreement_id: str, *, lon: float | None = None, lat: float | None = None, at: datetime | None = None) -> list[PlanItem]:
         params = {k: v for k, v in {"lon": lon, "lat": lat, "at": _iso(at) if at else None}.items() if v is not None}
         return [PlanItem.model_validate(i) for i in self._get(f"/v1/agreements/{agreement_id}/channels", **params)["items"]]
+
+
+    # Zones and export ------------------------------------------------------------------------------
+    def zones(self, agreement_id: str) -> list[Zone]:
+        return [Zone.model_validate(z) for z in self._get(f"/v1/agreements/{agreement_id}/zones")["items"]]
+
+    def save_zones(self, agreement_id: str, zones: Iterable[Zone], replace: bool = False) -> dict:
+        """Create or replace zones given as records (admin): {"saved": n, "removed": n}."""
+        body = {"zones": [z.model_dump(mode="json") for z in zones], "replace": replace}
+        return self.request("PUT", f"/v1/agreements/{agreement_id}/zones", json=body).json()
+
+    def import_zones(self, agreement_id: str, text: str | bytes, file_format: str = "auto", *, terrain_max: str | None = None,
+                     replace: bool = False) -> dict:
+        """Send a zone file as it is (ED-318, ED-269, AIXM 5.1, OpenAir, traffic JSON; admin): the
+        server reads it. {"format", "imported", "removed", "skipped": [{"element", "reason"}]}."""
+        raw = text.encode() if isinstance(text, str) else text
+        params = {"format": file_format, "terrain_max": terrain_max, "replace": "true" if replace else None}
+        # no Content-Type: the server's guard reads an untyped body (api/middleware.py), the route the format
+        return self.request("POST", f"/v1/agreements/{agreement_id}/zones/import", content=raw, params=params).json()
+
+    def export(self, agreement_id: str, file_format: str = "kml") -> str:
+        """The agreement as KML, GeoJSON or conflicts CSV: the caller's view (docs/data.md)."""
+        return self.request("GET", f"/v1/agreements/{agreement_id}/export", params={"format": file_format}).text
 
 
 def _sse(lines: Iterable[str]) -> Iterator[tuple[str, str | None]]:

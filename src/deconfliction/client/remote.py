@@ -12,9 +12,10 @@ import httpx
 from ..errors import Forbidden, InvalidInput
 from ..geometry import Volume4D
 from ..models import (
-    Agreement, AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, Filing, Finding, HotlineMessage, InboxItem,
+    Agreement, AuditEntry, Check, Conflict, Credential, Deadline, Delivery, Endpoint, Event, Filing, Finding, HotlineMessage, InboxItem,
     LineStatus, MessageRefs, MinimisedNotice, Notice, NoticePrivate, Party, Subscription,
 )
+from ..models.zones import Zone
 from ..rules.audit import Verdict
 from ..rules.channels import PlanItem
 from ..rules.compliance import ComplianceReport
@@ -121,9 +122,10 @@ class RemoteDeconfliction:
         found = self.api.notices(agreement_id=agreement_id, party_id=party_id, area=area, live_only=live_only, limit=limit, after_id=after_id)
         return [_as_notice(n, agreement_id) for n in found]
 
-    def check(self, party_id: str, agreement_id: str, volumes: list[Volume4D], exclude: str | None = None) -> list[Finding]:
+    def check(self, party_id: str, agreement_id: str, volumes: list[Volume4D], exclude: str | None = None) -> Check:
         self._as(party_id)
-        return [Finding(_as_notice(f.notice, agreement_id), f.closest) for f in self.api.check(agreement_id, volumes, exclude)]
+        found = self.api.check(agreement_id, volumes, exclude)
+        return Check([Finding(_as_notice(f.notice, agreement_id), f.closest) for f in found], found.zones, found.refusal)
 
     # Conflicts and acknowledgments
     def conflicts(self, viewer: str | None = None, *, agreement_id: str | None = None, notice_id: str | None = None, open_only: bool = True,
@@ -236,6 +238,15 @@ class RemoteDeconfliction:
 
     def compliance(self, agreement_id: str, start: datetime, end: datetime) -> ComplianceReport:
         return self.api.compliance(agreement_id, start, end)
+
+    # Zones
+    def zones(self, viewer: str | None, agreement_id: str) -> list[Zone]:
+        self._as(viewer)
+        return self.api.zones(agreement_id)
+
+    def save_zones(self, actor: str, agreement_id: str, zones: list[Zone], replace: bool = False) -> dict:
+        """The operator's token is needed; the server records the token's operator as the actor."""
+        return self.api.save_zones(agreement_id, zones, replace=replace)
 
     def channels(self, party_id: str | None, agreement_id: str, *, area=None, at: datetime | None = None,
                  point: tuple[float, float] | None = None) -> list[PlanItem]:

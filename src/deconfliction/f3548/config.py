@@ -24,3 +24,6 @@ class F3548Config:
     intent_horizon_days: float = constants.OiMaxPlanHorizonDays
     constraint_horizon_days: float = constants.CstrMaxPlanningHorizonDays
     subscription_max_hours: float = constants.DSSMaxSubscriptionDurationHours
+    # Where this server serves the details of the operator's zones (their `uss_base_url`): set per
+    # request from the address the caller used (api/f3548/routes.py).
+    zone_details_url: str = ""

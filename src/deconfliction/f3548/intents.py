@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..rules import notices
-from ..errors import Forbidden, InvalidInput, InvalidState, MissingKey, NotFound, VersionMismatch
+from ..errors import ConflictRefused, Forbidden, InvalidInput, InvalidState, MissingKey, NotFound, VersionMismatch
 from ..rules.events import TOUCHING
 from ..geometry import Volume4D
 from ..models import LIVE_STATES, Notice
@@ -158,18 +158,20 @@ def _subscription(
     raise InvalidInput("the subscription does not cover the operational intent's extents", field="subscription_id")
 
 
-def _conflict(tx: Transaction, viewer: str, notice_ids: list[str], missing_constraints: list, message: str) -> AirspaceConflict:
+def _conflict(
+    tx: Transaction, cfg: F3548Config, now: datetime, viewer: str, notice_ids: list[str], missing_constraints: list, message: str,
+) -> AirspaceConflict:
     missing = [tx.get_notice(i) for i in notice_ids]
     return AirspaceConflict(
         message, field="key",
         details={
             "missing_operational_intents": [reference(tx, n, viewer) for n in missing if n is not None],
-            "missing_constraints": [constraint_rules.reference(tx, c, viewer) for c in missing_constraints],
+            "missing_constraints": [constraint_rules.reference(tx, c, viewer, cfg, now) for c in missing_constraints],
         },
     )
 
 
-def _check_key(tx: Transaction, cfg: F3548Config, *, uss: str, notice_id: str, volumes: list[Volume4D], key: list[str]) -> list[str]:
+def _check_key(tx: Transaction, cfg: F3548Config, *, uss: str, notice_id: str, volumes: list[Volume4D], key: list[str], now: datetime) -> list[str]:
     """The standard's key, as the reference DSS checks it: the OVN of every live Accepted or Activated
     intent that the extents intersect (within the agreement's minima), whoever manages it, the
     caller's own included; only the intent being changed is exempt. Returns the key to give
@@ -183,7 +185,7 @@ def _check_key(tx: Transaction, cfg: F3548Config, *, uss: str, notice_id: str, v
     ]
     missing = [n for n in sorted(near, key=lambda n: n.id) if n.state in ("planned", "active") and n.version not in key]
     if missing:
-        raise _conflict(tx, uss, [n.id for n in missing], [], f"{len(missing)} intersecting operational intent(s) are not in your key at their current OVN")
+        raise _conflict(tx, cfg, now, uss, [n.id for n in missing], [], f"{len(missing)} intersecting operational intent(s) are not in your key at their current OVN")
     return [*key, *(n.version for n in near if n.state == "nonconforming")]
 
 
@@ -224,10 +226,10 @@ def put(
 
     keyed = state in KEYED
     if keyed:
-        key = _check_key(tx, cfg, uss=uss, notice_id=notice_id, volumes=volumes, key=key)
+        key = _check_key(tx, cfg, uss=uss, notice_id=notice_id, volumes=volumes, key=key, now=now)
     missing_constraints = []
     if keyed and sub is not None and sub.notify_for_constraints:
-        missing_constraints = [c for c in constraint_rules.intersecting(tx, cfg, volumes) if c.ovn not in key]
+        missing_constraints = [c for c in constraint_rules.intersecting(tx, cfg, volumes, now) if c.ovn not in key]
     try:
         if ovn is None:
             filing = notices.file_notice(
@@ -243,9 +245,16 @@ def put(
             )
     except MissingKey as refused:
         ids = [m["id"] for m in refused.details.get("missing", [])]
-        raise _conflict(tx, uss, ids, missing_constraints, refused.message) from None
+        raise _conflict(tx, cfg, now, uss, ids, missing_constraints, refused.message) from None
+    except ConflictRefused as refused:
+        if "zones" not in refused.details:
+            raise
+        # A prohibited zone of the agreement (zone_policy "refuse"): in the standard's shape, naming the
+        # constraint; no key lets the intent in.
+        prohibited = [z for z in (tx.get_zone(hit["zone"]["id"]) for hit in refused.details["zones"]) if z is not None]
+        raise _conflict(tx, cfg, now, uss, [], prohibited, refused.message) from None
     if missing_constraints:  # raising rolls back the write above
-        raise _conflict(tx, uss, [], missing_constraints, f"{len(missing_constraints)} constraint(s) are not in your key at their current OVN")
+        raise _conflict(tx, cfg, now, uss, [], missing_constraints, f"{len(missing_constraints)} constraint(s) are not in your key at their current OVN")
 
     record = IntentRecord(
         notice_id=notice_id, entity_id=entity_id if entity_id != notice_id else None, agreement_id=cfg.agreement_id, manager=uss, state=state,

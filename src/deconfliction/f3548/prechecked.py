@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
-from ..geometry import Minima, Volume4D
+from ..geometry import Minima, Volume4D, search_boxes
 from ..models import LIVE_STATES, Notice
 from ..rules import prechecked as notice_prechecked
 from ..rules.cancellation import raise_if_cancelled
@@ -102,9 +102,13 @@ def for_put(
             raise_if_cancelled()
             if other.party_id != uss and other.id != notice_id:
                 known.conflicts.answers[(other.id, other.version)] = closest_conflict(live, other.volumes, minima)
-        start, end = min(v.time.start for v in live), max(v.time.end for v in live)
-        for constraint in tx.f3548_constraints(cfg.agreement_id, start, end):
-            known.answers[("constraint", constraint.id, constraint.ovn, asked, TOUCHING)] = extent.relevant(live, constraint.volumes, TOUCHING)
+        from . import constraints  # here: constraints.py asks this module for its answers
+
+        boxes = [box for v in extent.search_volumes(live) for box in search_boxes(v, TOUCHING)]
+        for zone in tx.zones_near(cfg.agreement_id, boxes):  # as constraints.intersecting
+            theirs = constraints.volumes_of(zone, cfg, now)
+            if theirs:
+                known.answers[("constraint", zone.id, zone.ovn, asked, TOUCHING)] = extent.relevant(live, theirs, TOUCHING)
         previous = existing if existing is not None and existing.party_id == uss else None
         touched = [*(previous.volumes if previous is not None else []), *live]
         told = request(live, previous)

@@ -155,3 +155,24 @@ def time(moment: datetime) -> dict[str, str]:
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+def volume_to_wire(v: Volume4D) -> dict[str, Any]:
+    """A Volume4D in the standard's shape. F3548 altitudes are W84: a band above mean sea level is
+    widened by the geoid's range so that it is never smaller than the zone."""
+    from ..models.zones import GEOID_MAX_M, GEOID_MIN_M
+
+    lower, upper = v.altitude.lower_m, v.altitude.upper_m
+    if v.altitude.datum != "W84":
+        lower, upper = lower + GEOID_MIN_M, upper + GEOID_MAX_M
+    footprint = v.footprint
+    if footprint.kind == "circle":
+        outline: dict[str, Any] = {"outline_circle": {"center": {"lng": footprint.lon, "lat": footprint.lat},
+                                                      "radius": {"value": footprint.radius_m, "units": "M"}}}
+    else:
+        outline = {"outline_polygon": {"vertices": [{"lng": lon, "lat": lat} for lon, lat in footprint.vertices]}}
+    return {
+        "volume": {**outline, "altitude_lower": {"value": lower, "reference": "W84", "units": "M"},
+                   "altitude_upper": {"value": upper, "reference": "W84", "units": "M"}},
+        "time_start": time(v.time.start), "time_end": time(v.time.end),
+    }

@@ -7,14 +7,14 @@ from .domain import (
     LIVE_STATES, MESSAGE_KINDS, TRANSITIONS, AuditEntry, ChannelRef, Conflict, Credential, Deadline, Delivery, Endpoint, Event,
     HotlineMessage, InboxItem, LineStatus, MessageAcknowledgment, MessageRefs, MinimisedNotice, Notice, NoticePrivate, Subscription,
 )
-from .f3548 import ConstraintRecord, DssReport, IntentRecord, SubscriptionRecord, UssAvailability
-from .results import Filing, Finding
+from .f3548 import DssReport, IntentRecord, SubscriptionRecord, UssAvailability
+from .results import Check, Filing, Finding
 from .zones import RESTRICTIONS, VerticalLimit, Zone, ZoneHit
 
 __all__ = [
     "LIVE_STATES", "MESSAGE_KINDS", "TRANSITIONS",
-    "Agreement", "AuditEntry", "Channel", "ChannelAssignment", "ChannelRef", "Conflict", "ConstraintRecord", "Credential", "Deadline",
-    "Delivery", "DssReport", "Endpoint", "Event", "Filing", "Finding", "HotlineMessage", "InboxItem", "IntentRecord", "LineStatus",
+    "Agreement", "AuditEntry", "Channel", "ChannelAssignment", "ChannelRef", "Conflict", "Credential", "Deadline",
+    "Check", "Delivery", "DssReport", "Endpoint", "Event", "Filing", "Finding", "HotlineMessage", "InboxItem", "IntentRecord", "LineStatus",
     "MessageAcknowledgment", "MessageRefs", "MinimisedNotice", "Notice", "NoticePrivate", "Party", "Separation", "Subscription",
     "SubscriptionRecord", "UssAvailability", "agreement_from_dict", "load_toml",
     "RESTRICTIONS", "VerticalLimit", "Zone", "ZoneHit",

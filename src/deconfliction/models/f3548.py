@@ -62,16 +62,6 @@ class SubscriptionRecord(_Spanning):
     volumes: list[Volume4D] = Field(min_length=1)
 
 
-class ConstraintRecord(_Spanning):
-    id: str
-    agreement_id: str
-    manager: str
-    version: int = 1
-    ovn: str
-    uss_base_url: str
-    volumes: list[Volume4D] = Field(min_length=1)
-
-
 class UssAvailability(BaseModel):
     uss_id: str
     availability: Availability = "Unknown"

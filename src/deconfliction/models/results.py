@@ -24,3 +24,15 @@ class Finding:
 
     notice: Notice
     closest: VolumeConflict
+
+
+class Check(list):
+    """What filing some volumes would meet, without writing: the conflicting notices (a list of
+    Finding: their versions form the key), and the agreement's zones as filing would report them —
+    `zones` (ZoneHit: every zone entered, with its contact and message) and `refusal`, set when
+    filing would be refused by a prohibited zone ({"code", "message", "field"}), else None."""
+
+    def __init__(self, findings=(), zones: list | None = None, refusal: dict | None = None):
+        super().__init__(findings)
+        self.zones = list(zones or [])
+        self.refusal = refusal

@@ -15,10 +15,16 @@ Published limits come in several references, each handled explicitly:
 - `UNL` (unlimited): the top of the model's altitude range.
 
 A band whose two limits are in different datums is put in AMSL, widened by the geoid's range.
+
+A zone is also an F3548 constraint reference where that interface is on (one concept, not two): it
+carries the reference's manager, numeric version and OVN. A zone created through /dss/v1 has no
+published limits: its geometry is the constraint's own 4-D volumes (`extents`), and its restriction
+is `conditional` (the conditions are with its manager, as the standard has them).
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Literal
 
@@ -78,9 +84,9 @@ class Zone(BaseModel):
     agreement_id: str = Field(max_length=64)
     name: str = Field(max_length=200)
     restriction: Restriction
-    footprint: Footprint
-    lower: VerticalLimit
-    upper: VerticalLimit
+    footprint: Footprint | None = None
+    lower: VerticalLimit | None = None
+    upper: VerticalLimit | None = None
     schedule: list[TimeWindow] = Field(default_factory=list, max_length=1000)
     terrain_m: tuple[float, float] | None = None
     message: str = Field(default="", max_length=2000)
@@ -88,13 +94,45 @@ class Zone(BaseModel):
     source: str = Field(default="", max_length=200)  # the format and file it came from
     identifier: str = Field(default="", max_length=200)  # its id in that source
     created_at: datetime | None = None
+    # Its geometry when it came as an F3548 constraint: 4-D volumes, each with its own time (else empty).
+    extents: list[Volume4D] = Field(default_factory=list, max_length=100)
+    # The F3548 constraint reference: the USS that manages it through /dss/v1 ("" for the operator's zones,
+    # imported or created over /v1), its version (counts writes) and its OVN (only its manager sees it).
+    manager: str = Field(default="", max_length=200)
+    version: int = Field(default=1, ge=1)
+    ovn: str = Field(default="", max_length=200)
+    uss_base_url: str = Field(default="", max_length=2000)
 
     @model_validator(mode="after")
-    def _band(self) -> "Zone":
-        self.band()  # raises for an inverted band
+    def _geometry(self) -> "Zone":
+        published = (self.footprint, self.lower, self.upper)
+        if self.extents:
+            if any(p is not None for p in published) or self.schedule:
+                raise ValueError("a zone has either extents or a footprint with limits and a schedule, not both")
+        elif any(p is None for p in published):
+            raise ValueError("a zone needs a footprint, a lower and an upper limit (or extents)")
+        else:
+            self.band()  # raises for an inverted band
         return self
 
+    def as_seen_by(self, viewer: str | None) -> "Zone":
+        """The OVN is its manager's (and the operator's, viewer None) only, as F3548 has it (invariant 3)."""
+        if viewer is None or viewer == self.manager or not self.ovn:
+            return self
+        return self.model_copy(update={"ovn": ""})
+
     def band(self) -> AltitudeBand:
+        """The altitude band covering the zone (for extents: their union, in their datum when they share
+        one, else in AMSL widened by the geoid's range)."""
+        if self.extents:
+            bands = [v.altitude for v in self.extents]
+            datums = {b.datum for b in bands}
+            if len(datums) == 1:
+                return AltitudeBand(lower_m=min(b.lower_m for b in bands), upper_m=max(b.upper_m for b in bands), datum=datums.pop())
+            lows = [b.lower_m - (GEOID_MAX_M if b.datum == "W84" else 0.0) for b in bands]
+            highs = [b.upper_m - (GEOID_MIN_M if b.datum == "W84" else 0.0) for b in bands]
+            return AltitudeBand(lower_m=max(min(lows), MIN_ALTITUDE_M), upper_m=min(max(highs), MAX_ALTITUDE_M), datum="AMSL")
+        assert self.lower is not None and self.upper is not None
         lower, lower_datum = self.lower.bound_m(upper=False, terrain_m=self.terrain_m)
         upper, upper_datum = self.upper.bound_m(upper=True, terrain_m=self.terrain_m)
         datum = lower_datum
@@ -110,18 +148,40 @@ class Zone(BaseModel):
                              f"({self.upper.text or self.upper.reference})")
         return AltitudeBand(lower_m=lower, upper_m=upper, datum=datum)
 
+    def limits_text(self) -> tuple[str, str]:
+        """The lower and upper limit as people read them ("FL65", "120 m AGL"; extents: metres and datum)."""
+        if self.lower is not None and self.upper is not None:
+            return self.lower.text or self.lower.reference, self.upper.text or self.upper.reference
+        band = self.band()
+        return f"{band.lower_m:g} m {band.datum}", f"{band.upper_m:g} m {band.datum}"
+
+    def pieces(self) -> list[tuple[Footprint, AltitudeBand, TimeWindow | None]]:
+        """What to draw: (footprint, band, window or None for always) per extent, or per scheduled window."""
+        if self.extents:
+            return [(v.footprint, v.altitude, v.time) for v in self.extents]
+        assert self.footprint is not None
+        band = self.band()
+        return [(self.footprint, band, window) for window in (self.schedule or [None])]
+
     def active_during(self, window: TimeWindow) -> list[TimeWindow]:
-        """The parts of `window` in which the zone is active."""
-        if not self.schedule:
+        """The parts of `window` in which the zone is active (extents: in which one of them is)."""
+        if not self.schedule and not self.extents:
             return [window]
         parts = []
-        for active in self.schedule:
+        for active in self.schedule or [v.time for v in self.extents]:
             start, end = max(active.start, window.start), min(active.end, window.end)
             if start < end:
                 parts.append(TimeWindow(start=start, end=end))
         return parts
 
     def volumes_during(self, window: TimeWindow) -> list[Volume4D]:
+        if self.extents:
+            out = []
+            for v in self.extents:
+                start, end = max(v.time.start, window.start), min(v.time.end, window.end)
+                if start < end:
+                    out.append(v if (start, end) == (v.time.start, v.time.end) else v.model_copy(update={"time": TimeWindow(start=start, end=end)}))
+            return out
         band = self.band()
         return [Volume4D(footprint=self.footprint, altitude=band, time=part) for part in self.active_during(window)]
 
@@ -133,17 +193,34 @@ class Zone(BaseModel):
         from ..geometry import index_boxes
 
         window = TimeWindow(start=datetime(2000, 1, 1, tzinfo=timezone.utc), end=datetime(2000, 1, 2, tzinfo=timezone.utc))
-        boxes = index_boxes(Volume4D(footprint=self.footprint, altitude=self.band(), time=window))
+        shapes = [(v.footprint, v.altitude) for v in self.extents] or [(self.footprint, self.band())]  # not once per window
+        per_piece = [index_boxes(Volume4D(footprint=footprint, altitude=band, time=window)) for footprint, band in shapes]
+        boxes = [box for piece in per_piece for box in piece]
         south, north = min(b.min_lat for b in boxes), max(b.max_lat for b in boxes)
-        if len(boxes) > 1:
+        if any(len(piece) > 1 for piece in per_piece):  # split at the antimeridian
             return -180.0, 180.0, south, north
-        return boxes[0].min_lon, boxes[0].max_lon, south, north
+        return min(b.min_lon for b in boxes), max(b.max_lon for b in boxes), south, north
 
     def summary(self) -> dict:
         """What a filing is told about a zone it reaches into."""
+        lower, upper = self.limits_text()
         return {"id": self.id, "name": self.name, "restriction": self.restriction, "message": self.message,
-                "contact": self.contact, "lower": self.lower.text or self.lower.reference,
-                "upper": self.upper.text or self.upper.reference}
+                "contact": self.contact, "lower": lower, "upper": upper}
+
+
+def stable_zone_id(name: str) -> str:
+    """A zone id derived from `name` (the same name, the same id), shaped as the version-4 UUID that
+    F3548 entity ids must be: a name-based (version 5) UUID with its version bits set to 4."""
+    return str(uuid.UUID(bytes=uuid.uuid5(uuid.NAMESPACE_URL, name).bytes, version=4))
+
+
+def v4_shaped(zone_id: str) -> str:
+    """Migration 009: an imported zone's version-5 id as `stable_zone_id` now gives it (others unchanged)."""
+    try:
+        parsed = uuid.UUID(zone_id)
+    except ValueError:
+        return zone_id
+    return str(uuid.UUID(bytes=parsed.bytes, version=4)) if parsed.version == 5 else zone_id
 
 
 class ZoneHit(BaseModel):
@@ -153,3 +230,17 @@ class ZoneHit(BaseModel):
     volume_index: int
     time_start: datetime
     time_end: datetime
+
+
+def constraint_zone(
+    *, zone_id: str, agreement_id: str, manager: str, version: int, ovn: str, uss_base_url: str,
+    volumes: list[Volume4D], created_at: datetime | None,
+) -> Zone:
+    """The zone that an F3548 constraint reference is: its volumes, managed by a USS, `conditional`
+    (the standard keeps a constraint's type and conditions with its manager, not in the DSS)."""
+    return Zone(
+        id=zone_id, agreement_id=agreement_id, name=f"constraint {zone_id[:8]} of {manager}"[:200], restriction="conditional",
+        extents=volumes, message="An F3548 constraint: its details and conditions are with its manager.",
+        contact=f"{manager} ({uss_base_url})"[:500], source="F3548", identifier=zone_id, created_at=created_at,
+        manager=manager, version=version, ovn=ovn, uss_base_url=uss_base_url,
+    )

@@ -9,9 +9,10 @@ before any exact geometry.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
-from ..errors import ConflictRefused, NotFound
+from ..errors import ConflictRefused, InvalidState, NotFound
 from ..geometry import Minima, Volume4D, index_boxes, search_boxes, volume_conflict
 from ..models.zones import Zone, ZoneHit
 from .audit import record_many
@@ -40,40 +41,61 @@ def zone_hits(zones: list[Zone], volumes: list[Volume4D]) -> list[ZoneHit]:
     return hits
 
 
-def check_zones(tx, agreement, volumes: list[Volume4D]) -> list[ZoneHit]:
-    """The filing's zone hits; raises ConflictRefused (409) for a prohibited zone under `refuse`."""
+def zone_verdict(tx, agreement, volumes: list[Volume4D]) -> tuple[list[ZoneHit], ConflictRefused | None]:
+    """The volumes' zone hits, and the refusal filing them would meet (a prohibited zone under
+    `refuse`), without raising it: what `check` reports and `check_zones` enforces."""
     boxes = [box for volume in volumes for box in search_boxes(volume, REACHING_INTO)]
     zones = tx.zones_near(agreement.id, boxes)
     if not zones:
-        return []
+        return [], None
     hits = zone_hits(zones, volumes)
     prohibited = [h for h in hits if h.zone["restriction"] == "prohibited"]
-    if prohibited and getattr(agreement, "zone_policy", "refuse") == "refuse":
-        first = prohibited[0]
-        contact = f" (contact: {first.zone['contact']})" if first.zone["contact"] else ""
-        raise ConflictRefused(
-            f"volume {first.volume_index} enters prohibited zone {first.zone['name']}{contact}",
-            field=f"volumes[{first.volume_index}]",
-            details={"zones": [h.model_dump(mode="json") for h in prohibited]},
-        )
+    if not prohibited or getattr(agreement, "zone_policy", "refuse") != "refuse":
+        return hits, None
+    first = prohibited[0]
+    contact = f" (contact: {first.zone['contact']})" if first.zone["contact"] else ""
+    return hits, ConflictRefused(
+        f"volume {first.volume_index} enters prohibited zone {first.zone['name']}{contact}",
+        field=f"volumes[{first.volume_index}]",
+        details={"zones": [h.model_dump(mode="json") for h in prohibited]},
+    )
+
+
+def check_zones(tx, agreement, volumes: list[Volume4D]) -> list[ZoneHit]:
+    """The filing's zone hits; raises ConflictRefused (409) for a prohibited zone under `refuse`."""
+    hits, refusal = zone_verdict(tx, agreement, volumes)
+    if refusal is not None:
+        raise refusal
     return hits
 
 
 def save_zones(tx, *, actor: str, agreement_id: str, zones: list[Zone], now: datetime, replace: bool = False) -> dict:
-    """Write the zones (same id: replaced), each recorded in the audit log; with `replace`, the
-    agreement's zones not among them are removed. Returns how many were saved and removed."""
+    """Write the operator's zones (same id: replaced, its version counted up and a new OVN, as any
+    F3548 constraint reference), each recorded in the audit log; with `replace`, the agreement's
+    operator zones not among them are removed (a USS's constraints are its own: never touched here).
+    Returns how many were saved and removed."""
     if tx.get_agreement(agreement_id) is None:
         raise NotFound(f"no agreement {agreement_id!r}", field="agreement_id")
-    zones = [z.model_copy(update={"created_at": z.created_at or now}) for z in zones]
+    saved = []
+    for zone in zones:
+        old = tx.get_zone(zone.id)
+        if old is not None and old.manager:
+            raise InvalidState(f"zone {zone.id} is an F3548 constraint managed by {old.manager}", field="zones")
+        if old is not None and old.agreement_id != agreement_id:
+            raise InvalidState(f"zone id {zone.id} is taken by another agreement's zone", field="zones")
+        saved.append(zone.model_copy(update={
+            "created_at": (old.created_at if old else None) or zone.created_at or now, "manager": "",
+            "version": old.version + 1 if old else 1, "ovn": secrets.token_urlsafe(12),  # as notices.new_version (which imports this module)
+        }))
     removed = []
     if replace:
-        keep = {z.id for z in zones}
+        keep = {z.id for z in saved}
         for old in tx.zones_of(agreement_id):
-            if old.id not in keep:
+            if old.id not in keep and not old.manager:
                 tx.delete_zone(old.id)
                 removed.append(old.id)
-    for zone in zones:
+    for zone in saved:
         tx.put_zone(zone)
-    record_many(tx, [(actor, "zone.saved", zone.id, zone.model_dump(mode="json")) for zone in zones]
+    record_many(tx, [(actor, "zone.saved", zone.id, zone.model_dump(mode="json", exclude={"ovn"})) for zone in saved]
                 + [(actor, "zone.removed", zone_id, {"agreement_id": agreement_id}) for zone_id in removed], now)
-    return {"saved": len(zones), "removed": len(removed)}
+    return {"saved": len(saved), "removed": len(removed)}

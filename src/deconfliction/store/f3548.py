@@ -4,8 +4,9 @@ migrations/postgres/003_f3548.sql).
 
 Subscriptions are searched through a 4-D index of their own (migration 004), kept by each backend as
 it keeps the notices' (SQLite: R*Tree boxes; PostgreSQL: geography + GiST): every intent write asks
-which subscriptions it touches, and there is one per intent. Constraints are searched by time window
-only. Either way the index only narrows; the exact geometry is decided in Python."""
+which subscriptions it touches, and there is one per intent; the index only narrows, the exact
+geometry is decided in Python. Constraint references are the agreement's zones (store/zones.py;
+migration 009 moved the constraints of earlier releases there)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from datetime import datetime
 from typing import Protocol, Sequence
 
 from ..geometry import Minima, Volume4D
-from ..models.f3548 import ConstraintRecord, DssReport, IntentRecord, SubscriptionRecord, UssAvailability
+from ..models.f3548 import DssReport, IntentRecord, SubscriptionRecord, UssAvailability
 from .sql import TRUSTED, Sql
 
 class F3548Transaction(Protocol):
@@ -35,11 +36,6 @@ class F3548Transaction(Protocol):
         the volumes (never fewer; perhaps more), within the volumes' overall time span as
         `f3548_subscriptions` takes it, ordered by id. The caller checks the geometry exactly."""
         ...
-
-    def put_f3548_constraint(self, record: ConstraintRecord) -> None: ...
-    def get_f3548_constraint(self, constraint_id: str) -> ConstraintRecord | None: ...
-    def delete_f3548_constraint(self, constraint_id: str) -> None: ...
-    def f3548_constraints(self, agreement_id: str, start: datetime, end: datetime) -> list[ConstraintRecord]: ...
 
     def get_uss_availability(self, uss_id: str) -> UssAvailability | None: ...
     def put_uss_availability(self, record: UssAvailability) -> None: ...
@@ -96,27 +92,6 @@ class F3548Tables(Sql):
             sql, params = sql + " AND manager = ?", (*params, manager)
         rows = self._run(sql + " ORDER BY id", params).fetchall()
         return [SubscriptionRecord.model_validate_json(r[0], context=TRUSTED) for r in rows]
-
-    # Constraint references ---------------------------------------------------------------------------
-    def put_f3548_constraint(self, record: ConstraintRecord) -> None:
-        self._upsert("f3548_constraints", "id", {
-            "id": record.id, "agreement_id": record.agreement_id, "manager": record.manager,
-            "time_start": record.time_start.timestamp(), "time_end": record.time_end.timestamp(), "body": record.model_dump_json(),
-        })
-
-    def get_f3548_constraint(self, constraint_id: str) -> ConstraintRecord | None:
-        row = self._run("SELECT body FROM f3548_constraints WHERE id = ?", (constraint_id,)).fetchone()
-        return ConstraintRecord.model_validate_json(row[0], context=TRUSTED) if row else None
-
-    def delete_f3548_constraint(self, constraint_id: str) -> None:
-        self._run("DELETE FROM f3548_constraints WHERE id = ?", (constraint_id,))
-
-    def f3548_constraints(self, agreement_id: str, start: datetime, end: datetime) -> list[ConstraintRecord]:
-        rows = self._run(
-            "SELECT body FROM f3548_constraints WHERE agreement_id = ? AND time_end > ? AND time_start < ? ORDER BY id",
-            (agreement_id, start.timestamp(), end.timestamp()),
-        ).fetchall()
-        return [ConstraintRecord.model_validate_json(r[0], context=TRUSTED) for r in rows]
 
     # USS availability and reports ----------------------------------------------------------------------
     def get_uss_availability(self, uss_id: str) -> UssAvailability | None:

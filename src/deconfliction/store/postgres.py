@@ -43,6 +43,7 @@ from .sql import TRUSTED, migrations
 from .notice_cache import NoticeCache
 from .tables import SqlTransaction, notice_from
 from .transparency import _build_transparency_log
+from .zones import move_constraints_to_zones
 
 try:  # psycopg is an optional dependency: `pip install 'deconfliction[postgres]'`
     import psycopg
@@ -103,6 +104,7 @@ def _insert_f3548_subscription_volumes(connection, record: SubscriptionRecord) -
 MIGRATION_STEPS: dict[int, Callable[[Any], None]] = {
     4: _index_existing_f3548_subscriptions,
     6: lambda connection: _build_transparency_log(PostgresTransaction(connection)),  # the tree over entries stored before 6
+    9: lambda connection: move_constraints_to_zones(PostgresTransaction(connection)),  # F3548 constraints become zones
 }
 
 

@@ -23,6 +23,7 @@ from .sql import TRUSTED, migrations
 from .notice_cache import NoticeCache
 from .tables import SqlTransaction, notice_from
 from .transparency import _build_transparency_log
+from .zones import move_constraints_to_zones
 
 T = TypeVar("T")
 BOX_ID_STRIDE = 32768  # box ids of a notice: rowid * stride + k
@@ -61,6 +62,7 @@ def _index_existing_f3548_subscriptions(db: sqlite3.Connection) -> None:
 MIGRATION_STEPS: dict[int, Callable[[sqlite3.Connection], None]] = {
     4: _index_existing_f3548_subscriptions,
     6: lambda db: _build_transparency_log(SQLiteTransaction(db)),  # the tree over entries stored before 006
+    9: lambda db: move_constraints_to_zones(SQLiteTransaction(db)),  # F3548 constraints become zones
 }
 
 

@@ -7,9 +7,12 @@ its volumes' search boxes; the exact geometry is decided in Python (rules/zones.
 
 from __future__ import annotations
 
+import json
+import secrets
 from typing import Any, Protocol
 
-from ..models.zones import Zone
+from ..geometry import Volume4D
+from ..models.zones import Zone, constraint_zone, v4_shaped
 
 TRUSTED = {"trusted": True}  # stored geometry was validated when it was written
 
@@ -61,6 +64,31 @@ class ZoneTables:
     def delete_zone(self, zone_id: str) -> None:
         self._zone_sql("DELETE FROM zones WHERE id = ?", (zone_id,))
 
+    def zones_of_every_agreement(self) -> list[Zone]:
+        return [Zone.model_validate_json(body, context=TRUSTED) for (body,) in self._zone_sql("SELECT body FROM zones ORDER BY id").fetchall()]
+
     def zones_of(self, agreement_id: str) -> list[Zone]:
         rows = self._zone_sql("SELECT body FROM zones WHERE agreement_id = ? ORDER BY id", (agreement_id,)).fetchall()
         return [Zone.model_validate_json(body, context=TRUSTED) for (body,) in rows]
+
+
+def move_constraints_to_zones(tx: "ZoneTables") -> None:
+    """Migration 009: each F3548 constraint of an earlier release becomes its agreement's zone, with
+    its id, manager, version, OVN, base URL and volumes; then the old table goes."""
+    rows = tx._zone_sql("SELECT body FROM f3548_constraints_before_009 ORDER BY id").fetchall()
+    for (body,) in rows:
+        old = json.loads(body)
+        tx.put_zone(constraint_zone(
+            zone_id=old["id"], agreement_id=old["agreement_id"], manager=old["manager"], version=int(old.get("version", 1)),
+            ovn=old["ovn"], uss_base_url=old["uss_base_url"], created_at=None,
+            volumes=[Volume4D.model_validate(v, context=TRUSTED) for v in old["volumes"]],
+        ))
+    tx._zone_sql("DROP TABLE f3548_constraints_before_009")
+    for zone in tx.zones_of_every_agreement():
+        if zone.manager:
+            continue
+        # Zones imported before 009 get the OVN every reference has, and an id shaped as F3548's.
+        renamed = zone.model_copy(update={"id": v4_shaped(zone.id), "ovn": zone.ovn or secrets.token_urlsafe(12)})
+        if renamed.id != zone.id:
+            tx.delete_zone(zone.id)
+        tx.put_zone(renamed)

@@ -6,6 +6,7 @@ a missing key is an AirspaceConflictResponse. No business logic here."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from fastapi import Body, Depends, FastAPI, Request
@@ -92,6 +93,11 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
     def caller(request: Request) -> Uss:
         return dss.uss(request)
 
+    def here(request: Request) -> F3548Config:
+        """The configuration with the address the caller used, where the operator's zones' details are."""
+        details = str(request.url_for("zone_details", entityid="-"))
+        return replace(cfg, zone_details_url=details.removesuffix("/uss/v1/constraints/-"))
+
     def now():
         return system.clock()
 
@@ -137,22 +143,23 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
         entity = wire.entity_id(entityid)
         return {"operational_intent_reference": dss.read(lambda tx: intent_rules.get(tx, cfg, uss.id, entity))}
 
-    def put_intent(entityid: str, ovn: str | None, body: Any, uss: Uss) -> dict:
+    def put_intent(request: Request, entityid: str, ovn: str | None, body: Any, uss: Uss) -> dict:
         uss.require({SC}, {SC, CP}, {CMSA})
         notice_id = wire.entity_id(entityid)
         params = wire.parse(body, api.PutOperationalIntentReferenceParameters)
         volumes = extents(params, cfg.intent_max_vertices, cfg.max_area_km2)
         reference, subscribers = intent_rules.put_from_snapshot(
-            dss.read, dss.write, cfg, uss=uss.id, scopes=uss.scopes, now=now(), entity_id=notice_id, ovn=ovn, params=params, volumes=volumes)
+            dss.read, dss.write, here(request), uss=uss.id, scopes=uss.scopes, now=now(), entity_id=notice_id, ovn=ovn, params=params,
+            volumes=volumes)
         return {"subscribers": subscribers, "operational_intent_reference": reference}
 
     @app.put("/operational_intent_references/{entityid}", status_code=201)
-    def create_intent(entityid: str, body: Any = Body(...), uss: Uss = Depends(caller)):
-        return put_intent(entityid, None, body, uss)
+    def create_intent(request: Request, entityid: str, body: Any = Body(...), uss: Uss = Depends(caller)):
+        return put_intent(request, entityid, None, body, uss)
 
     @app.put("/operational_intent_references/{entityid}/{ovn}")
-    def update_intent(entityid: str, ovn: str, body: Any = Body(...), uss: Uss = Depends(caller)):
-        return put_intent(entityid, ovn, body, uss)
+    def update_intent(request: Request, entityid: str, ovn: str, body: Any = Body(...), uss: Uss = Depends(caller)):
+        return put_intent(request, entityid, ovn, body, uss)
 
     @app.api_route("/operational_intent_references/{entityid}/", methods=["PUT", "DELETE"])
     @app.api_route("/constraint_references/{entityid}/", methods=["PUT", "DELETE"])
@@ -172,48 +179,61 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
 
     # Constraint references ---------------------------------------------------------------------------
     @app.post("/constraint_references/query")
-    def query_constraints(body: Any = Body(...), uss: Uss = Depends(caller)):
+    def query_constraints(request: Request, body: Any = Body(...), uss: Uss = Depends(caller)):
         uss.require({CM}, {CP})
         wire.parse(body, api.QueryConstraintReferenceParameters)
         area = area_of_interest(body, cfg.constraint_max_area_km2, cfg.constraint_horizon_days * 24)
+        at, config = now(), here(request)
         return {"constraint_references": dss.read(
-            lambda tx: [constraint_rules.reference(tx, c, uss.id) for c in constraint_rules.intersecting(tx, cfg, [area])]) if area is not None else []}
+            lambda tx: [constraint_rules.reference(tx, c, uss.id, config, at) for c in constraint_rules.intersecting(tx, config, [area], at)])
+            if area is not None else []}
 
     @app.get("/constraint_references/{entityid}")
-    def get_constraint(entityid: str, uss: Uss = Depends(caller)):
+    def get_constraint(request: Request, entityid: str, uss: Uss = Depends(caller)):
         uss.require({CM}, {CP})
         constraint_id = wire.entity_id(entityid)
-        return {"constraint_reference": dss.read(lambda tx: constraint_rules.reference(tx, constraint_rules.get(tx, cfg, constraint_id), uss.id))}
+        at, config = now(), here(request)
+        return {"constraint_reference": dss.read(
+            lambda tx: constraint_rules.reference(tx, constraint_rules.get(tx, config, constraint_id), uss.id, config, at))}
 
-    def put_constraint(entityid: str, ovn: str | None, body: Any, uss: Uss) -> dict:
+    @app.get("/zones/uss/v1/constraints/{entityid}")
+    def zone_details(request: Request, entityid: str, uss: Uss = Depends(caller)):
+        """The operator's zones have no USS: this server answers the USS API's Constraint for them."""
+        uss.require({CP}, {CM})
+        at, config = now(), here(request)
+        return dss.read(lambda tx: constraint_rules.details(tx, config, wire.entity_id(entityid), at))
+
+    def put_constraint(request: Request, entityid: str, ovn: str | None, body: Any, uss: Uss) -> dict:
         uss.require({CM})
         constraint_id = wire.entity_id(entityid)
         params = wire.parse(body, api.PutConstraintReferenceParameters)
         volumes = extents(params, cfg.constraint_max_vertices, cfg.constraint_max_area_km2)
+        at, config = now(), here(request)
 
         def work(tx):
-            record, subscribers = constraint_rules.put(
-                tx, cfg, uss=uss.id, now=now(), constraint_id=constraint_id, ovn=ovn, volumes=volumes, uss_base_url=str(params["uss_base_url"]))
-            return {"subscribers": subscribers, "constraint_reference": constraint_rules.reference(tx, record, uss.id)}
+            zone, subscribers = constraint_rules.put(
+                tx, config, uss=uss.id, now=at, constraint_id=constraint_id, ovn=ovn, volumes=volumes, uss_base_url=str(params["uss_base_url"]))
+            return {"subscribers": subscribers, "constraint_reference": constraint_rules.reference(tx, zone, uss.id, config, at)}
 
         return dss.write(work)
 
     @app.put("/constraint_references/{entityid}", status_code=201)
-    def create_constraint(entityid: str, body: Any = Body(...), uss: Uss = Depends(caller)):
-        return put_constraint(entityid, None, body, uss)
+    def create_constraint(request: Request, entityid: str, body: Any = Body(...), uss: Uss = Depends(caller)):
+        return put_constraint(request, entityid, None, body, uss)
 
     @app.put("/constraint_references/{entityid}/{ovn}")
-    def update_constraint(entityid: str, ovn: str, body: Any = Body(...), uss: Uss = Depends(caller)):
-        return put_constraint(entityid, ovn, body, uss)
+    def update_constraint(request: Request, entityid: str, ovn: str, body: Any = Body(...), uss: Uss = Depends(caller)):
+        return put_constraint(request, entityid, ovn, body, uss)
 
     @app.delete("/constraint_references/{entityid}/{ovn}")
-    def delete_constraint(entityid: str, ovn: str, uss: Uss = Depends(caller)):
+    def delete_constraint(request: Request, entityid: str, ovn: str, uss: Uss = Depends(caller)):
         uss.require({CM})
         constraint_id = wire.entity_id(entityid)
+        at, config = now(), here(request)
 
         def work(tx):
-            record, subscribers = constraint_rules.delete(tx, cfg, uss=uss.id, now=now(), constraint_id=constraint_id, ovn=ovn)
-            return {"subscribers": subscribers, "constraint_reference": constraint_rules.reference(tx, record, uss.id)}
+            zone, subscribers = constraint_rules.delete(tx, config, uss=uss.id, now=at, constraint_id=constraint_id, ovn=ovn)
+            return {"subscribers": subscribers, "constraint_reference": constraint_rules.reference(tx, zone, uss.id, config, at)}
 
         return dss.write(work)
 
@@ -232,7 +252,7 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
         sid = wire.entity_id(subscriptionid, "subscriptionid")
         return {"subscription": dss.read(lambda tx: subscription_rules.to_wire(tx, subscription_rules.own(tx, cfg, uss.id, sid)))}
 
-    def put_subscription(subscriptionid: str, version: str | None, body: Any, uss: Uss) -> dict:
+    def put_subscription(request: Request, subscriptionid: str, version: str | None, body: Any, uss: Uss) -> dict:
         uss.require({CP}, {SC})
         sid = wire.entity_id(subscriptionid, "subscriptionid")
         params = wire.parse(body, api.PutSubscriptionParameters)
@@ -251,18 +271,20 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
             if intents:
                 out["operational_intent_references"] = intent_rules.query(tx, cfg, uss.id, volume)
             if constraints:
-                out["constraint_references"] = [constraint_rules.reference(tx, c, uss.id) for c in constraint_rules.intersecting(tx, cfg, [volume])]
+                at, config = now(), here(request)
+                out["constraint_references"] = [constraint_rules.reference(tx, c, uss.id, config, at)
+                                                for c in constraint_rules.intersecting(tx, config, [volume], at)]
             return out
 
         return dss.write(work)
 
     @app.put("/subscriptions/{subscriptionid}")
-    def create_subscription(subscriptionid: str, body: Any = Body(...), uss: Uss = Depends(caller)):
-        return put_subscription(subscriptionid, None, body, uss)
+    def create_subscription(request: Request, subscriptionid: str, body: Any = Body(...), uss: Uss = Depends(caller)):
+        return put_subscription(request, subscriptionid, None, body, uss)
 
     @app.put("/subscriptions/{subscriptionid}/{version}")
-    def update_subscription(subscriptionid: str, version: str, body: Any = Body(...), uss: Uss = Depends(caller)):
-        return put_subscription(subscriptionid, version, body, uss)
+    def update_subscription(request: Request, subscriptionid: str, version: str, body: Any = Body(...), uss: Uss = Depends(caller)):
+        return put_subscription(request, subscriptionid, version, body, uss)
 
     @app.delete("/subscriptions/{subscriptionid}/{version}")
     def delete_subscription(subscriptionid: str, version: str, uss: Uss = Depends(caller)):

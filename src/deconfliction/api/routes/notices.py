@@ -60,8 +60,16 @@ class FindingBody(BaseModel):
     where: list[float]
 
 
+class Refusal(BaseModel):
+    code: str = Field(description="conflict_refused: what filing would answer (409)")
+    message: str
+    field: str | None = None
+
+
 class CheckOut(BaseModel):
     conflicts: list[FindingBody]
+    zones: list[ZoneHit] = Field(default_factory=list, description="zones the volumes reach into, as filing would report them")
+    refused: Refusal | None = Field(default=None, description="set when filing would be refused by a prohibited zone")
 
 
 @router.post("/notices", status_code=201, response_model=FilingOut, responses=responses(404, 409, 422),
@@ -148,7 +156,8 @@ _state_route("activate", "activate_notice", "Mark your notice active: its operat
 
 
 @router.post("/check", response_model=CheckOut, responses=responses(404),
-             summary="Which notices these volumes would conflict with (writes nothing); their versions form the key")
+             summary="Which notices these volumes would conflict with (writes nothing; their versions form the key), "
+                     "and the zones filing them would report or be refused by")
 async def check(request: Request, body: CheckIn, who: Principal = Depends(reader)):
     system = system_of(request)
 
@@ -156,5 +165,6 @@ async def check(request: Request, body: CheckIn, who: Principal = Depends(reader
         volumes = volumes_from(body.volumes, system.clock())
         return system.check(who.party_id, body.agreement_id, volumes, exclude=body.exclude)
 
-    findings = await while_connected(request, work)
-    return reply({"conflicts": [finding_body(f) for f in findings]})
+    found = await while_connected(request, work)
+    return reply({"conflicts": [finding_body(f) for f in found], "zones": [z.model_dump(mode="json") for z in found.zones],
+                  "refused": found.refusal})

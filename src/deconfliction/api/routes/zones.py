@@ -13,13 +13,25 @@ from ...zones.importers import ImportOptions, import_text
 from ..auth import Principal, admin, reader_or_admin, system_of
 from ..problems import responses
 from ..wire import reply
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 router = APIRouter(prefix="/v1", tags=["zones"])
 
 
 class ZoneList(BaseModel):
     items: list[Zone]
+
+
+class ZonesIn(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    zones: list[Zone] = Field(max_length=10_000)
+    replace: bool = Field(default=False, description="remove the agreement's zones (of the operator) that are not among these")
+
+
+class SaveSummary(BaseModel):
+    saved: int
+    removed: int
 
 
 class ImportSummary(BaseModel):
@@ -62,3 +74,12 @@ async def import_zones(
     counts = system.save_zones(who.actor, agreement_id, result.zones, replace=replace)
     return reply({"format": result.format, "imported": counts["saved"], "removed": counts["removed"],
                   "skipped": [{"element": e, "reason": r} for e, r in result.skipped]})
+
+
+@router.put("/agreements/{agreement_id}/zones", response_model=SaveSummary, responses=responses(404, 409),
+            summary="Create or replace zones given as records (admin); each is checked as an imported one")
+def put_zones(request: Request, body: ZonesIn, agreement_id: str = Path(max_length=64), who: Principal = Depends(admin)):
+    for index, zone in enumerate(body.zones):
+        if zone.agreement_id != agreement_id:
+            raise InvalidInput(f"belongs to agreement {zone.agreement_id!r}, not {agreement_id!r}", field=f"zones[{index}].agreement_id")
+    return reply(system_of(request).save_zones(who.actor, agreement_id, body.zones, replace=body.replace))

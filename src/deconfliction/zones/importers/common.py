@@ -3,7 +3,6 @@ that name the element at fault, unit conversion at the edge, and stable zone ids
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -11,7 +10,7 @@ from pydantic import ValidationError
 
 from ...errors import InvalidInput
 from ...units import feet_to_metres, flight_level_to_metres, nautical_miles_to_metres
-from ...models.zones import VerticalLimit, Zone
+from ...models.zones import VerticalLimit, Zone, stable_zone_id
 from ..schedule import DEFAULT_HORIZON
 
 
@@ -43,8 +42,9 @@ def refuse(element: str, reason: str) -> Refused:
 
 
 def zone_id(options: ImportOptions, kind: str, identifier: str) -> str:
-    """Stable per agreement and source identifier, so that importing a file again replaces its zones."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"deconfliction:zone:{options.agreement_id}:{kind}:{identifier}"))
+    """Stable per agreement and source identifier, so that importing a file again replaces its zones
+    (shaped as an F3548 entity id: the zones are the constraint references there)."""
+    return stable_zone_id(f"deconfliction:zone:{options.agreement_id}:{kind}:{identifier}")
 
 
 def length_m(value: float, unit: str, element: str) -> float:

@@ -12,6 +12,7 @@ import { ConsoleMap } from "./map.js";
 import { asCSV, asGeoJSON, download, filtered, renderDetails, renderNotices } from "./notices.js";
 import * as theme from "./theme.js";
 import { renderTimeline } from "./timeline.js";
+import { ZoneLayer } from "./zones.js";
 import { altitude, band, distance, gap, heading, speed } from "./units.js";
 
 const HOUR = 3600e3;
@@ -40,6 +41,7 @@ const state = {
 const connection = new Connection();
 connection.toServer = (date) => new Date(date.getTime() + state.clockOffset);
 let map = null;
+let zones = null; // the agreement's zones on the map (zones.js)
 
 const serverNow = () => new Date(Date.now() + state.clockOffset);
 const display = () => state.agreement?.altitude_display ?? "feet";
@@ -83,6 +85,7 @@ async function start(me) {
   if (!map) {
     map = new ConsoleMap($("map"), { onPlace: showPlace, onConflict: focusConflict, onNotice: selectNotice });
     map.loadBase().catch((error) => console.warn("base map:", error));
+    zones = new ZoneLayer(map.map, { display });
   }
   const health = await api("/v1/health"); // with the token: last_event_seq, where the live feed starts
   syncClock(health.now);
@@ -151,12 +154,14 @@ async function selectAgreement(id) {
 
 async function loadPlan() {
   const agreement_id = state.agreement.id;
-  let plan;
-  [state.notices, state.conflicts, plan] = await Promise.all([
+  let plan, zoneList;
+  [state.notices, state.conflicts, plan, zoneList] = await Promise.all([
     all("/v1/notices", { agreement_id, live: "true" }),
     all("/v1/conflicts", { agreement_id }),
     api(`/v1/agreements/${encodeURIComponent(agreement_id)}/channels`).then((page) => page.items, () => []),
+    api(`/v1/agreements/${encodeURIComponent(agreement_id)}/zones`).then((page) => page.items, () => []),
   ]);
+  zones.show(zoneList);
   map.show({ notices: state.notices, conflicts: state.conflicts, me: state.me.party_id, channels: plan, display: display() });
   if (state.fitted !== agreement_id) {
     map.fit();
@@ -559,6 +564,7 @@ function applyTime() {
   $("time-label").value = t ? `${utc(t)} (${local(t)})` : `all: ${utc(Number($("time").min) * 1000)} – ${utc(Number($("time").max) * 1000)}`;
   $("time").setAttribute("aria-valuetext", t ? utc(t) : "all times");
   map.setTime(t);
+  zones?.setTime(t);
   renderConflicts();
   if (state.me) renderChart();
 }

@@ -15,7 +15,7 @@ const LABEL_BOX = [92, 30]; // px an aircraft label takes: a closer one is hidde
 
 const latLng = ([lon, lat]) => [lat, lon];
 
-function shape(footprint, options) {
+export function shape(footprint, options) {
   if (footprint.kind === "circle") return L.circle([footprint.lat, footprint.lon], { ...options, radius: footprint.radius_m });
   return L.polygon(footprint.vertices.map(latLng), options);
 }
@@ -32,7 +32,7 @@ function planShapes(area, options) {
 const during = (start, end, t) => t === null || (new Date(start) <= t && t < new Date(end));
 
 /** Make an SVG shape a keyboard-reachable, named control that runs `action` on Enter or Space. */
-function actionable(layer, name, action) {
+export function actionable(layer, name, action) {
   const node = layer.getElement();
   if (!node) return;
   node.setAttribute("tabindex", "0");
