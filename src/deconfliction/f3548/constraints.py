@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Forbidden, InvalidState, NotFound, VersionMismatch
-from ..geometry import TimeWindow, Volume4D, search_boxes
+from ..geometry import Volume4D, search_boxes
 from ..models.zones import Zone, constraint_zone
 from ..rules import audit
 from ..rules.events import TOUCHING
@@ -37,11 +37,7 @@ if TYPE_CHECKING:
 OPERATOR = "operator"
 
 
-def volumes_of(zone: Zone, cfg: F3548Config, now: datetime) -> list[Volume4D]:
-    """The zone as F3548 volumes: a constraint's own; an operator's zone's within the planning horizon."""
-    if zone.extents:
-        return list(zone.extents)
-    return zone.volumes_during(TimeWindow(start=now, end=now + timedelta(days=cfg.constraint_horizon_days)))
+volumes_of = extent.zone_volumes  # the zone as F3548 volumes
 
 
 def reference(tx: Transaction, zone: Zone, viewer: str, cfg: F3548Config, now: datetime) -> dict[str, Any]:

@@ -102,11 +102,9 @@ def for_put(
             raise_if_cancelled()
             if other.party_id != uss and other.id != notice_id:
                 known.conflicts.answers[(other.id, other.version)] = closest_conflict(live, other.volumes, minima)
-        from . import constraints  # here: constraints.py asks this module for its answers
-
         boxes = [box for v in extent.search_volumes(live) for box in search_boxes(v, TOUCHING)]
-        for zone in tx.zones_near(cfg.agreement_id, boxes):  # as constraints.intersecting
-            theirs = constraints.volumes_of(zone, cfg, now)
+        for zone in tx.zones_near(cfg.agreement_id, boxes):  # as constraints.intersecting asks
+            theirs = extent.zone_volumes(zone, cfg, now)
             if theirs:
                 known.answers[("constraint", zone.id, zone.ovn, asked, TOUCHING)] = extent.relevant(live, theirs, TOUCHING)
         previous = existing if existing is not None and existing.party_id == uss else None
