@@ -116,9 +116,10 @@ class Deconfliction:
         parties = list(parties)  # a retried transaction must see them again
 
         def work(tx):
-            for party in parties:
+            for i, party in enumerate(parties):
                 tx.put_party(party)
                 audit.record(tx, actor, "party.saved", party.id, party.model_dump(mode="json"), now)
+                transparency_signing.register_listed_keys(tx, party, now, actor, f"parties.{i}")
             for party_id in agreement.parties:
                 if tx.get_party(party_id) is None:
                     tx.put_party(Party(id=party_id, name=party_id))
@@ -131,8 +132,10 @@ class Deconfliction:
 
     def add_party(self, party: Party, actor: str = "admin") -> Party:
         def work(tx):
+            now = self.clock()
             tx.put_party(party)
-            audit.record(tx, actor, "party.saved", party.id, party.model_dump(mode="json"), self.clock())
+            audit.record(tx, actor, "party.saved", party.id, party.model_dump(mode="json"), now)
+            transparency_signing.register_listed_keys(tx, party, now, actor, "")
 
         self.write(work)
         return party

@@ -40,6 +40,15 @@ def knots_to_metres_per_second(knots: float) -> float:
     return knots * KNOT_MS
 
 
+def metres_per_second_to_knots(ms: float) -> float:
+    return ms / KNOT_MS
+
+
+def metres_to_flight_level(metres: float) -> int:
+    """2591 m → 85 (FL085): the inverse of flight_level_to_metres, to the nearest hundred feet, never below 0."""
+    return max(0, round(metres / FOOT_M / 100.0))
+
+
 def feet_per_minute_to_metres_per_second(fpm: float) -> float:
     return fpm * FEET_PER_MINUTE_MS
 

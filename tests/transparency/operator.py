@@ -24,8 +24,7 @@ def rewrite_history(db_path: str | Path, edit: Callable[[sqlite3.Connection], No
         digest = audit.entry_hash(prev, seq, datetime.fromisoformat(at), actor, action, subject, json.loads(payload))
         db.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE seq = ?", (prev, digest, seq))
         prev = digest
-    db.execute("DELETE FROM merkle_nodes")
-    db.execute("DELETE FROM tree_heads")
+    db.execute("DELETE FROM log_records")
     db.commit()
     db.close()
     system = connect(db_path)  # the log key beside the store: the operator's own

@@ -168,3 +168,89 @@ def test_party_keys_rotate_and_revoke_and_a_nonce_is_claimed_once_on_every_backe
         assert tx.add_party_statement("blue", "nonce-0001", first.id, 1) is True
         assert tx.add_party_statement("blue", "nonce-0001", first.id, 2) is False  # a replay
         assert tx.add_party_statement("red", "nonce-0001", first.id, 3) is True  # nonces are per party
+
+
+def _position_keyed_nodes(old: list[AuditEntry]) -> list[tuple[int, bytes]]:
+    """The subtrees of the entries' tree as schemas 6 to 9 stored them: id = index * 64 + level."""
+    frontier, size, rows = [], 0, []
+    for entry in old:
+        size = merkle.append(frontier, size, entry_leaf(entry), lambda node, value: rows.append((node[1] * 64 + node[0], value)))
+    return rows
+
+
+def _old_head(old: list[AuditEntry]):
+    """A head that schema 9 kept in tree_heads, signed over the old entries."""
+    from deconfliction.transparency.heads import sign_head
+    from deconfliction.transparency.keys import SigningKey
+
+    tree = merkle.MemoryTree()
+    for entry in old:
+        tree.append(entry_leaf(entry))
+    return sign_head(SigningKey.generate(), tree.size, tree.root(), FixedClock().now)
+
+
+def _check_proofs_after_renumbering(system: Deconfliction, old: list[AuditEntry], head) -> None:
+    tree = merkle.MemoryTree()
+    for entry in old:
+        tree.append(entry_leaf(entry))
+    size = len(old)
+    assert system.signed_tree_head(size) == head and system.latest_tree_head() == head  # carried over, still checkable
+    verify_head(head)
+    for index in range(size):
+        assert system.inclusion_proof(index, size) == tree.inclusion_proof(index)
+    for smaller in range(size):
+        assert system.consistency_proof(smaller, size) == tree.consistency_proof(smaller, size)
+    _check_upgraded(system, old)  # and the next write appends to the renumbered tree
+
+
+def test_a_sqlite_store_of_schema_9_keeps_its_proofs_and_heads_when_its_log_records_are_renumbered(tmp_path):
+    old = _old_entries(45)
+    head = _old_head(old)
+
+    def fill(connection):
+        connection.execute("INSERT INTO tree_heads (size, body) VALUES (?, ?)", (head.size, head.model_dump_json()))
+        connection.executemany(
+            "INSERT INTO audit (seq, at, actor, action, subject, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(e.seq, e.at.isoformat(), e.actor, e.action, e.subject, audit.json.dumps(e.payload, sort_keys=True), e.prev_hash, e.hash) for e in old],
+        )
+        connection.executemany("INSERT INTO merkle_nodes (id, hash) VALUES (?, ?)", _position_keyed_nodes(old))
+
+    system = Deconfliction(SQLiteStore(sqlite_file_at_schema(tmp_path / "nine.db", 9, fill)), clock=FixedClock())
+    try:
+        _check_proofs_after_renumbering(system, old, head)
+    finally:
+        system.close()
+
+
+def test_a_postgres_database_of_schema_9_keeps_its_proofs_and_heads_when_its_log_records_are_renumbered():
+    from deconfliction.store.postgres import PostgresStore
+
+    old = _old_entries(45)
+    head = _old_head(old)
+
+    def fill(connection):
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO tree_heads (size, body) VALUES (%s, %s)", (head.size, head.model_dump_json()))
+            cursor.executemany(
+                "INSERT INTO audit (seq, at, actor, action, subject, payload, prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                [(e.seq, e.at, e.actor, e.action, e.subject, audit.json.dumps(e.payload, sort_keys=True), e.prev_hash, e.hash) for e in old],
+            )
+            cursor.executemany("INSERT INTO merkle_nodes (id, hash) VALUES (%s, %s)", _position_keyed_nodes(old))
+
+    with postgres_database_at_schema(9, fill) as url:
+        system = Deconfliction(PostgresStore(url, max_size=4), clock=FixedClock())
+        try:
+            _check_proofs_after_renumbering(system, old, head)
+            with pytest.raises(Exception, match="append-only"):  # the renumbered table keeps its trigger
+                with system.store.transaction() as tx:
+                    tx._run("DELETE FROM log_records")
+        finally:
+            system.close()
+
+
+def test_a_head_of_a_size_no_log_can_reach_is_simply_not_there(any_system):
+    file_a_few(any_system, any_system.clock, 1)
+    size = any_system.tree_head().size
+    assert any_system.signed_tree_head(size) is not None
+    for beyond in (size + 1, 2**57, 2**57 + 1, 2**63, 2**70, -1):  # record ids are 64-bit: m * 64 + 63 overflows past 2**57
+        assert any_system.signed_tree_head(beyond) is None

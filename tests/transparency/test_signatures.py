@@ -50,8 +50,8 @@ def post(world, party, data, signature: str | None):
     return world["http"].post(PATH, content=json.dumps(data), headers=headers)
 
 
-def signed(world, party, data, key=None, as_party=None):
-    return sign_request(key or world["keys"][party], as_party or party, "POST", PATH, data)[1]
+def signed(world, party, data, key=None, as_party=None, at=None):
+    return sign_request(key or world["keys"][party], as_party or party, "POST", PATH, data, now=at or world["clock"].now)[1]
 
 
 def log_size(world) -> int:
@@ -81,7 +81,7 @@ def test_a_signed_filing_is_kept_with_its_signature_which_checks_with_the_public
 def test_an_unsigned_filing_is_refused_where_the_agreement_requires_signatures_and_accepted_where_not(world):
     before = log_size(world)
     refused(world, post(world, "blue", body(world["clock"]), None), "requires blue's signature")
-    refused(world, post(world, "blue", body(world["clock"]), None), "the web console holds no key and cannot sign")  # what the console shows
+    refused(world, post(world, "blue", body(world["clock"]), None), "the web console with a key registered in its Signing panel")  # what the console shows
     assert log_size(world) == before
     assert post(world, "blue", body(world["clock"], agreement="open"), None).status_code == 201
 
@@ -147,7 +147,7 @@ def test_a_revoked_key_signs_nothing_more_and_what_it_signed_before_stays_checka
 
 
 def test_the_client_library_signs_every_write_with_the_partys_key(world, tmp_path):
-    client = Client("http://testserver", world["tokens"]["red"], http=world["http"], witness=Witness(tmp_path / "w"), signing_key=world["keys"]["red"])
+    client = Client("http://testserver", world["tokens"]["red"], http=world["http"], witness=Witness(tmp_path / "w"), signing_key=world["keys"]["red"], clock=world["clock"])
     filing = client.file_notice("pact", [circle_volume(world["clock"].now, lon=30.0)])
     client.cancel_notice(filing.notice.id)
     said = [e for e in world["system"].audit_entries(0, 1000) if e.action == "statement.signed"]
@@ -191,3 +191,44 @@ def test_a_key_with_a_validity_that_is_not_a_date_time_string_is_refused_naming_
         reply = world["http"].post("/v1/parties/blue/keys", json={"public_key": SigningKey.generate().public_b64, "valid_from": bad}, headers=as_blue)
         assert reply.status_code == 400 and reply.json()["field"] == "valid_from", reply.text
     assert world["system"].party_keys("blue") == before
+
+
+def test_a_statement_signed_outside_the_stated_skew_of_the_servers_clock_is_refused_naming_signed_at(world):
+    from datetime import timedelta
+
+    from deconfliction.rules.signing import SIGNED_AT_SKEW
+
+    now, before = world["clock"].advance(minutes=10), log_size(world)  # blue's key is valid from 10 min ago
+    for off, says in ((SIGNED_AT_SKEW + timedelta(seconds=1), "ahead of the server's clock"),
+                      (-SIGNED_AT_SKEW - timedelta(seconds=1), "behind the server's clock"),
+                      (timedelta(days=-1), "86400 s behind")):
+        data = body(world["clock"])
+        reply = post(world, "blue", data, signed(world, "blue", data, at=now + off))
+        assert reply.status_code == 403 and reply.json()["field"] == "Deconfliction-Signature.signedAt", reply.text
+        assert says in reply.json()["detail"], reply.json()["detail"]
+    assert log_size(world) == before
+    for off in (SIGNED_AT_SKEW, -SIGNED_AT_SKEW):  # the bound itself is inside
+        data = body(world["clock"], lon=10.0 + off.total_seconds() / 1000)
+        assert post(world, "blue", data, signed(world, "blue", data, at=now + off)).status_code == 201
+
+
+def test_a_signed_at_that_is_not_a_utc_date_time_is_refused_naming_it(world):
+    data = body(world["clock"])
+    good = signed(world, "blue", data)
+    stamp = good.split("signedAt=")[1].split(",")[0]
+    for bad in ("yesterday", stamp.removesuffix("Z")):
+        reply = post(world, "blue", data, good.replace(stamp, bad))
+        assert reply.status_code == 400 and reply.json()["field"] == "Deconfliction-Signature.signedAt", reply.text
+
+
+def test_a_statement_dated_before_its_keys_validity_is_refused_though_the_key_is_valid_now(world):
+    from datetime import timedelta
+
+    system, clock = world["system"], world["clock"]
+    fresh = SigningKey.generate()
+    system.add_party_key("blue", fresh.public_b64, valid_from=clock.now + timedelta(minutes=2))
+    clock.advance(minutes=3)
+    data = body(clock)
+    reply = post(world, "blue", data, signed(world, "blue", data, key=fresh, at=clock.now - timedelta(minutes=2)))  # within the skew
+    assert reply.status_code == 403 and "valid only from" in reply.json()["detail"], reply.text
+    assert post(world, "blue", data, signed(world, "blue", data, key=fresh)).status_code == 201

@@ -257,7 +257,8 @@ def test_live_tracks_and_alerts_show_when_the_monitor_runs(page, served, system,
     expect(page.locator("path.aircraft")).to_have_count(2)  # red's, as the alert tells blue
     expect(page.locator(".leaflet-tooltip.callsign", has_text="RED1")).to_have_count(1)
     tactical.step(clock.now.timestamp() + tactical.config.stale_after_s + 1)  # both tracks go stale: the alert closes
-    expect(page.locator("#alert-list li")).to_have_count(0)
+    expect(page.locator("#alert-list li[data-alert]")).to_have_count(0)
+    expect(page.locator("#alert-list")).to_have_text("No open alert involving your aircraft.")
     expect(page.locator("path.aircraft")).to_have_count(0)
 
 

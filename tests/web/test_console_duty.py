@@ -92,6 +92,20 @@ def test_on_a_phone_everything_fits_the_width_and_the_top_stays_on_screen(browse
         page.context.close()
 
 
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 820, "height": 1180}, {"width": 1400, "height": 850}], ids=["phone", "tablet", "desktop"])
+def test_nothing_covers_the_maps_buttons(browser, served, scene, viewport):
+    """Seen on a phone: the scale and the attribution lay over Fit notices / Fit aircraft."""
+    page = open_page(browser, served.url, scene["token"], viewport=viewport)
+    try:
+        page.evaluate("window.scrollTo(0, 0)")
+        for selector in ("#fit-notices", "#fit-aircraft", ".leaflet-control-zoom-in", "#legend summary"):
+            on_top = page.evaluate("""(selector) => { const node = document.querySelector(selector); const b = node.getBoundingClientRect();
+                const top = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2); return node === top || node.contains(top); }""", selector)
+            assert on_top, selector
+    finally:
+        page.context.close()
+
+
 @pytest.mark.parametrize("viewport", [{"width": 820, "height": 1180}, {"width": 2560, "height": 1440}], ids=["tablet", "wall"])
 def test_tablet_and_wall_screen_show_map_and_panel_side_by_side_without_scrolling_sideways(browser, served, scene, viewport):
     page = open_page(browser, served.url, scene["token"], viewport=viewport)
@@ -281,7 +295,62 @@ def test_crowded_aircraft_labels_are_decluttered_and_fit_aircraft_finds_far_ones
         page.context.close()
 
 
+def test_live_alerts_say_so_when_there_is_none_and_when_no_monitor_runs(browser, served, system, scene):
+    served.app.state.tactical = TacticalService(system)
+    page = open_page(browser, served.url, scene["token"])
+    try:
+        expect(page.locator("#alert-list")).to_have_text("No open alert involving your aircraft.")
+    finally:
+        page.context.close()
+    served.app.state.tactical = None
+    page = open_page(browser, served.url, scene["token"])
+    try:
+        expect(page.locator("#alerts-state")).to_have_text("The tactical monitor does not run on this server.")
+        expect(page.locator("#alert-list li")).to_have_count(0)
+    finally:
+        page.context.close()
+
+
+def test_an_aircraft_label_is_never_overprinted_by_a_notice_label(browser, served, system, scene, clock):
+    tactical = TacticalService(system)
+    served.app.state.tactical = tactical
+    page = open_page(browser, served.url, scene["token"])
+    try:
+        green_label = page.locator(".notice-label", has_text="green")
+        expect(green_label).to_be_visible()
+        t = clock.now.timestamp()
+        # blue's aircraft right over the centre of green's notice, where its label is.
+        over = {"aircraft": "b9", "callsign": "BLUE9", "time": t, "lon": 2.45, "lat": 48.80, "altitude_m": 500.0, "datum": "AMSL",
+                "ground_speed_ms": 50.0, "track_deg": 90.0}
+        tactical.ingest("blue", [over])
+        callsign = page.locator(".leaflet-tooltip.callsign", has_text="BLUE9")
+        expect(callsign).to_be_visible()
+        expect(green_label).to_have_class(re.compile(r"\bdecluttered\b"))
+        overlap = page.evaluate("""() => { const a = [...document.querySelectorAll('.leaflet-tooltip.callsign')].map((e) => e.getBoundingClientRect());
+            return [...document.querySelectorAll('.leaflet-tooltip.notice-label:not(.decluttered)')].some((e) => { const r = e.getBoundingClientRect();
+              return a.some((q) => r.left < q.right && q.left < r.right && r.top < q.bottom && q.top < r.bottom); }); }""")
+        assert not overlap
+        # Once the aircraft has flown on (15 km east), the notice's label is back.
+        tactical.ingest("blue", [{**over, "time": t + 1, "lon": 2.65}])
+        expect(green_label).to_be_visible()
+    finally:
+        page.context.close()
+
+
 # ---- notices: list, filters, search, details, timeline, export ----------------------------------
+
+
+def test_each_notice_row_is_laid_out_in_its_own_item_one_under_another(page, served, scene):
+    """Seen on the demo: the rows' items were 2 px tall, their borders struck through the first row."""
+    sign_in(page, served.url, scene["token"])
+    expect(page.locator("#notice-list li.notice")).to_have_count(3)
+    boxes = page.evaluate("""() => [...document.querySelectorAll('#notice-list li.notice')].map((li) => {
+        const b = li.getBoundingClientRect(), r = li.querySelector('button.row').getBoundingClientRect();
+        return [b.top, b.bottom, r.top, r.bottom]; })""")
+    for top, bottom, row_top, row_bottom in boxes:
+        assert top <= row_top + 0.5 and row_bottom <= bottom + 0.5  # the item holds its row
+    for (_, bottom, _, _), (top, _, _, _) in zip(boxes, boxes[1:]):
+        assert top >= bottom - 1.5  # and the next one starts below it (borders may touch)
 
 
 def test_the_notice_list_filters_searches_and_shows_details(page, served, scene):
@@ -365,6 +434,10 @@ def test_the_base_map_shows_water_borders_and_town_names_offline(page, served, s
     legend = page.locator("#legend")
     for words in ("your notices", "others' notices", "channel area", "aircraft", "lakes", "rivers", "borders", "towns"):
         expect(legend).to_contain_text(words)
+    # The towns' key is one dot in its row; a town on the map has its dot (seen: the key's dot strayed to the legend's corner).
+    before = "(selector) => getComputedStyle(document.querySelector(selector), '::before').content"
+    assert page.evaluate(before, "#legend .key.place") == "none"
+    assert page.evaluate(before, ".leaflet-marker-icon.place") != "none"
     assert page.requests.elsewhere() == []
 
 
@@ -455,7 +528,7 @@ def test_the_screenshots_for_the_docs_are_taken(browser, served, system, scene, 
     system.send_message("red", "pact", kind="alert", text="Medevac helicopter inbound to the hospital pad, 5 min", to=["blue"],
                         refs=MessageRefs(conflicts=[scene["conflict"].id]))
     t = clock.now.timestamp()
-    tactical.ingest("blue", [{"aircraft": "b1", "callsign": "BLUE21", "time": t, "lon": 2.31, "lat": 48.845, "altitude_m": 400.0,
+    tactical.ingest("blue", [{"aircraft": "b1", "callsign": "BLUE21", "time": t, "lon": 2.33, "lat": 48.845, "altitude_m": 400.0,
                               "datum": "AMSL", "ground_speed_ms": 60.0, "track_deg": 80.0}])
     tactical.ingest("red", [{"aircraft": "r7", "callsign": "SAMU75", "time": t, "lon": 2.37, "lat": 48.85, "altitude_m": 450.0,
                              "datum": "AMSL", "ground_speed_ms": 70.0, "track_deg": 265.0}])

@@ -104,13 +104,41 @@ def test_each_event_is_posted_signed_with_dedup_headers_and_recorded(tmp_path):
     for (url, body, headers), event in zip(receiver.calls, events):
         assert url == endpoint.url
         assert verify_signature(body, headers[SIGNATURE_HEADER], endpoint.secret, now=1_000)
-        assert json.loads(body) == json.loads(event.model_dump_json())
+        assert {k: v for k, v in json.loads(body).items() if k != "tree_head"} == json.loads(event.model_dump_json())
         assert headers[EVENT_ID_HEADER] == f"{event.seq:012d}-{endpoint.id}"
     assert [d.state for d in system.deliveries("red")] == ["delivered", "delivered"]
     delivered = [e for e in system.audit_entries() if e.action == "events.delivered"]
     assert [(e.subject, e.payload["channel"], e.payload["first_seq"]) for e in delivered] == [("red", "webhook", e.seq) for e in events]
     assert system.verify_audit().ok
     assert Dispatcher(system, receiver).run_once().claimed == 0  # nothing twice
+
+
+def test_every_delivery_carries_the_latest_signed_tree_head_which_covers_the_write_that_made_its_event(tmp_path):
+    from deconfliction.transparency.heads import TreeHead, verify_head
+
+    system, clock = make_system(tmp_path)
+    endpoint = system.add_endpoint("red", "http://127.0.0.1:9/hook")
+    first, second = file_far_apart(system, clock, 2)
+    receiver = Receiver()
+    with Dispatcher(system, receiver, backoff=NO_JITTER, wall_clock=lambda: 1_000) as dispatcher:
+        dispatcher.run_once()
+        filed_at = {e.subject: e.seq for e in system.audit_entries() if e.action == "notice.filed"}
+        heads = [TreeHead.model_validate(json.loads(body)["tree_head"]) for _, body, _ in receiver.calls]
+        for head, filing in zip(heads, (first, second)):
+            verify_head(head, trusted_public_key=system.log_key.public_b64)
+            assert head.size >= filed_at[filing.notice.id]  # the head covers the filing's leaf
+            assert head == system.signed_tree_head(head.size)  # one the server signed and kept, not made up for the POST
+        delivered = [e.seq for e in system.audit_entries() if e.action == "events.delivered"]
+        assert heads[1].size >= delivered[0]  # the latest when sent: it covers the first delivery's own record
+        third = system.file_notice("blue", "pact", [circle(clock, lon=20.0, lat=10.0)])
+        dispatcher.run_once()
+    later = TreeHead.model_validate(json.loads(receiver.calls[-1][1])["tree_head"])
+    assert later.size > heads[-1].size and later.size >= [e.seq for e in system.audit_entries() if e.subject == third.notice.id][0]
+    # the body is HMAC-signed whole: the head cannot be swapped on the way without breaking the signature
+    url, body, headers = receiver.calls[-1]
+    swapped = body.replace(later.root_hash.encode(), heads[0].root_hash.encode())
+    assert verify_signature(body, headers[SIGNATURE_HEADER], endpoint.secret, now=1_000)
+    assert swapped != body and not verify_signature(swapped, headers[SIGNATURE_HEADER], endpoint.secret, now=1_000)
 
 
 def test_a_failing_receiver_is_retried_with_backoff_then_succeeds(tmp_path):

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import render
+from . import aviation, render
 from .app import app
 from .output import Json, console, emit, guarded, show
 from .session import State, connected, local
@@ -61,7 +61,8 @@ def agreement_show(agreement_id: str, as_json: Json = False) -> None:
         s = agreement.separation
         console.print(f"[bold]{agreement.id}[/] — {agreement.name}")
         console.print(f"parties: {', '.join(agreement.parties)}")
-        console.print(f"separation: {render.distance(s.lateral_m)} lateral, {render.height(s.vertical_m)} vertical, {s.time_buffer_s / 60:.0f} min buffer")
+        console.print(f"separation: {render.distance(s.lateral_m)} lateral, {aviation.height(s.vertical_m)} vertical, {s.time_buffer_s / 60:.0f} min buffer")
+        console.print(f"altitudes shown as: {'flight levels (AMSL bands)' if agreement.altitude_display == 'flight_level' else 'feet'}, metres beside")
         console.print(f"lead time: {agreement.min_lead_time_s / 60:.0f} min ({agreement.late_notices} late notices); horizon {agreement.planning_horizon_s / 86400:.1f} d")
         console.print(f"conflict policy: {agreement.conflict_policy}; acknowledge notices within {agreement.notice_ack_deadline_s / 60:.0f} min")
         for channel in agreement.channels:

@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from ..units import metres_to_feet, metres_to_nautical_miles, parse_length
+from ..units import parse_length
+from . import aviation
 from .app import app as root
 from .output import json_anywhere
 
@@ -32,6 +34,13 @@ Lookahead = Annotated[float, typer.Option("--lookahead", help="Look-ahead in sec
 PartyBy = Annotated[str, typer.Option("--party-by", help="Party of an aircraft: 'callsign-prefix' (its operator) or 'icao24'.")]
 SameParty = Annotated[bool, typer.Option("--same-party", help="Also watch pairs of aircraft of the same party.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print alerts as JSON lines (and a JSON summary) instead of tables.", callback=json_anywhere)]
+Altitudes = Annotated[str, typer.Option("--altitudes", help="How altitudes read: 'feet', or 'flight_level' (FL for barometric altitudes); metres beside. --json stays SI.")]
+
+
+def _display(altitudes: str) -> str:
+    if altitudes not in ("feet", "flight_level"):
+        raise typer.BadParameter(f"--altitudes {altitudes!r}: expected 'feet' or 'flight_level'")
+    return altitudes
 
 
 def _config(lateral: str, vertical: str, lookahead: float, same_party: bool) -> MonitorConfig:
@@ -45,16 +54,26 @@ def _config(lateral: str, vertical: str, lookahead: float, same_party: bool) -> 
     return MonitorConfig(minima=minima, same_party=same_party)
 
 
-def describe(alert: Alert) -> str:
-    """One line for a person."""
-    who = " × ".join(f"{a.callsign or a.aircraft} ({a.party})" for a in alert.aircraft)
+def _aircraft(a, display: str) -> str:
+    """'CAL12 (calfire, FL085, 180 kt, 090°)': who it is and how it flies, aviation units."""
+    facts = [a.party, aviation.short_altitude(a.altitude_m, a.datum, display)]
+    if a.ground_speed_ms is not None:
+        facts.append(aviation.knots(a.ground_speed_ms))
+    if a.track_deg is not None:
+        facts.append(aviation.heading(a.track_deg))
+    return f"{a.callsign or a.aircraft} ({', '.join(facts)})"
+
+
+def describe(alert: Alert, display: str = "feet") -> str:
+    """One line for a person: aviation units first, SI beside (--json keeps SI alone)."""
+    who = " × ".join(_aircraft(a, display) for a in alert.aircraft)
     when = alert.at.strftime("%H:%M:%S")
     if alert.kind.startswith("conformance"):
         return f"{when} {alert.kind} {alert.status}: {who} notice {alert.notice_id}"
     text = (
-        f"{when} {alert.kind} {alert.status}: {who} — closest {metres_to_nautical_miles(alert.d_cpa_m):.1f} NM "
-        f"in {alert.t_cpa_s:+.0f} s, now {metres_to_nautical_miles(alert.distance_m):.1f} NM / "
-        f"{metres_to_feet(alert.vertical_gap_m):.0f} ft apart"
+        f"{when} {alert.kind} {alert.status}: {who} — closest {aviation.distance(alert.d_cpa_m)} "
+        f"in {alert.t_cpa_s:+.0f} s, now {aviation.distance(alert.distance_m)} apart, "
+        f"vertical {aviation.vertical_gap(alert.vertical_gap_m)}"
     )
     if alert.channel:
         text += f", channel {alert.channel}"
@@ -64,8 +83,8 @@ def describe(alert: Alert) -> str:
 class AlertLog:
     """Collects alerts per encounter for the closing table, and prints them as they happen."""
 
-    def __init__(self, console: Console, as_json: bool):
-        self.console, self.as_json = console, as_json
+    def __init__(self, console: Console, as_json: bool, display: str = "feet"):
+        self.console, self.as_json, self.display = console, as_json, display
         self.encounters: dict[str, dict] = {}
         self.counts = {"opened": 0, "updated": 0, "closed": 0}
 
@@ -80,19 +99,20 @@ class AlertLog:
         if self.as_json:
             print(alert.model_dump_json(), flush=True)
         elif alert.status != "updated":
-            self.console.print(describe(alert), highlight=False, markup=False)
+            self.console.print(describe(alert, self.display), highlight=False, markup=False)
 
     def table(self) -> Table:
-        table = Table(title="Encounters")
-        for column in ("alert", "kind", "aircraft", "parties", "opened", "closed", "closest predicted", "lost?"):
-            table.add_column(column)
+        """Fits 80 columns: the aircraft with their parties, and the closest approach, are stacked."""
+        table = Table(title="Encounters", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
+        for column in ("alert", "kind", "aircraft (party)", "UTC", "closest", "lost?"):
+            table.add_column(column, overflow="fold")
         for alert_id, row in self.encounters.items():
             first, closed = row["first"], row["closed"]
+            closest = "" if row["min_d_cpa"] == float("inf") else f"{aviation.nautical_miles(row['min_d_cpa'])}\n{aviation.si_length(row['min_d_cpa'])}"
             table.add_row(
-                alert_id, first.kind, " × ".join(a.callsign or a.aircraft for a in first.aircraft), ", ".join(first.parties),
-                first.opened_at.strftime("%H:%M:%S"), closed.at.strftime("%H:%M:%S") if closed else "open",
-                "" if row["min_d_cpa"] == float("inf") else f"{metres_to_nautical_miles(row['min_d_cpa']):.2f} NM",
-                "yes" if row["lost"] else "",
+                alert_id, first.kind.replace(".", "\n", 1), "\n".join(f"{a.callsign or a.aircraft} ({a.party})" for a in first.aircraft),
+                first.opened_at.strftime("%H:%M:%S") + "\n→ " + (closed.at.strftime("%H:%M:%S") if closed else "open"),
+                closest, "yes" if row["lost"] else "",
             )
         return table
 
@@ -111,6 +131,7 @@ def replay_command(
     limit_rows: Annotated[Optional[int], typer.Option("--limit-rows", help="Replay only the first N rows (in time order).")] = None,
     cycle: Annotated[float, typer.Option("--cycle", help="Detection cycle, in replay seconds.")] = 1.0,
     include_ground: Annotated[bool, typer.Option("--include-ground", help="Keep reports of aircraft on the ground.")] = False,
+    altitudes: Altitudes = "feet",
     as_json: AsJson = False,
 ) -> None:
     """Replay recorded traffic through the tactical monitor and report the encounters."""
@@ -123,6 +144,7 @@ def replay_command(
 
     console = Console(stderr=as_json)
     config = _config(lateral, vertical, lookahead, same_party)
+    display = _display(altitudes)
     if speed <= 0:
         raise typer.BadParameter("--speed must be positive")
     try:
@@ -132,7 +154,7 @@ def replay_command(
         unreadable = sum(problems.values())
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    log = AlertLog(console, as_json)
+    log = AlertLog(console, as_json, display)
     monitor = Monitor(config, sink=log)
     progress = Progress(TextColumn("[bold]replay"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[clock]}"),
                         TimeElapsedColumn(), console=console, disable=as_json)
@@ -194,14 +216,14 @@ monitor_app = typer.Typer(help="Watch live traffic (SBS/BaseStation, Mode S Beas
 
 
 def _run_live(start, config: MonitorConfig, party_by: str, duration: Optional[float], as_json: bool,
-              counts=None) -> None:
+              counts=None, altitudes: str = "feet") -> None:
     from ..monitor.feeds import LiveFeed
     from ..monitor.monitor import Monitor
     from ..monitor.parties import PartyAssigner
     from ..monitor.sbs import SbsDecoder
 
     console = Console(stderr=as_json)
-    log = AlertLog(console, as_json)
+    log = AlertLog(console, as_json, _display(altitudes))
     feed = LiveFeed(Monitor(config, sink=log), SbsDecoder(PartyAssigner(party_by)))
     stop = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set()) if threading.current_thread() is threading.main_thread() else None
@@ -236,6 +258,7 @@ def sbs_command(
     lateral: Lateral = "5 NM", vertical: Vertical = "1000 ft", lookahead: Lookahead = 300.0,
     party_by: PartyBy = "callsign-prefix", same_party: SameParty = False,
     duration: Annotated[Optional[float], typer.Option("--duration", help="Stop after this many seconds.")] = None,
+    altitudes: Altitudes = "feet",
     as_json: AsJson = False,
 ) -> None:
     """Follow an SBS feed (TCP client) and print alerts as they happen."""
@@ -243,7 +266,7 @@ def sbs_command(
     from ..monitor.feeds import follow_sbs
 
     config = _config(lateral, vertical, lookahead, same_party)
-    _run_live(lambda feed, stop: follow_sbs(host, port, feed, stop), config, party_by, duration, as_json)
+    _run_live(lambda feed, stop: follow_sbs(host, port, feed, stop), config, party_by, duration, as_json, altitudes=altitudes)
 
 
 @monitor_app.command("listen")
@@ -253,6 +276,7 @@ def listen_command(
     lateral: Lateral = "5 NM", vertical: Vertical = "1000 ft", lookahead: Lookahead = 300.0,
     party_by: PartyBy = "callsign-prefix", same_party: SameParty = False,
     duration: Annotated[Optional[float], typer.Option("--duration", help="Stop after this many seconds.")] = None,
+    altitudes: Altitudes = "feet",
     as_json: AsJson = False,
 ) -> None:
     """Accept SBS lines pushed to a TCP port (any number of senders) and print alerts as they happen."""
@@ -261,7 +285,7 @@ def listen_command(
     config = _config(lateral, vertical, lookahead, same_party)
     console = Console(stderr=True)
     ready = lambda actual: console.print(f"listening for SBS lines on {host}:{actual}", highlight=False)  # noqa: E731
-    _run_live(lambda feed, stop: listen_sbs(port, feed, stop, host=host, on_ready=ready), config, party_by, duration, as_json)
+    _run_live(lambda feed, stop: listen_sbs(port, feed, stop, host=host, on_ready=ready), config, party_by, duration, as_json, altitudes=altitudes)
 
 
 @monitor_app.command("beast")
@@ -270,6 +294,7 @@ def beast_command(
     lateral: Lateral = "5 NM", vertical: Vertical = "1000 ft", lookahead: Lookahead = 300.0,
     party_by: PartyBy = "callsign-prefix", same_party: SameParty = False,
     duration: Annotated[Optional[float], typer.Option("--duration", help="Stop after this many seconds.")] = None,
+    altitudes: Altitudes = "feet",
     as_json: AsJson = False,
 ) -> None:
     """Follow a Mode S Beast feed (TCP client), decode ADS-B with CPR, and print alerts as they happen."""
@@ -287,7 +312,7 @@ def beast_command(
         stream = result.get("stream")
         return "no connection" if stream is None else f"{stream.frames} frames, {sum(stream.malformed.values())} malformed"
 
-    _run_live(run, config, party_by, duration, as_json, counts)
+    _run_live(run, config, party_by, duration, as_json, counts, altitudes=altitudes)
 
 
 @monitor_app.command("asterix")
@@ -296,6 +321,7 @@ def asterix_command(
     lateral: Lateral = "5 NM", vertical: Vertical = "1000 ft", lookahead: Lookahead = 300.0,
     party_by: PartyBy = "callsign-prefix", same_party: SameParty = False,
     duration: Annotated[Optional[float], typer.Option("--duration", help="Stop after this many seconds.")] = None,
+    altitudes: Altitudes = "feet",
     as_json: AsJson = False,
 ) -> None:
     """Receive ASTERIX CAT021 (ADS-B) and CAT062 (system tracks) over UDP and print alerts as they happen."""
@@ -319,7 +345,7 @@ def asterix_command(
         decoder = result.get("decoder")
         return "nothing received" if decoder is None else f"{decoder.records} records, {sum(decoder.malformed.values())} malformed"
 
-    _run_live(run, config, party_by, duration, as_json, counts)
+    _run_live(run, config, party_by, duration, as_json, counts, altitudes=altitudes)
 
 
 def register(app: typer.Typer) -> None:

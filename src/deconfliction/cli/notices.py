@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from . import arguments, render
+from . import arguments, aviation, render
 from .app import app
 from .output import Json, console, emit, guarded, show
-from .session import AgreementId, Keys, AsParty, acting, agreement_of, volumes_in
+from .session import AgreementId, Keys, AsParty, acting, agreement_of, altitude_display, volumes_in
 
 if TYPE_CHECKING:
     from ..models import NoticePrivate
@@ -126,7 +126,7 @@ def notice_show(notice_id: str, party: AsParty = None, as_json: Json = False) ->
         if as_json:
             emit(notice.seen_by(party))
         else:
-            console.print(render.notice_details(notice, viewer=party))
+            console.print(render.notice_details(notice, viewer=party, display=altitude_display(system, notice.agreement_id)))
 
 
 @app.command()
@@ -140,7 +140,8 @@ def check(
     be refused by, without filing anything."""
     with guarded(as_json):
         system, party = acting(party)
-        findings = system.check(party, agreement_of(system, party, agreement), volumes_in(file, system))
+        agreement = agreement_of(system, party, agreement)
+        findings = system.check(party, agreement, volumes_in(file, system))
         if as_json:
             emit({"conflicts": [{"notice": f.notice.minimised().model_dump(mode="json"), "lateral_m": f.closest.lateral_m,
                                  "vertical_m": f.closest.vertical_m} for f in findings],
@@ -153,10 +154,12 @@ def check(
         if not findings:
             console.print("No conflicts.")
             return
+        display = altitude_display(system, agreement)
         for f in findings:
+            bands = "; ".join(sorted({aviation.band(v.altitude.lower_m, v.altitude.upper_m, v.altitude.datum, display) for v in f.notice.volumes}))
             console.print(
-                f"conflicts with {f.notice.id} by {f.notice.party_id}: {render.distance(f.closest.lateral_m)} apart, "
-                f"vertical gap {render.height(f.closest.vertical_m)}; version [bold]{f.notice.version}[/]"
+                f"conflicts with {f.notice.id} by {f.notice.party_id} ({bands}): {render.distance(f.closest.lateral_m)} apart, "
+                f"vertical {aviation.vertical_gap(f.closest.vertical_m)}; version [bold]{f.notice.version}[/]"
             )
         if not findings.refusal:
             console.print("File with: " + " ".join(f"--key {f.notice.version}" for f in findings))

@@ -9,7 +9,7 @@ from rich import box
 from rich.console import Group
 from rich.table import Table
 
-from ..units import metres_to_feet, metres_to_nautical_miles
+from . import aviation
 
 if TYPE_CHECKING:
     from ..models import Conflict, HotlineMessage, InboxItem, LineStatus, Notice
@@ -25,9 +25,9 @@ def span(start: datetime, end: datetime) -> str:
     return f"{start:%Y-%m-%d %H:%MZ}\n→ {end:%H:%MZ}" if same_day else f"{start:%Y-%m-%d %H:%MZ}\n→ {end:%Y-%m-%d %H:%MZ}"
 
 
-def stacked(metres: float, aviation: str) -> str:
+def stacked(aviation_text: str, si_text: str) -> str:
     """Aviation first, SI under it: keeps the column narrow."""
-    return f"{aviation}\n{metres:,.0f} m"
+    return f"{aviation_text}\n{si_text}"
 
 
 # Tables are built to fit 80 columns: few columns, narrow cells, several lines per row where needed
@@ -36,12 +36,7 @@ def _table(title: str) -> Table:
     return Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
 
 
-def distance(metres: float) -> str:
-    return f"{metres:,.0f} m ({metres_to_nautical_miles(metres):.2f} NM)"
-
-
-def height(metres: float) -> str:
-    return f"{metres:,.0f} m ({metres_to_feet(metres):,.0f} ft)"
+distance = aviation.distance  # '0.54 NM (1,000 m)'
 
 
 def zone_hit(hit) -> str:
@@ -91,12 +86,12 @@ def conflicts_table(conflicts: Iterable[Conflict], title: str = "Conflicts") -> 
     table.add_column("channel", overflow="fold", min_width=10)
     for c in conflicts:
         acks = "\n".join(f"{p} {'✓' if t else '✗'}" for p, t in ((c.party_a, c.acknowledged_a), (c.party_b, c.acknowledged_b)))
-        vertical = stacked(c.vertical_m, f"{metres_to_feet(c.vertical_m):,.0f} ft") if c.vertical_m > 0 else "overlap"
+        vertical = stacked(aviation.feet(c.vertical_m), f"{c.vertical_m:,.0f} m") if c.vertical_m > 0 else "overlapping"
         channel = (f"{c.channel.name}\n{c.channel.contact}" + ("\n(pool exhausted)" if c.channel.pool_exhausted else "")) if c.channel else "—"
         table.add_row(
             short(c.id) + ("" if c.state == "open" else f"\n{c.state}"),
             acks,
-            stacked(c.lateral_m, f"{metres_to_nautical_miles(c.lateral_m):.2f} NM"),
+            stacked(aviation.nautical_miles(c.lateral_m), aviation.si_length(c.lateral_m)),
             vertical,
             span(c.time_start, c.time_end),
             channel,
@@ -195,8 +190,9 @@ def lines_table(lines: Iterable[LineStatus], title: str = "Hotline lines") -> Ta
     return table
 
 
-def notice_details(notice: Notice, viewer: str | None = None) -> Group:
-    """One notice as label–value lines and one short block per volume: fits 80 columns whatever its size."""
+def notice_details(notice: Notice, viewer: str | None = None, display: str = "feet") -> Group:
+    """One notice as label–value lines and one short block per volume: fits 80 columns whatever its size.
+    `display`: the agreement's altitude_display (flight levels or feet, metres beside)."""
     own = viewer is None or notice.party_id == viewer
     fields = Table.grid(padding=(0, 2))
     fields.add_column(style="bold", no_wrap=True)
@@ -217,9 +213,8 @@ def notice_details(notice: Notice, viewer: str | None = None) -> Group:
     volumes.add_column(overflow="fold")
     for i, v in enumerate(notice.volumes):
         fp, band = v.footprint, v.altitude
-        shape = (f"circle, radius {metres_to_nautical_miles(fp.radius_m):.2f} NM ({fp.radius_m:,.0f} m), centre {fp.lat:.5f}, {fp.lon:.5f}"
+        shape = (f"circle, radius {aviation.distance(fp.radius_m)}, centre {fp.lat:.5f}, {fp.lon:.5f}"
                  if fp.kind == "circle" else f"polygon of {len(fp.vertices)} vertices")
-        heights = (f"{metres_to_feet(band.lower_m):,.0f}–{metres_to_feet(band.upper_m):,.0f} ft {band.datum} "
-                   f"({band.lower_m:,.0f}–{band.upper_m:,.0f} m)")
+        heights = aviation.band(band.lower_m, band.upper_m, band.datum, display)
         volumes.add_row(f"volume {i}", f"{shape}\n{heights}\n{when(v.time.start)} → {when(v.time.end)}")
     return Group(fields, "", volumes)

@@ -92,3 +92,8 @@ def agreement_of(system: System, party: str, agreement: str | None) -> str:
     if len(mine) != 1:
         raise InvalidInput(f"{party} is a member of {len(mine)} agreements; name one with --agreement", field="agreement")
     return mine[0].id
+
+
+def altitude_display(system: System, agreement_id: str) -> str:
+    """The agreement's altitude_display ('feet' or 'flight_level'): how people read its altitudes."""
+    return system.agreement(agreement_id).altitude_display

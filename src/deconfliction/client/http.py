@@ -18,7 +18,7 @@ import os
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import uuid
 
@@ -123,7 +123,7 @@ class Client:
     def __init__(
         self, base_url: str, token: str, *, timeout: float = 30.0, transport: httpx.BaseTransport | None = None,
         http: httpx.Client | None = None, retry_s: float = 30.0, witness: Witness | None | bool = True,
-        signing_key: SigningKey | str | None = None,
+        signing_key: SigningKey | str | None = None, clock: Callable[[], datetime] | None = None,
     ):
         self.base_url = base_url.rstrip("/")
         self.token = token
@@ -139,6 +139,7 @@ class Client:
         signing_key = signing_key or os.environ.get("DECONFLICTION_SIGNING_KEY") or None
         self.signing_key = SigningKey.from_pem(open(signing_key, "rb").read()) if isinstance(signing_key, str) else signing_key
         self._party: str | None = None
+        self.clock = clock  # when statements are signed (signedAt); default: this machine's UTC clock
 
     def close(self) -> None:
         self._http.close()
@@ -186,7 +187,7 @@ class Client:
         if self._party is None:
             self._party = self._http.get("/v1/me").json().get("party_id") or ""
         url_path = self._http.build_request(method, path).url.path
-        return sign_request(self.signing_key, self._party, method, url_path, body)[1]
+        return sign_request(self.signing_key, self._party, method, url_path, body, now=self.clock() if self.clock else None)[1]
 
     def _get(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params=params).json()
@@ -224,6 +225,8 @@ class Client:
 
     def add_party(self, party: Party | dict) -> Party:
         body = party.model_dump(mode="json") if isinstance(party, Party) else party
+        if isinstance(party, Party) and party.keys:  # kept apart from the party's record, sent to be registered
+            body["keys"] = [k.model_dump(mode="json", exclude_none=True) for k in party.keys]
         return Party.model_validate(self._post("/v1/parties", body))
 
     def party(self, party_id: str) -> Party:

@@ -6,6 +6,7 @@ converted to seconds and metres here, once.
 
 from __future__ import annotations
 
+import base64
 import re
 import tomllib
 from datetime import datetime
@@ -87,11 +88,59 @@ class ChannelAssignment(BaseModel):
         return pool
 
 
+class PartyKeySpec(BaseModel):
+    """A party's Ed25519 public key as an agreement file lists it (rules/signing.py registers it, with the
+    same force as one registered over the API). Validity bounds are UTC instants; without `valid_from`
+    the key is valid from when the file is loaded."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    public_key: str = Field(description="Ed25519 public key, raw 32 bytes, base64 (`deconfliction audit keygen` prints one)")
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+    @field_validator("public_key")
+    @classmethod
+    def _ed25519(cls, value: str) -> str:
+        try:
+            raw = base64.b64decode(value, validate=True)
+        except (ValueError, TypeError):
+            raise ValueError("not base64") from None
+        if len(raw) != 32:
+            raise ValueError(f"an Ed25519 public key is 32 bytes; this is {len(raw)}")
+        return value
+
+    @field_validator("valid_from", "valid_until", mode="before")
+    @classmethod
+    def _instant(cls, value: Any) -> Any:
+        # a date-time (TOML's, or RFC 3339 text), never a number taken for seconds since 1970
+        if value is not None and not isinstance(value, (str, datetime)):
+            raise ValueError("expected a date-time (e.g. 2027-01-01T00:00:00Z)")
+        return value
+
+    @field_validator("valid_from", "valid_until")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.utcoffset() is None:
+            raise ValueError("give the time zone (e.g. 2027-01-01T00:00:00Z): a local time is no instant")
+        return value
+
+    @field_validator("valid_until")
+    @classmethod
+    def _after_start(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        start = info.data.get("valid_from")
+        if value is not None and start is not None and value <= start:
+            raise ValueError("valid_until must be after valid_from")
+        return value
+
+
 class Party(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str
     name: str = Field(min_length=1, max_length=200)
     contacts: list[str] = Field(default_factory=list, max_length=20)
+    # Registered as party keys when the party is saved (kept in their own table, not with the party).
+    keys: list[PartyKeySpec] = Field(default_factory=list, max_length=20, exclude=True,
+                                     description="signing keys to register (agreement TOML: [[parties.keys]])")
 
     @field_validator("id")
     @classmethod
@@ -278,8 +327,20 @@ def load_toml(text: str) -> tuple[Agreement, list[Party]]:
             parties.append(Party.model_validate(entry))
         except ValidationError as exc:
             raise invalid_from_validation(exc, f"parties.{i}") from None
+    _no_key_twice(parties)
     known = {p.id for p in parties}
     for party in agreement.parties:
         if party not in known:
             parties.append(Party(id=party, name=party))
     return agreement, parties
+
+
+def _no_key_twice(parties: list[Party]) -> None:
+    seen: dict[bytes, str] = {}
+    for i, party in enumerate(parties):
+        for j, key in enumerate(party.keys):
+            raw = base64.b64decode(key.public_key)
+            if raw in seen:
+                raise InvalidInput(f"this key is already listed ({seen[raw]}): a key belongs to one party, once",
+                                   field=f"parties.{i}.keys.{j}.public_key")
+            seen[raw] = f"parties.{i}.keys.{j}"

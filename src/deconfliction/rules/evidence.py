@@ -32,8 +32,7 @@ def sealed(
     accept(tx, pending, entries, clock())
     if tx.log_size() == before:
         return result, None
-    head = log.seal(tx, key, clock())
-    return result, log.make_receipt(tx, before + 1, head, entries[0] if entries else None)
+    return result, log.seal_write(tx, key, clock(), before + 1, entries[0] if entries else None)[1]
 
 
 def latest_head(tx: Any, key: SigningKey, clock: Callable[[], datetime]) -> TreeHead:

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import threading
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Sequence
 
 from ..errors import Forbidden, InvalidInput, NotFound
 from ..models import AuditEntry
 from ..transparency.statements import PartyKey, Presented, new_key, signature_holds
+
+# How far a statement's signedAt may be from the server's clock, either way: a client's clock (NTP keeps
+# them within a second) plus a request's time in transit and retries (the client retries for 30 s).
+SIGNED_AT_SKEW = timedelta(minutes=5)
 
 # What a party says itself: these audit actions, by the party as actor, need its signature where its
 # agreement requires signatures.
@@ -74,6 +78,36 @@ def add_key(tx: Any, party_id: str, public_key: str, now: datetime, valid_from: 
     return key
 
 
+def register_listed_keys(tx: Any, party: Any, now: datetime, actor: str, where: str) -> None:
+    """The keys a party's record lists (an agreement file's [[parties.keys]]), with the same force as keys
+    added over the API. Loading the file again adds what is new and sets the validity the file gives;
+    it never lifts a revocation, and a key the file no longer lists stays as it is (revoke it)."""
+    from . import audit
+
+    for j, spec in enumerate(party.keys):
+        field = f"{where}.keys.{j}".lstrip(".")
+        try:
+            key = new_key(party.id, spec.public_key, spec.valid_from or now, spec.valid_until)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field=f"{field}.public_key") from None
+        existing = tx.get_party_key(key.key_id)
+        if existing is not None and existing.party_id != party.id:
+            raise InvalidInput(f"this key is already registered to {existing.party_id}", field=f"{field}.public_key")
+        if existing is None:
+            if key.valid_until is not None and key.valid_until <= key.valid_from:
+                raise InvalidInput("valid_until must be after valid_from (when no valid_from is given: now)", field=f"{field}.valid_until")
+            tx.put_party_key(key)
+            audit.record(tx, actor, "party.key.added", party.id, key.model_dump(mode="json"), now)
+            continue
+        wanted = {"valid_from": spec.valid_from or existing.valid_from, "valid_until": spec.valid_until}
+        if wanted["valid_until"] is not None and wanted["valid_until"] <= wanted["valid_from"]:
+            raise InvalidInput("valid_until must be after valid_from", field=f"{field}.valid_until")
+        if (existing.valid_from, existing.valid_until) != (wanted["valid_from"], wanted["valid_until"]):
+            changed = existing.model_copy(update=wanted)
+            tx.put_party_key(changed)
+            audit.record(tx, actor, "party.key.changed", party.id, changed.model_dump(mode="json"), now)
+
+
 def revoke_key(tx: Any, party_id: str, key_id: str, now: datetime, actor: str) -> PartyKey:
     from . import audit
 
@@ -86,6 +120,27 @@ def revoke_key(tx: Any, party_id: str, key_id: str, now: datetime, actor: str) -
     tx.put_party_key(key)
     audit.record(tx, actor, "party.key.revoked", party_id, {"key_id": key_id, "revoked_at": now.isoformat()}, now)
     return key
+
+
+def _signed_at(text: str, now: datetime) -> datetime:
+    """When the party says it signed: an RFC 3339 UTC instant within SIGNED_AT_SKEW of the server's clock,
+    so that a statement cannot be held back and presented later (nor dated ahead) as if said then."""
+    field = "Deconfliction-Signature.signedAt"
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"signedAt {text!r} is not an RFC 3339 date-time", field=field) from None
+    if moment.utcoffset() is None:
+        raise InvalidInput(f"signedAt {text!r} has no time zone (sign in UTC, ending in Z)", field=field)
+    off = (moment - now).total_seconds()
+    if abs(off) > SIGNED_AT_SKEW.total_seconds():
+        direction = "ahead of" if off > 0 else "behind"
+        raise Forbidden(
+            f"signedAt {text} is {abs(off):.0f} s {direction} the server's clock ({now.isoformat()}); "
+            f"a statement must be signed within {SIGNED_AT_SKEW.total_seconds():.0f} s of when it is presented: check your clock and sign again",
+            field=field,
+        )
+    return moment
 
 
 def _agreement_of(tx: Any, entry: AuditEntry) -> str | None:
@@ -111,7 +166,7 @@ def accept(tx: Any, pending: Pending | None, entries: Sequence[AuditEntry], now:
             if agreement_id and tx.signatures_required(agreement_id):
                 raise Forbidden(
                     f"agreement {agreement_id} requires {entry.actor}'s signature on {entry.action}: sign with your registered key "
-                    "(the Python client with signing_key, or the CLI with DECONFLICTION_SIGNING_KEY); the web console holds no key and cannot sign",
+                    "(the Python client with signing_key, the CLI with DECONFLICTION_SIGNING_KEY, or the web console with a key registered in its Signing panel)",
                     field="Deconfliction-Signature",
                 )
         return
@@ -123,7 +178,8 @@ def accept(tx: Any, pending: Pending | None, entries: Sequence[AuditEntry], now:
     key = tx.get_party_key(presented.key_id)
     if key is None or key.party_id != party:
         raise Forbidden(f"key {presented.key_id[:16]}… is not a registered key of {party}", field="Deconfliction-Signature")
-    why_not = key.usable_at(now)
+    signed_at = _signed_at(presented.statement.signed_at, now)
+    why_not = key.usable_at(now) or key.usable_at(signed_at)
     if why_not:
         raise Forbidden(why_not, field="Deconfliction-Signature")
     if not signature_holds(key, presented):

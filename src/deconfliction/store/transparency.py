@@ -1,9 +1,13 @@
 """The store's part of the transparency log: one mixin for both stores (store/sql.py), and its protocol.
-The schema: migrations/006_transparency.sql and 007_party_keys.sql (PostgreSQL: migrations/postgres/).
+The schema: migrations/006_transparency.sql, 007_party_keys.sql and 010_log_records.sql (PostgreSQL:
+migrations/postgres/).
 
-- `merkle_nodes`: every complete subtree of the audit log's Merkle tree, keyed `index * 64 + level`
-  (see transparency/merkle.py), written once when its last leaf arrives: about two rows per entry.
-- `tree_heads`: every signed tree head the server gave out, by size (one per write at most).
+- `log_records`: the log's records in the order they are made, each an id and bytes: every complete
+  subtree of the audit log's Merkle tree (its hash), written once when its last leaf arrives (about two
+  per entry), and after a write's subtrees the tree head signed over them (its JSON; one per size).
+  Ids in that order put a write's new records side by side at the table's end: its commit writes one
+  page of the log (bench/evidence.py), where a table per kind, keyed by position, wrote one per level
+  and one for the head (schema 6 to 9: `merkle_nodes`, `tree_heads`).
 - `log_keys`: every key the server has signed heads with, so old heads stay checkable.
 The leaves are the `audit` rows themselves; nothing here is ever updated or deleted.
 """
@@ -24,6 +28,26 @@ from ..transparency.merkle import Node
 
 
 def node_key(node: Node) -> int:
+    """A subtree's record id: the subtree of level L and index i is completed by leaf number
+    m = (i + 1) * 2**L, so `m * 64 + L` orders subtrees as they are completed (the ids of one leaf's
+    subtrees differ by level, < 63)."""
+    level, index = node
+    return ((index + 1) << level) * 64 + level
+
+
+HEAD = 63  # the head signed over the first m leaves is record m * 64 + 63: right after the subtrees leaf m completes
+
+
+# Record ids are signed 64-bit integers on both stores: m * 64 + 63 < 2**63 bounds the log at 2**57 leaves.
+MAX_LOG_SIZE = 2**57 - 1
+
+
+def head_key(size: int) -> int:
+    return size * 64 + HEAD
+
+
+def _position_key(node: Node) -> int:
+    """The ids of migration 006 (by position), which migration 010 renumbers as `node_key`."""
     level, index = node
     return index * 64 + level
 
@@ -56,24 +80,27 @@ class TransparencyTables(Sql):
         if not wanted:
             return {}
         marks = ", ".join("?" * len(wanted))
-        rows = self._run(f"SELECT id, hash FROM merkle_nodes WHERE id IN ({marks})", list(wanted)).fetchall()
+        rows = self._run(f"SELECT id, value FROM log_records WHERE id IN ({marks})", list(wanted)).fetchall()
         return {wanted[key]: bytes(value) for key, value in rows}
 
     def put_merkle_nodes(self, nodes: Iterable[tuple[Node, bytes]]) -> None:
         rows = [(node_key(n), value) for n, value in nodes]
         if rows:
-            self._many("INSERT INTO merkle_nodes (id, hash) VALUES (?, ?)", rows)
+            self._many("INSERT INTO log_records (id, value) VALUES (?, ?)", rows)
 
     def put_tree_head(self, head: TreeHead) -> None:
-        self._run("INSERT INTO tree_heads (size, body) VALUES (?, ?) ON CONFLICT (size) DO NOTHING", (head.size, head.model_dump_json()))
+        self._run("INSERT INTO log_records (id, value) VALUES (?, ?) ON CONFLICT (id) DO NOTHING", (head_key(head.size), head.model_dump_json().encode()))
 
     def latest_tree_head(self) -> TreeHead | None:
-        row = self._run("SELECT body FROM tree_heads ORDER BY size DESC LIMIT 1").fetchone()
-        return TreeHead.model_validate_json(row[0]) if row else None
+        # read backwards from the end, where the newest head is (at most a write's subtrees after it)
+        row = self._run(f"SELECT value FROM log_records WHERE (id & 63) = {HEAD} ORDER BY id DESC LIMIT 1").fetchone()
+        return TreeHead.model_validate_json(bytes(row[0])) if row else None
 
     def tree_head(self, size: int) -> TreeHead | None:
-        row = self._run("SELECT body FROM tree_heads WHERE size = ?", (size,)).fetchone()
-        return TreeHead.model_validate_json(row[0]) if row else None
+        if not 0 <= size <= MAX_LOG_SIZE:
+            return None  # no log has that many entries (and no id could name its head)
+        row = self._run("SELECT value FROM log_records WHERE id = ?", (head_key(size),)).fetchone()
+        return TreeHead.model_validate_json(bytes(row[0])) if row else None
 
     def put_log_key(self, key_id: str, public_key: str, now: datetime) -> None:
         self._run(
@@ -113,7 +140,7 @@ class TransparencyTables(Sql):
 
 
 def _build_transparency_log(tx) -> None:
-    """Migration 5: the Merkle tree over the audit entries stored before it (pure hashing: the store
+    """Migration 6: the Merkle tree over the audit entries stored before it (pure hashing: the store
     depends on no rules)."""
     from ..transparency import merkle
     from ..transparency.canonical import leaf_bytes
@@ -128,5 +155,6 @@ def _build_transparency_log(tx) -> None:
         for e in entries:
             leaf = merkle.leaf_hash(leaf_bytes(e.seq, e.at, e.actor, e.action, e.subject, e.payload))
             size = merkle.append(frontier, size, leaf, lambda node, value: completed.append((node, value)))
-        tx.put_merkle_nodes(completed)
+        if completed:  # into 006's table, in its ids: migration 010, which follows, moves them with the rest
+            tx._many("INSERT INTO merkle_nodes (id, hash) VALUES (?, ?)", [(_position_key(n), v) for n, v in completed])
         after = entries[-1].seq

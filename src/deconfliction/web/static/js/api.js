@@ -23,10 +23,19 @@ export class ApiError extends Error {
 export const network = new EventTarget();
 const tell = (type, detail) => network.dispatchEvent(new CustomEvent(type, { detail }));
 
+/** Writes are signed by `sign({method, path, body})` when it gives a header (signing.js). */
+let signer = null;
+export const signWith = (sign) => { signer = sign; };
+
 export async function api(path, { method = "GET", body, auth = token.get() } = {}) {
   const headers = { Accept: "application/json" };
   if (auth) headers.Authorization = `Bearer ${auth}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (signer && auth && method !== "GET") {
+    // the path as the server reads it (decoded, no query), as the Python client signs it
+    const signature = await signer({ method, path: decodeURIComponent(new URL(path, location.origin).pathname), body });
+    if (signature) headers["Deconfliction-Signature"] = signature;
+  }
   let reply;
   try {
     reply = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store" });

@@ -8,6 +8,7 @@ import { announce, enableNotifications, muted, seen, setMuted, setUnread, urgent
 import { Connection } from "./connection.js";
 import { $, countdown, el, local, utc, when } from "./dom.js";
 import { renderInbox, renderSent } from "./inbox.js";
+import { ConsoleSigner } from "./signing.js";
 import { ConsoleMap } from "./map.js";
 import { asCSV, asGeoJSON, download, filtered, renderDetails, renderNotices } from "./notices.js";
 import * as theme from "./theme.js";
@@ -42,6 +43,7 @@ const connection = new Connection();
 connection.toServer = (date) => new Date(date.getTime() + state.clockOffset);
 let map = null;
 let zones = null; // the agreement's zones on the map (zones.js)
+let signer = null; // signs what the console says, with a key this browser holds (signing.js)
 
 const serverNow = () => new Date(Date.now() + state.clockOffset);
 const display = () => state.agreement?.altitude_display ?? "feet";
@@ -77,23 +79,27 @@ const REVOKED = "Signed out: the server no longer accepts your token. It was rev
 
 // ---- loading -----------------------------------------------------------------------------------
 
-async function start(me) {
+/** `early`: the health and agreement requests, when they were sent together with /v1/me (they need only
+ *  the token): on a slow line every round trip saved is most of a second (bench/console_load.py). */
+async function start(me, early = null) {
   state.me = me;
   $("signin").hidden = true;
   $("console").hidden = false;
   $("who").textContent = `${me.party_id} (${me.scopes.join(" ")})`;
   if (!map) {
     map = new ConsoleMap($("map"), { onPlace: showPlace, onConflict: focusConflict, onNotice: selectNotice });
-    map.loadBase().catch((error) => console.warn("base map:", error));
     zones = new ZoneLayer(map.map, { display });
   }
-  const health = await api("/v1/health"); // with the token: last_event_seq, where the live feed starts
+  // With the token: last_event_seq, where the live feed starts.
+  const [health, agreements] = await (early ?? Promise.all([api("/v1/health"), all("/v1/agreements")]));
   syncClock(health.now);
-  const agreements = await all("/v1/agreements");
+  signer = new ConsoleSigner($("signing"), { party: me.party_id, now: serverNow });
+  await signer.start();
   const select = $("agreement");
   select.replaceChildren(...agreements.map((a) => el("option", { value: a.id }, `${a.name} (${a.id})`)));
   if (!agreements.length) {
     $("place-info").textContent = "Your party is not a member of any agreement yet.";
+    loadBaseOnce();
     return;
   }
   // The agreement named in the address (#agreement=ID, as `demo` prints it), else the last one chosen, else the first.
@@ -102,8 +108,19 @@ async function start(me) {
   select.value = chosen;
   await selectAgreement(chosen);
   follow(health.last_event_seq);
+  loadBaseOnce();
   setInterval(everySecond, 1000);
   setInterval(() => api("/v1/health", { auth: null }).then((h) => syncClock(h.now), () => {}), HEALTH_EVERY_MS);
+}
+
+/** The base map (about 0.8 MB gzipped) is asked for once the notices and conflicts are shown: on a slow
+ *  link it would otherwise share the line with them, and parsing it would hold up the first drawing
+ *  (bench/console_load.py measures both). */
+let baseRequested = false;
+function loadBaseOnce() {
+  if (baseRequested) return;
+  baseRequested = true;
+  map.loadBase().catch((error) => console.warn("base map:", error));
 }
 
 /** The server's clock (its test clock, in tests) is the console's "now". `forwardOnly`: events resumed
@@ -138,6 +155,7 @@ function everySecond() {
 
 async function selectAgreement(id) {
   state.agreement = await api(`/v1/agreements/${encodeURIComponent(id)}`);
+  signer?.setAgreement(state.agreement);
   sessionStorage.setItem(AGREEMENT, id);
   history.replaceState(null, "", `#agreement=${encodeURIComponent(id)}`);
   state.alerts.clear();
@@ -391,6 +409,7 @@ async function acknowledgeConflict(id, button) {
   } catch (error) {
     button.disabled = false;
     button.title = error.message;
+    announce(`Not acknowledged: ${error.message}`);
   }
 }
 
@@ -459,6 +478,7 @@ function renderAlerts() {
     alert.d_cpa_m != null ? el("div", { class: "meta" }, `closest ${distance(alert.d_cpa_m)} in ${Math.round(alert.t_cpa_s)} s`) : null,
     alert.reason ? el("div", { class: "meta" }, alert.reason) : null,
     el("div", { class: "meta" }, channel ? `channel ${channel.name}: ${channel.contact}` : alert.channel ? `channel ${alert.channel}` : "no channel named"))));
+  if (!items.length && !$("alerts-state").textContent) $("alert-list").replaceChildren(el("li", { class: "empty muted" }, "No open alert involving your aircraft."));
   const aircraft = items.flatMap((i) => i.alert.aircraft ?? []);
   map.moveAircraft(aircraft);
   map.declutter(new Set(aircraft.map((a) => `${a.party}/${a.aircraft}`)));
@@ -616,7 +636,9 @@ if (matchMedia("(max-width: 700px)").matches) $("legend").open = false; // on a 
     return;
   }
   try {
-    await start(await api("/v1/me"));
+    const early = Promise.all([api("/v1/health"), all("/v1/agreements")]);
+    early.catch(() => {}); // its failure is /v1/me's, reported below
+    await start(await api("/v1/me"), early);
   } catch (error) {
     token.clear();
     $("console").hidden = true;

@@ -195,16 +195,21 @@ export class ConsoleMap {
     this.declutter();
   }
 
-  /** Hide the labels of aircraft too close on screen to one already labelled (alerting ones first), and
-   *  notice labels that would cover another. */
+  /** Hide the labels of aircraft too close on screen to one already labelled (alerting ones first), then
+   *  notice labels that would cover an aircraft's label or another notice's: the aircraft are live, the
+   *  notice's name is also in its tooltip and the list. */
   declutter(priority = new Set()) {
-    const placed = [];
+    this.declutterAircraft(priority);
+    const placed = [...this.map.getContainer().querySelectorAll(".leaflet-tooltip.callsign:not(.decluttered)")].map((t) => t.getBoundingClientRect());
     for (const label of this.map.getContainer().querySelectorAll(".leaflet-tooltip.notice-label")) {
       label.classList.remove("decluttered");
       const r = label.getBoundingClientRect();
       if (placed.some((q) => r.left < q.right && q.left < r.right && r.top < q.bottom && q.top < r.bottom)) label.classList.add("decluttered");
       else placed.push(r);
     }
+  }
+
+  declutterAircraft(priority) {
     this.priority = priority.size ? priority : this.priority ?? new Set();
     const items = [...this.trails.entries()].sort(([a], [b]) => Number(this.priority.has(b)) - Number(this.priority.has(a)));
     const shown = [];
