@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
+import os
 import statistics
 import subprocess
 import sys
@@ -39,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from deconfliction.geometry import Polygon, lateral_distance  # noqa: E402
-from deconfliction.geometry.footprint import prepare  # noqa: E402
+from deconfliction.geometry.footprint import forget_prepared  # noqa: E402
 
 OLD_COMMIT = "b05168d"  # main before issue 10
 OLD_FILES = ("earth.py", "footprint.py", "distance.py", "volume.py")
@@ -92,14 +93,18 @@ def pairs(n):
     }
 
 
-def timed(call, clear, repeats):
+def timed(call, clear, repeats, cpu=None):
+    """(median, best) wall time of `repeats` calls, and the last result; the calls' CPU times
+    (time.process_time) are appended to `cpu` when given (on a shared machine, the steadier figure)."""
     times, result = [], None
     for _ in range(repeats):
         if clear is not None:
             clear()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = call()
         times.append(time.perf_counter() - start)
+        if cpu is not None:
+            cpu.append(time.process_time() - start_cpu)
     return (statistics.median(times), min(times)), result
 
 
@@ -120,9 +125,10 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     old_distance, old_prepare = load_old_method()
-    console = Console()
+    console = Console(width=140)
     table = Table(title="Lateral distance of two n-vertex polygons: median (best) of repeats, one core")
-    for column in ("n", "pair", "new cold", "new warm", "new distance", "old cold", "old distance", "old / new cold"):
+    console.print(f"Load average (1 / 5 / 15 min) at start: {' / '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
+    for column in ("n", "pair", "new cold", "new cold CPU", "new warm", "new distance", "old cold", "old distance", "old / new cold"):
         table.add_column(column, justify="right")
     for n in (int(s) for s in args.sizes.split(",")):
         shapes = pairs(n)
@@ -131,9 +137,11 @@ def main():
         gc.collect()
         gc.freeze()
         for name, (a, b) in shapes.items():
-            cold, found = timed(lambda: lateral_distance(a, b), prepare.cache_clear, args.repeats)
+            cold_cpu: list[float] = []
+            cold, found = timed(lambda: lateral_distance(a, b), forget_prepared, args.repeats, cold_cpu)
             warm, _ = timed(lambda: lateral_distance(a, b), None, args.repeats)
-            row = [f"{n:,}", name, median_best(cold), median_best(warm), f"{found.metres:,.3f} m"]
+            row = [f"{n:,}", name, median_best(cold), median_best((statistics.median(cold_cpu), min(cold_cpu))), median_best(warm),
+                   f"{found.metres:,.3f} m"]
             if n <= args.old_max:
                 repeats = 1 if n >= 1000 else args.repeats
                 old_cold, old_found = timed(lambda: old_distance(a, b), old_prepare.cache_clear, repeats)
@@ -143,6 +151,7 @@ def main():
             table.add_row(*row)
             console.print(f"n={n} {name}: done", style="dim")
     console.print(table)
+    console.print(f"Load average at the end: {' / '.join(f'{x:.2f}' for x in os.getloadavg())}. 'cold CPU': time.process_time of the cold calls.")
 
 
 if __name__ == "__main__":

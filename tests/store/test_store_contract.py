@@ -425,6 +425,21 @@ def test_conflicts(any_store):
 # Events ----------------------------------------------------------------------------------------------
 
 
+def test_events_written_together_are_numbered_in_order_each_with_its_own_payload(any_store):
+    shared = {"notice": {"id": "n1", "vertices": [[1.0, 2.0]] * 3}}
+    with any_store.transaction() as tx:
+        before = tx.append_event("green", "kind.before", {"i": -1}, at(0))
+        numbers = tx.append_events(
+            [("blue", "notice.filed", shared), ("red", "notice.filed", shared), ("blue", "conflict.opened", {"i": 1})], at(1)
+        )
+        after = tx.append_event("green", "kind.after", {"i": 2}, at(2))
+    assert numbers == sorted(numbers) and len(set(numbers)) == 3 and before < numbers[0] and numbers[-1] < after
+    with any_store.transaction(write=False) as tx:
+        found = {seq: tx.get_event(seq) for seq in numbers}
+    assert [(found[s].party_id, found[s].kind) for s in numbers] == [("blue", "notice.filed"), ("red", "notice.filed"), ("blue", "conflict.opened")]
+    assert found[numbers[0]].payload == found[numbers[1]].payload == shared and found[numbers[2]].payload == {"i": 1}
+
+
 def test_events_in_order_per_party_and_resumable(any_store):
     seqs = {"blue": [], "red": []}
     with any_store.transaction() as tx:

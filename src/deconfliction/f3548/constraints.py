@@ -18,12 +18,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Forbidden, InvalidState, NotFound, VersionMismatch
-from ..geometry import TimeWindow, Volume4D, search_boxes
+from ..geometry import Volume4D, search_boxes
 from ..models.zones import Zone, constraint_zone
 from ..rules import audit
 from ..rules.events import TOUCHING
 from ..rules.notices import new_version
 from . import extent
+from . import prechecked
 from .config import F3548Config
 from .subscriptions import notify
 from .uss import availability
@@ -36,11 +37,7 @@ if TYPE_CHECKING:
 OPERATOR = "operator"
 
 
-def volumes_of(zone: Zone, cfg: F3548Config, now: datetime) -> list[Volume4D]:
-    """The zone as F3548 volumes: a constraint's own; an operator's zone's within the planning horizon."""
-    if zone.extents:
-        return list(zone.extents)
-    return zone.volumes_during(TimeWindow(start=now, end=now + timedelta(days=cfg.constraint_horizon_days)))
+volumes_of = extent.zone_volumes  # the zone as F3548 volumes
 
 
 def reference(tx: Transaction, zone: Zone, viewer: str, cfg: F3548Config, now: datetime) -> dict[str, Any]:
@@ -79,10 +76,11 @@ def details(tx: Transaction, cfg: F3548Config, constraint_id: str, now: datetime
 def intersecting(tx: Transaction, cfg: F3548Config, volumes: list[Volume4D], now: datetime) -> list[Zone]:
     """The agreement's zones whose F3548 extent meets these volumes' (as the reference DSS decides it)."""
     boxes = [box for v in extent.search_volumes(volumes) for box in search_boxes(v, TOUCHING)]
+    asked = prechecked.request(volumes)  # answers from the snapshot when there was one (prechecked.py)
     found = []
     for zone in tx.zones_near(cfg.agreement_id, boxes):
-        mine = volumes_of(zone, cfg, now)
-        if mine and extent.relevant(mine, volumes, TOUCHING):
+        theirs = volumes_of(zone, cfg, now)
+        if theirs and prechecked.relevant(("constraint", zone.id, zone.ovn), theirs, volumes, TOUCHING, asked):
             found.append(zone)
     return found
 

@@ -18,6 +18,8 @@ from typing import Iterable
 
 from ..geometry import AltitudeBand, Minima, TimeWindow, Volume4D, footprint_covers, volume_conflict
 from ..geometry.volume import MAX_ALTITUDE_M, MIN_ALTITUDE_M
+from ..models.zones import Zone
+from .config import F3548Config
 
 # Index searches for extents look at every altitude and time: a stored intent's union may reach the
 # request's altitude and time through volumes elsewhere (see `search_volumes`).
@@ -81,3 +83,10 @@ def live_part(volumes: list[Volume4D], now: datetime) -> list[Volume4D]:
     """The volumes that have not ended: the reference DSS accepts an intent whose union ends in the
     future even if some of its volumes are over; those can no longer meet anything, so they are not kept."""
     return [v for v in volumes if v.time.end > now]
+
+
+def zone_volumes(zone: Zone, cfg: F3548Config, now: datetime) -> list[Volume4D]:
+    """The zone as F3548 volumes: a constraint's own; an operator's zone's within the planning horizon."""
+    if zone.extents:
+        return list(zone.extents)
+    return zone.volumes_during(TimeWindow(start=now, end=now + timedelta(days=cfg.constraint_horizon_days)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..rules import notices
 from ..errors import ConflictRefused, Forbidden, InvalidInput, InvalidState, MissingKey, NotFound, VersionMismatch
@@ -20,6 +20,7 @@ from ..geometry import Volume4D
 from ..models import LIVE_STATES, Notice
 from . import constraints as constraint_rules
 from . import extent
+from . import prechecked
 from . import ids as intent_ids
 from . import subscriptions as subscription_rules
 from .config import F3548Config
@@ -177,9 +178,10 @@ def _check_key(tx: Transaction, cfg: F3548Config, *, uss: str, notice_id: str, v
     notices.py: with the OVNs of intersecting off-nominal intents too, which the standard exempts."""
     agreement = tx.get_agreement(cfg.agreement_id)
     minima = agreement.separation.minima()
+    asked = prechecked.request(volumes)
     near = [
         n for n in tx.candidate_notices(cfg.agreement_id, extent.search_volumes(volumes), minima, LIVE_STATES)
-        if n.id != notice_id and extent.relevant(volumes, n.volumes, minima)
+        if n.id != notice_id and prechecked.relevant(("notice", n.id, n.version), n.volumes, volumes, minima, asked)
     ]
     missing = [n for n in sorted(near, key=lambda n: n.id) if n.state in ("planned", "active") and n.version not in key]
     if missing:
@@ -207,7 +209,7 @@ def put(
     if ovn is None:
         if existing is not None:
             raise InvalidState(f"operational intent {entity_id} already exists", field="entityid")
-        previous_state, previous_volumes = None, []
+        previous_state = None
     else:
         existing = _visible(tx, cfg, entity_id)
         if existing.party_id != uss:
@@ -215,7 +217,7 @@ def put(
         if ovn != existing.version:
             raise VersionMismatch("the operational intent has changed since that OVN", field="ovn")
         record = tx.get_f3548_intent(notice_id)
-        previous_state, previous_volumes = state_of(existing, record), existing.volumes
+        previous_state = state_of(existing, record)
     if state not in ALLOWED[previous_state]:
         raise InvalidInput(f"an operational intent cannot go from {previous_state or 'nothing'} to {state}", field="state")
     if state in KEYED:
@@ -263,8 +265,19 @@ def put(
     tx.put_f3548_intent(record)
     if before is not None and before.subscription_id not in (None, record.subscription_id):
         _drop_orphaned_implicit(tx, before.subscription_id)
-    subscribers = subscription_rules.notify(tx, cfg, [*previous_volumes, *volumes], "intents")
+    subscribers = subscription_rules.notify(tx, cfg, volumes, "intents", previous=existing if ovn is not None else None)
     return reference(tx, filing.notice, uss, record), subscribers
+
+
+def put_from_snapshot(
+    read: Callable[[Callable[[Transaction], Any]], Any], write: Callable[[Callable[[Transaction], Any]], Any], cfg: F3548Config, *,
+    uss: str, scopes: frozenset[str], now: datetime, entity_id: str, ovn: str | None, params: dict, volumes: list[Volume4D],
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """`put` in one write transaction (`write`), its geometry first computed against a snapshot
+    (`read`, prechecked.py) so that the write lock is held for milliseconds, not for the shapes."""
+    known = prechecked.for_put(read, cfg, uss=uss, entity_id=entity_id, volumes=volumes, now=now)
+    with prechecked.using(known):
+        return write(lambda tx: put(tx, cfg, uss=uss, scopes=scopes, now=now, entity_id=entity_id, ovn=ovn, params=params, volumes=volumes))
 
 
 def delete(tx: Transaction, cfg: F3548Config, *, uss: str, now: datetime, entity_id: str, ovn: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -13,7 +13,9 @@ from ..rules.events import TOUCHING
 from ..geometry import Volume4D, volume_conflict, volume_covers
 from ..rules.notices import new_version
 from . import extent
+from . import prechecked
 from .config import F3548Config
+from ..models import Notice
 from ..models.f3548 import SubscriptionRecord
 from .wire import new_id, time
 
@@ -39,13 +41,18 @@ def candidates(tx: Transaction, cfg: F3548Config, volumes: list[Volume4D], manag
     return tx.f3548_subscriptions_near(cfg.agreement_id, volumes, TOUCHING, manager=manager)
 
 
-def notify(tx: Transaction, cfg: F3548Config, volumes: list[Volume4D], about: Literal["intents", "constraints"]) -> list[dict[str, Any]]:
-    """Subscriptions that must hear of a change in `volumes`: their notification index goes up by one,
-    and they are returned grouped by USS base URL, as `subscribers` (the writer's own included)."""
+def notify(
+    tx: Transaction, cfg: F3548Config, volumes: list[Volume4D], about: Literal["intents", "constraints"], previous: Notice | None = None,
+) -> list[dict[str, Any]]:
+    """Subscriptions that must hear of a change in `volumes` (and in `previous`'s volumes, the intent as
+    it was before): their notification index goes up by one, and they are returned grouped by USS base
+    URL, as `subscribers` (the writer's own included)."""
+    touched = [*previous.volumes, *volumes] if previous is not None else volumes
+    asked = prechecked.request(volumes, previous)
     by_url: dict[str, list[dict[str, Any]]] = {}
-    for sub in candidates(tx, cfg, extent.search_volumes(volumes)):
+    for sub in candidates(tx, cfg, extent.search_volumes(touched)):
         wanted = sub.notify_for_operational_intents if about == "intents" else sub.notify_for_constraints
-        if not wanted or not extent.relevant(sub.volumes, volumes, TOUCHING):
+        if not wanted or not prechecked.relevant(("subscription", sub.id, sub.version), sub.volumes, touched, TOUCHING, asked):
             continue
         bumped = sub.model_copy(update={"notification_index": sub.notification_index + 1})
         tx.put_f3548_subscription(bumped)

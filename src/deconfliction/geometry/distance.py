@@ -165,23 +165,46 @@ def _plane_point(tree: Prepared, xy) -> tuple[float, float]:
     return float(lon), float(lat)
 
 
+def _first_inside(polygon, xy: np.ndarray) -> int | None:
+    """Index of a point of xy inside the (prepared) planar polygon, testing in growing chunks from the
+    start: a shared point is usually found among the first few, without testing them all."""
+    start, size = 0, 16
+    while start < len(xy):
+        chunk = xy[start : start + size]
+        inside = np.flatnonzero(shapely.intersects_xy(polygon, chunk[:, 0], chunk[:, 1]))
+        if len(inside):
+            return start + int(inside[0])
+        start, size = start + size, size * 4
+    return None
+
+
 def _overlap(query: Prepared, tree: Prepared, xy: np.ndarray):
     """A (lon, lat) shared by the two cores, or None. The tree is a polygon; xy is the query's dense
     ring (or centre) in the tree's plane, where great circles are straight: the chords are the pieces."""
+    if shapely.intersects_xy(tree.own_planar, xy[0, 0], xy[0, 1]):  # the cheapest answer, and the commonest
+        return float(query.dense_lons[0]), float(query.dense_lats[0])
     if query.is_point_core:
-        inside = shapely.intersects_xy(tree.own_planar, xy[0, 0], xy[0, 1])
-        return (float(query.dense_lons[0]), float(query.dense_lats[0])) if inside else None
+        return None
+    low, high = xy.min(axis=0), xy.max(axis=0)
+    own_low, own_high = tree.own_bounds
+    if np.any(high < own_low) or np.any(low > own_high):
+        return None  # boxes apart in the plane
     polygon = shapely.polygons(xy)
     # GEOS's prepared polygon: indexed segment intersection and point in polygon, n log n.
     if not tree.own_planar.intersects(polygon):
         return None
-    # Where: a point of one inside the other, or else a point where the boundaries cross.
-    if shapely.intersects_xy(tree.own_planar, xy[0, 0], xy[0, 1]):
-        return float(query.dense_lons[0]), float(query.dense_lats[0])
-    first = gnomonic(tree.ring_xyz[:1], tree.cap_centre, tree.basis)[0]
-    if shapely.intersects_xy(polygon, first[0], first[1]):
-        return float(tree.dense_lons[0]), float(tree.dense_lats[0])
-    crossing = shapely.intersection(tree.own_planar.exterior, polygon.exterior)
+    # Where: a point of one inside the other, or else a point where the boundaries cross. Each test
+    # is indexed (prepared polygons, the tree's STRtree): never the n·m overlay of an intersection.
+    inside = _first_inside(tree.own_planar, xy)
+    if inside is not None:
+        return float(query.dense_lons[inside]), float(query.dense_lats[inside])
+    shapely.prepare(polygon)
+    inside = _first_inside(polygon, tree.own_points.data)
+    if inside is not None:
+        return float(tree.dense_lons[inside]), float(tree.dense_lats[inside])
+    pieces = planar_pieces(xy)
+    query_index, tree_index = tree.own_tree.query(pieces, predicate="intersects")
+    crossing = shapely.intersection(pieces[query_index[0]], tree.own_pieces[tree_index[0]])
     return _plane_point(tree, shapely.get_coordinates(crossing)[0])
 
 
@@ -263,6 +286,9 @@ def _candidates(query: Prepared, tree: Prepared, query_index: np.ndarray, tree_i
 
 def _polygon_distance(query: Prepared, tree: Prepared, limit_m: float | None):
     """(metres, point on query, point on tree) between a core and a polygon, or None beyond limit_m."""
+    lon, lat = float(query.dense_lons[0]), float(query.dense_lats[0])
+    if contains_point_core(tree, lon, lat):  # overlap at the query's first point: most overlapping pairs end here
+        return 0.0, (lon, lat), (lon, lat)
     nearest_dot = float(np.min(query.ring_xyz @ tree.cap_centre))
     farthest = math.acos(max(-1.0, min(1.0, nearest_dot))) + 1e-9  # only a bound: acos's rounding is covered
     theta = max(farthest, tree.cap_radius)

@@ -7,6 +7,7 @@ objects, but equal footprints share one preparation.
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -61,6 +62,12 @@ class Prepared:
         shape = self.planar(self.cap_centre, self.basis)
         shapely.prepare(shape)
         return shape
+
+    @cached_property
+    def own_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """(least x, y), (greatest x, y) of the ring in the own plane: a box test before any other."""
+        points = self.own_points.data
+        return points.min(axis=0), points.max(axis=0)
 
     @cached_property
     def own_pieces(self) -> np.ndarray:
@@ -136,8 +143,35 @@ def _cap(xyz: np.ndarray) -> tuple[np.ndarray, float]:
     return centre, float(angle_between(xyz, centre[None]).max())
 
 
-@lru_cache(maxsize=200_000)
+# Footprints seen before, by identity: the notices the store hands out again (store/notice_cache.py)
+# carry the very same objects, and hashing a 2,000-vertex ring by value costs more than a lookup.
+# An entry lives as long as its footprint.
+_by_identity: dict[int, tuple[weakref.ref, Prepared]] = {}
+
+
 def prepare(footprint) -> Prepared:
+    key = id(footprint)
+    held = _by_identity.get(key)
+    if held is not None and held[0]() is footprint:
+        return held[1]
+    prepared = _prepare_by_value(footprint)
+
+    def forget(ref: weakref.ref, key: int = key) -> None:
+        if _by_identity.get(key, (None,))[0] is ref:
+            _by_identity.pop(key, None)
+
+    _by_identity[key] = (weakref.ref(footprint, forget), prepared)
+    return prepared
+
+
+def forget_prepared() -> None:
+    """Empty both caches: every footprint is prepared anew (benchmarks of a first sight)."""
+    _by_identity.clear()
+    _prepare_by_value.cache_clear()
+
+
+@lru_cache(maxsize=200_000)
+def _prepare_by_value(footprint) -> Prepared:
     if footprint.kind == "circle":
         centre = unit_vectors([footprint.lon], [footprint.lat])
         return Prepared(

@@ -39,7 +39,28 @@ def expect(
     now: datetime,
     escalate_every_s: float | None = None,
 ) -> Deadline:
-    deadline = Deadline(
+    deadline = owed(
+        kind=kind, subject_id=subject_id, version=version, agreement=agreement, party_id=party_id, owner_id=owner_id,
+        within_s=within_s, now=now, escalate_every_s=escalate_every_s,
+    )
+    tx.put_deadline(deadline)
+    return deadline
+
+
+def owed(
+    *,
+    kind: Kind,
+    subject_id: str,
+    version: str | None,
+    agreement: Agreement,
+    party_id: str,
+    owner_id: str | None,
+    within_s: float,
+    now: datetime,
+    escalate_every_s: float | None = None,
+) -> Deadline:
+    """The deadline `expect` writes, not yet written (callers owing many write them together: put_deadlines)."""
+    return Deadline(
         id=deadline_id(kind, subject_id, party_id),
         kind=kind,
         subject_id=subject_id,
@@ -51,8 +72,6 @@ def expect(
         due_at=now + timedelta(seconds=within_s),
         escalate_every_s=escalate_every_s,
     )
-    tx.put_deadline(deadline)
-    return deadline
 
 
 def withdraw(tx: Transaction, subject_id: str, now: datetime) -> None:

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from ..models import AuditEntry
 from ..transparency import log as transparency_log
+from ..transparency import merkle
+from ..transparency.canonical import leaf_bytes
 
 if TYPE_CHECKING:
     from ..store import Transaction
@@ -48,17 +50,21 @@ def record_many(tx: Transaction, items: Iterable[tuple[str, str, str, dict[str, 
     last = tx.last_audit()
     seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
     entries = []
+    leaves = []
     for actor, action, subject, payload in items:
         seq += 1
         payload = canonical(payload)
+        # The chain's hash and the Merkle leaf are over the same bytes (transparency/canonical.py): encoded once.
+        body = leaf_bytes(seq, now, actor, action, subject, payload)
         entry = AuditEntry(
             seq=seq, at=now, actor=actor, action=action, subject=subject, payload=payload, prev_hash=prev,
-            hash=entry_hash(prev, seq, now, actor, action, subject, payload),
+            hash=hashlib.sha256(prev.encode() + body).hexdigest(),
         )
-        tx.append_audit(entry)
         entries.append(entry)
+        leaves.append(merkle.leaf_hash(body))
         prev = entry.hash
-    transparency_log.append(tx, entries, last.seq if last else 0)  # each entry is also a leaf of the Merkle log
+    tx.append_audits(entries)
+    transparency_log.append(tx, entries, last.seq if last else 0, leaves)  # each entry is also a leaf of the Merkle log
     return entries
 
 

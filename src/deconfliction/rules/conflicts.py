@@ -11,7 +11,7 @@ from . import acknowledgments, audit, channel_assignment, prechecked
 from ..models.agreements import Agreement
 from ..errors import InvalidState, NotFound
 from .cancellation import raise_if_cancelled
-from .events import publish
+from .events import publish, publish_many
 from ..geometry import Minima, Volume4D, VolumeConflict, volume_conflict
 from ..models import LIVE_STATES, ChannelRef, Conflict, Finding, Notice
 
@@ -68,25 +68,24 @@ def _shape(agreement: Agreement, notice: Notice, other: Notice, closest: VolumeC
 
 def _tell_both(tx: Transaction, agreement: Agreement, told: list[tuple[Conflict, str]], now: datetime) -> None:
     """Both sides hear of each conflict; while it is open, each owes an acknowledgment by the agreement's
-    deadline; the audit records each one. Per-party lookups (webhook endpoints) and the audit chain's
-    head are read once for the whole batch, and each conflict is serialised once."""
-    endpoints: dict[str, list] = {}
-    entries = []
+    deadline; the audit records each one. Each conflict is serialised once, and the events, the
+    deadlines and the audit entries are each written as one statement for the whole batch."""
+    events, owed, entries = [], [], []
     for conflict, kind in told:
         body = conflict.model_dump(mode="json")
-        payload = {"conflict": body}
+        payload = {"conflict": body}  # one object for both sides: encoded once
         for party in (conflict.party_a, conflict.party_b):
-            if party not in endpoints:
-                endpoints[party] = tx.list_endpoints(party)
-            publish(tx, party, kind, payload, now, endpoints=endpoints[party])
+            events.append((party, kind, payload))
             if conflict.state == "open":
-                acknowledgments.expect(
-                    tx, kind="conflict", subject_id=conflict.id, version=f"{conflict.version_a}/{conflict.version_b}",
+                owed.append(acknowledgments.owed(
+                    kind="conflict", subject_id=conflict.id, version=f"{conflict.version_a}/{conflict.version_b}",
                     agreement=agreement, party_id=party, owner_id=None, within_s=agreement.notice_ack_deadline_s, now=now,
-                )
+                ))
         if conflict.state != "open":
             acknowledgments.withdraw(tx, conflict.id, now)
         entries.append(("system", kind, conflict.id, body))
+    publish_many(tx, events, now)
+    tx.put_deadlines(owed)
     audit.record_many(tx, entries, now)  # nothing above writes to the audit, so the chain's order is as if one by one
 
 
@@ -113,12 +112,11 @@ def reconcile(
         else:
             conflict = previous.model_copy(update={**shape, "updated_at": now, "acknowledged_a": None, "acknowledged_b": None})
             kind = "conflict.updated"
-        tx.put_conflict(conflict)
         told.append((conflict, kind))
     for stale in existing.values():
         cleared = stale.model_copy(update={"state": "cleared", "cleared_at": now, "updated_at": now})
-        tx.put_conflict(cleared)
         told.append((cleared, "conflict.cleared"))
+    tx.put_conflicts([conflict for conflict, _ in told])
     if pooled:
         changed = channel_assignment.assign(tx, agreement, now, quiet={c.id for c, _ in told})
         told = [(changed.get(c.id, c), kind) for c, kind in told]

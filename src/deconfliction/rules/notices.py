@@ -18,7 +18,7 @@ from . import acknowledgments, audit, observers
 from ..models.agreements import Agreement
 from .conflicts import find_conflicts, reconcile
 from .volume_limits import check_size
-from .events import notice_audience, publish
+from .events import notice_audience, publish, publish_many
 from ..errors import BeyondHorizon, ConflictRefused, Forbidden, InvalidInput, InvalidState, MissingKey, NotFound, TooLate, VersionMismatch
 from ..geometry import Volume4D, area_m2, volume_covers
 from ..models import TRANSITIONS, Filing, Finding, Notice, NoticePrivate
@@ -103,18 +103,22 @@ def _tell_members(
     tx: Transaction, agreement: Agreement, notice: Notice, kind: str, now: datetime, findings: list[Finding] = (), owe_ack: bool = False
 ) -> None:
     """Publish the notice to the parties that should hear of it; with `owe_ack`, each owes an acknowledgment."""
-    payload = {"notice": notice.minimised().model_dump(mode="json")}
+    payload = {"notice": notice.minimised().model_dump(mode="json")}  # one object for every party: encoded once
     audience = notice_audience(tx, agreement.parties, notice, kind, always={f.notice.party_id for f in findings})
-    endpoints: dict[str, list] = {party: [] for party in audience}
-    for endpoint in tx.list_endpoints() if len(audience) > 1 else []:  # one read for the whole audience
-        endpoints.setdefault(endpoint.party_id, []).append(endpoint)
-    for party in audience:
-        publish(tx, party, kind, payload, now, endpoints=endpoints[party] if len(audience) > 1 else None)
-        if owe_ack and not observers.owes_nothing(tx, agreement, party):
-            acknowledgments.expect(
-                tx, kind="notice", subject_id=notice.id, version=notice.version, agreement=agreement,
+    endpoints: dict[str, list] | None = None
+    if len(audience) > 1:  # one read for the whole audience
+        endpoints = {party: [] for party in audience}
+        for endpoint in tx.list_endpoints():
+            endpoints.setdefault(endpoint.party_id, []).append(endpoint)
+    publish_many(tx, [(party, kind, payload) for party in audience], now, endpoints=endpoints)
+    if owe_ack:
+        tx.put_deadlines([
+            acknowledgments.owed(
+                kind="notice", subject_id=notice.id, version=notice.version, agreement=agreement,
                 party_id=party, owner_id=notice.party_id, within_s=agreement.notice_ack_deadline_s, now=now,
             )
+            for party in audience if not observers.owes_nothing(tx, agreement, party)
+        ])
 
 
 def _record(tx: Transaction, actor: str, action: str, notice: Notice, now: datetime) -> None:

@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class Precomputed:
-    """Answers of the exact check for these volumes (the very list object) under these minima,
-    keyed by (notice id, version)."""
+    """Answers of the exact check for these volumes (these very volume objects, in this order) under
+    these minima, keyed by (notice id, version)."""
 
     volumes: list[Volume4D]
     minima: Minima
@@ -35,7 +35,8 @@ class Precomputed:
 
     def answer_for(self, volumes: list[Volume4D], minima: Minima, notice_id: str, version: str):
         """(True, answer) when known for exactly this notice version, else (False, None)."""
-        if volumes is not self.volumes or minima != self.minima or (notice_id, version) not in self.answers:
+        same = len(volumes) == len(self.volumes) and all(a is b for a, b in zip(volumes, self.volumes))
+        if not same or minima != self.minima or (notice_id, version) not in self.answers:
             return False, None
         return True, self.answers[(notice_id, version)]
 

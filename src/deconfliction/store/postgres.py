@@ -55,7 +55,8 @@ from ..models import AuditEntry, Notice, SubscriptionRecord
 from .base import is_retryable, with_retries
 from .group import Job, WriteQueue
 from .sql import TRUSTED, migrations
-from .tables import SqlTransaction, event_payload, notice_from
+from .notice_cache import NoticeCache
+from .tables import SqlTransaction, notice_from
 from .transparency import _build_transparency_log
 from .zones import move_constraints_to_zones
 
@@ -187,6 +188,7 @@ class PostgresStore:
         self._listener: _Listener | None = None
         self._listener_lock = threading.Lock()
         self._writers = threading.RLock()
+        self.notices = NoticeCache()
         self._writes = WriteQueue(self._run_group)
 
     def run_serialised(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -210,7 +212,7 @@ class PostgresStore:
                         connection.execute("SELECT pg_advisory_lock(%s)", (WRITERS_LOCK,))
                         try:
                             with connection.transaction():
-                                tx = PostgresTransaction(connection, require_standby=self.require_standby)
+                                tx = PostgresTransaction(connection, self.notices, require_standby=self.require_standby)
                                 for job in batch:
                                     self._run_job(connection, pipeline, tx, job)
                                 committing = True
@@ -262,7 +264,7 @@ class PostgresStore:
                     connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
                     connection.read_only = True
                 with connection.transaction():
-                    yield PostgresTransaction(connection, require_standby=self.require_standby)
+                    yield PostgresTransaction(connection, self.notices, require_standby=self.require_standby)
                     committing = True
                 if write and self.require_standby:
                     with connection.transaction():
@@ -505,8 +507,8 @@ WHERE s.id IN (
 class PostgresTransaction(SqlTransaction):
     MARK = "%s"
 
-    def __init__(self, connection: Any, *, require_standby: bool = False):
-        super().__init__(connection)
+    def __init__(self, connection: Any, notices: NoticeCache | None = None, *, require_standby: bool = False):
+        super().__init__(connection, notices)
         self.require_standby = require_standby
 
     # A signed head read by anyone is evidence: shown only once a standby has it (see the module doc).
@@ -562,8 +564,17 @@ class PostgresTransaction(SqlTransaction):
             ids.update(r[0] for r in self._search(sql, {**_search_params(volume, minima), "agreement": agreement_id}))
         if not ids or not wanted:
             return []
-        rows = self.db.execute("SELECT body FROM notices WHERE id = ANY(%s) AND state = ANY(%s) ORDER BY id", (sorted(ids), wanted)).fetchall()
-        return [notice_from(r[0]) for r in rows]
+        rows = self.db.execute(
+            "SELECT id, version FROM notices WHERE id = ANY(%s) AND state = ANY(%s) ORDER BY id", (sorted(ids), wanted)
+        ).fetchall()
+        found = {notice_id: self.notices.get(notice_id, version) for notice_id, version in rows}
+        unread = [notice_id for notice_id, notice in found.items() if notice is None]
+        if unread:  # only the notices not parsed before are read whole
+            for (body,) in self.db.execute("SELECT body FROM notices WHERE id = ANY(%s)", (unread,)).fetchall():
+                notice = notice_from(body)
+                self.notices.put(notice)
+                found[notice.id] = notice
+        return list(found.values())
 
     # F3548 subscriptions' 4-D index (migration 4; the rest of their table is in store/f3548.py) ----
     def _index_f3548_subscription(self, record: SubscriptionRecord) -> None:
@@ -589,25 +600,28 @@ class PostgresTransaction(SqlTransaction):
         return [SubscriptionRecord.model_validate_json(found[i], context=TRUSTED) for i in sorted(found)]
 
     # Outbox: numbered in commit order, and told to every worker ----------------------------------
-    def append_event(self, party_id: str, kind: str, payload: dict[str, Any], now: datetime) -> int:
+    def _insert_events(self, rows: Sequence[tuple[str, str, str]], now: datetime) -> list[int]:
         # Held to commit: events commit in the order of their numbers, so no reader skips one. So, once
         # this transaction has its first number, the next ones are its own to hand out: only the first
         # event waits for the server; the others are sent without waiting (pipeline mode).
+        if not rows:
+            return []
         if self._next_event_seq is None:
             self._run("SELECT pg_advisory_xact_lock(?)", (EVENTS_LOCK,))
             self._next_event_seq = int(self._one("SELECT nextval('events_seq')")[0])
-        seq, self._next_event_seq = self._next_event_seq, self._next_event_seq + 1
-        self._run(  # stored, told, and the sequence moved past it, in one statement
+        numbers = list(range(self._next_event_seq, self._next_event_seq + len(rows)))
+        self._next_event_seq += len(rows)
+        self._many(  # each stored, told, and the sequence moved past it, in one statement
             "WITH e AS (INSERT INTO events (seq, party_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?) RETURNING seq) "
             "SELECT pg_notify(?, ?::text || ':' || e.seq::text), setval('events_seq', e.seq) FROM e",
-            (seq, party_id, kind, event_payload(payload), now, NOTIFY_CHANNEL, party_id),
+            [(seq, party_id, kind, payload, now, NOTIFY_CHANNEL, party_id) for seq, (party_id, kind, payload) in zip(numbers, rows)],
         )
-        return seq
+        return numbers
 
-    def append_audit(self, entry: AuditEntry) -> None:
+    def append_audits(self, entries: Sequence[AuditEntry]) -> None:
         try:
-            super().append_audit(entry)
+            super().append_audits(entries)
         except pg_errors.UniqueViolation as exc:
             # Another transaction extended the chain from the same head and committed first: the
             # whole transaction must run again on the new head (retryable, like any 40001).
-            raise pg_errors.SerializationFailure(f"audit chain head moved: entry {entry.seq} exists") from exc
+            raise pg_errors.SerializationFailure(f"audit chain head moved: entry {entries[0].seq} exists") from exc

@@ -58,14 +58,24 @@ class Sql:
 
     def _upsert(self, table: str, key: str, columns: dict[str, Any], update: Iterable[str] | None = None) -> None:
         """Insert a row, or update `update` (default: every column but the key) of the row with its key."""
-        names = [key, *[c for c in columns if c != key]]
+        self._upsert_many(table, key, [columns], update)
+
+    def _upsert_many(self, table: str, key: str, rows: Sequence[dict[str, Any]], update: Iterable[str] | None = None) -> None:
+        """`_upsert` for rows that all have the same columns: one statement for them all."""
+        if not rows:
+            return
+        names = [key, *[c for c in rows[0] if c != key]]
         changed = [c for c in names if c != key] if update is None else list(update)
         marks = ", ".join("?" * len(names))
-        self._run(
+        sql = (
             f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks}) "
-            f"ON CONFLICT ({key}) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in changed)}",
-            tuple(columns[c] for c in names),
+            f"ON CONFLICT ({key}) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in changed)}"
         )
+        values = [tuple(columns[c] for c in names) for columns in rows]
+        if len(values) == 1:
+            self._run(sql, values[0])
+        else:
+            self._many(sql, values)
 
 
 def marks(values: Sequence[Any]) -> str:

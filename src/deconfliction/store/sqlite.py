@@ -21,7 +21,8 @@ from ..geometry import Minima, Volume4D, index_boxes, search_boxes
 from ..models import Notice, SubscriptionRecord
 from .group import Job, WriteQueue
 from .sql import TRUSTED, migrations
-from .tables import SqlTransaction, event_payload, notice_from
+from .notice_cache import NoticeCache
+from .tables import SqlTransaction, notice_from
 from .transparency import _build_transparency_log
 from .zones import move_constraints_to_zones
 
@@ -106,6 +107,7 @@ class SQLiteStore:
         self._connections: list[sqlite3.Connection] = []
         self._write_lock = _WriteLock(self.path)
         self._writes = WriteQueue(self._run_group, self.MAX_GROUP)
+        self.notices = NoticeCache()
         self._migrate()
 
     def run_serialised(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -118,7 +120,7 @@ class SQLiteStore:
         with self._write_lock:
             connection.execute("BEGIN IMMEDIATE")
             try:
-                tx = SQLiteTransaction(connection)
+                tx = SQLiteTransaction(connection, self.notices)
                 for job in batch:
                     connection.execute("SAVEPOINT job")
                     try:
@@ -174,7 +176,7 @@ class SQLiteStore:
         with self._write_lock if write else nullcontext():
             connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
-                yield SQLiteTransaction(connection)
+                yield SQLiteTransaction(connection, self.notices)
             except BaseException:
                 connection.execute("ROLLBACK")
                 raise
@@ -202,6 +204,7 @@ class SQLiteTransaction(SqlTransaction):
     ) -> list[Notice]:
         wanted = set(states)
         seen: dict[int, Notice | None] = {}
+        unread: list[int] = []
         query = (
             "SELECT DISTINCT b.id / ? FROM notice_boxes b WHERE b.max_lon >= ? AND b.min_lon <= ? AND b.max_lat >= ? AND b.min_lat <= ? "
             "AND b.max_alt >= ? AND b.min_alt <= ? AND b.max_t >= ? AND b.min_t <= ?"
@@ -215,12 +218,20 @@ class SQLiteTransaction(SqlTransaction):
                 fresh = [r[0] for r in rows if r[0] not in seen]
                 for start in range(0, len(fresh), 500):
                     chunk = fresh[start : start + 500]
-                    sql = f"SELECT rowid, body, agreement_id, state FROM notices WHERE rowid IN ({','.join('?' * len(chunk))})"
-                    for rowid, body, agreement, state in self._all(sql, chunk):
+                    sql = f"SELECT rowid, id, version, agreement_id, state FROM notices WHERE rowid IN ({','.join('?' * len(chunk))})"
+                    for rowid, notice_id, version, agreement, state in self._all(sql, chunk):
                         if (agreement_id is None or agreement == agreement_id) and state in wanted:
-                            seen[rowid] = notice_from(body)
+                            seen[rowid] = self.notices.get(notice_id, version)
+                            if seen[rowid] is None:
+                                unread.append(rowid)
                         else:
                             seen.setdefault(rowid, None)
+        # Only the notices not parsed before are read whole (their JSON is most of a filing's reading).
+        for start in range(0, len(unread), 500):
+            chunk = unread[start : start + 500]
+            for rowid, body in self._all(f"SELECT rowid, body FROM notices WHERE rowid IN ({','.join('?' * len(chunk))})", chunk):
+                seen[rowid] = notice_from(body)
+                self.notices.put(seen[rowid])
         return [n for n in seen.values() if n is not None]
 
     # F3548 subscriptions' 4-D index (migration 004; the rest of their table is in store/f3548.py) ----
@@ -257,8 +268,9 @@ class SQLiteTransaction(SqlTransaction):
         return [SubscriptionRecord.model_validate_json(found[i], context=TRUSTED) for i in sorted(found)]
 
     # Outbox: one writer at a time, so the rowid is the commit order --------------------------------
-    def append_event(self, party_id: str, kind: str, payload: dict[str, Any], now) -> int:
-        cursor = self._run(
-            "INSERT INTO events (party_id, kind, payload, created_at) VALUES (?, ?, ?, ?)", (party_id, kind, event_payload(payload), self.at(now))
-        )
-        return int(cursor.lastrowid)
+    def _insert_events(self, rows: Sequence[tuple[str, str, str]], now) -> list[int]:
+        at = self.at(now)
+        self._many("INSERT INTO events (party_id, kind, payload, created_at) VALUES (?, ?, ?, ?)", [(*row, at) for row in rows])
+        # One writer at a time, AUTOINCREMENT: the rows just inserted hold the numbers up to the last one.
+        last = int(self._one("SELECT last_insert_rowid()")[0])
+        return list(range(last - len(rows) + 1, last + 1))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from ..models import (
     LIVE_STATES, Agreement, AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, HotlineMessage, Notice, Party,
@@ -15,6 +15,7 @@ from ..models import (
 )
 from .f3548 import F3548Tables
 from .idempotency import IdempotencyTables
+from .notice_cache import NoticeCache
 from .transparency import TransparencyTables
 from .zones import ZoneTables
 from .sql import TRUSTED, filters, marks, moment, where
@@ -27,8 +28,9 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
     """One transaction's queries over `self.db`. Backends implement `_index_notice(notice)` (after its
     row is written), `candidate_notices`, `append_event`, and the F3548 subscription index."""
 
-    def __init__(self, connection: Any):
+    def __init__(self, connection: Any, notices: NoticeCache | None = None):
         self.db = connection
+        self.notices = notices if notices is not None else NoticeCache(0)  # the store's parsed notices (notice_cache.py)
         self.forget()
 
     def forget(self) -> None:
@@ -137,10 +139,13 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
         return Conflict.model_validate_json(row[0]) if row else None
 
     def put_conflict(self, conflict: Conflict) -> None:
-        self._upsert("conflicts", "id", {
+        self.put_conflicts([conflict])
+
+    def put_conflicts(self, conflicts: Sequence[Conflict]) -> None:
+        self._upsert_many("conflicts", "id", [{
             "id": conflict.id, "agreement_id": conflict.agreement_id, "notice_a": conflict.notice_a, "notice_b": conflict.notice_b,
             "party_a": conflict.party_a, "party_b": conflict.party_b, "state": conflict.state, "body": conflict.model_dump_json(),
-        }, update=("state", "body"))
+        } for conflict in conflicts], update=("state", "body"))
 
     def conflicts_of_notice(self, notice_id: str, open_only: bool = True) -> list[Conflict]:
         state = "AND state = 'open'" if open_only else ""
@@ -253,13 +258,15 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
 
     # Deadlines -----------------------------------------------------------------------------------
     def put_deadline(self, deadline: Deadline) -> None:
-        escalate = deadline.next_escalation_at
-        self._upsert("deadlines", "id", {
+        self.put_deadlines([deadline])
+
+    def put_deadlines(self, deadlines: Sequence[Deadline]) -> None:
+        self._upsert_many("deadlines", "id", [{
             "id": deadline.id, "kind": deadline.kind, "subject_id": deadline.subject_id, "agreement_id": deadline.agreement_id,
             "party_id": deadline.party_id, "state": deadline.state, "due_at": self.seconds(deadline.due_at),
-            "escalate_at": self.seconds(escalate) if escalate else None, "created_at": self.seconds(deadline.created_at),
-            "body": deadline.model_dump_json(),
-        }, update=("state", "due_at", "escalate_at", "body"))
+            "escalate_at": self.seconds(deadline.next_escalation_at) if deadline.next_escalation_at else None,
+            "created_at": self.seconds(deadline.created_at), "body": deadline.model_dump_json(),
+        } for deadline in deadlines], update=("state", "due_at", "escalate_at", "body"))
 
     def deadlines_of(self, subject_id: str, party_id: str | None = None, state: str | None = None) -> list[Deadline]:
         clauses, params = filters(subject_id=subject_id, party_id=party_id, state=state)
@@ -339,14 +346,47 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
         return last.seq if last else 0
 
     def append_audit(self, entry: AuditEntry) -> None:
+        self.append_audits([entry])
+
+    def append_audits(self, entries: Sequence[AuditEntry]) -> None:
+        if not entries:
+            return
         self._audit_tail = None  # read again if this insert fails (PostgreSQL: it may, and be retried)
-        self._run(
-            f"INSERT INTO audit ({AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        self._many(f"INSERT INTO audit ({AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
             (entry.seq, self.at(entry.at), entry.actor, entry.action, entry.subject, json.dumps(entry.payload, sort_keys=True),
-             entry.prev_hash, entry.hash),
-        )
-        self._audit_tail = (entry,)
-        self._appended[entry.seq] = entry
+             entry.prev_hash, entry.hash)
+            for entry in entries
+        ])
+        self._appended.update((entry.seq, entry) for entry in entries)
+        self._audit_tail = (entries[-1],)
+
+    def audit_written(self, after_seq: int, count: int) -> list[AuditEntry]:
+        """Entries after_seq + 1 … after_seq + count as this transaction wrote them: a write's own entries
+        are not read back and parsed (a filing's entry holds its whole notice). A later write of the
+        same number (after a rolled-back savepoint) replaces an earlier one; anything missing is read."""
+        wanted = range(after_seq + 1, after_seq + count + 1)
+        if all(seq in self._appended for seq in wanted):
+            return [self._appended[seq] for seq in wanted]
+        return self.audit_entries(after_seq, count)
+
+    # Events ----------------------------------------------------------------------------------------
+    def append_event(self, party_id: str, kind: str, payload: dict[str, Any], now: datetime) -> int:
+        return self.append_events([(party_id, kind, payload)], now)[0]
+
+    def append_events(self, events: Sequence[tuple[str, str, dict[str, Any]]], now: datetime) -> list[int]:
+        """(party, kind, payload) events in order; their numbers. A payload object told to several
+        parties is encoded once."""
+        encoded: dict[int, str] = {}
+        rows = []
+        for party_id, kind, payload in events:
+            text = encoded.get(id(payload))
+            if text is None:
+                text = encoded[id(payload)] = event_payload(payload)
+            rows.append((party_id, kind, text))
+        return self._insert_events(rows, now)
+
+    def _insert_events(self, rows: Sequence[tuple[str, str, str]], now: datetime) -> list[int]:
+        raise NotImplementedError
 
     def audit_entries(self, after_seq: int = 0, limit: int = 1000) -> list[AuditEntry]:
         wanted = range(after_seq + 1, min(after_seq + limit, self.log_size()) + 1) if self._appended else range(0)

@@ -25,8 +25,9 @@ def entry_leaf(entry: AuditEntry) -> bytes:
     return merkle.leaf_hash(leaf_bytes(entry.seq, entry.at, entry.actor, entry.action, entry.subject, entry.payload))
 
 
-def append(tx, entries: Sequence[AuditEntry], size_before: int) -> None:
-    """Add `entries` (leaves size_before, size_before + 1, …) to the tree of `size_before` leaves."""
+def append(tx, entries: Sequence[AuditEntry], size_before: int, leaves: Sequence[bytes] | None = None) -> None:
+    """Add `entries` (leaves size_before, size_before + 1, …) to the tree of `size_before` leaves.
+    `leaves`: their leaf hashes (entry_leaf) when the caller has them already."""
     if not entries:
         return
     wanted = merkle.frontier_nodes(size_before)
@@ -34,10 +35,11 @@ def append(tx, entries: Sequence[AuditEntry], size_before: int) -> None:
     frontier = [(node, stored[node]) for node in wanted]
     completed: list[tuple[merkle.Node, bytes]] = []
     size = size_before
-    for entry in entries:
+    for k, entry in enumerate(entries):
         if entry.seq != size + 1:
             raise ValueError(f"audit entry {entry.seq} is not the next leaf ({size + 1})")
-        size = merkle.append(frontier, size, entry_leaf(entry), lambda node, value: completed.append((node, value)))
+        leaf = entry_leaf(entry) if leaves is None else leaves[k]
+        size = merkle.append(frontier, size, leaf, lambda node, value: completed.append((node, value)))
     tx.put_merkle_nodes(completed)
 
 

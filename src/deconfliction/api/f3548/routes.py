@@ -158,8 +158,9 @@ def create_dss_app(system: Deconfliction, config: F3548Config, verifier: UssVeri
         notice_id = wire.entity_id(entityid)
         params = wire.parse(body, api.PutOperationalIntentReferenceParameters)
         volumes = extents(params, cfg.intent_max_vertices, cfg.max_area_km2)
-        reference, subscribers = dss.write(lambda tx: intent_rules.put(
-            tx, here(request), uss=uss.id, scopes=uss.scopes, now=now(), entity_id=notice_id, ovn=ovn, params=params, volumes=volumes))
+        reference, subscribers = intent_rules.put_from_snapshot(
+            dss.read, dss.write, here(request), uss=uss.id, scopes=uss.scopes, now=now(), entity_id=notice_id, ovn=ovn, params=params,
+            volumes=volumes)
         return {"subscribers": subscribers, "operational_intent_reference": reference}
 
     @app.put("/operational_intent_references/{entityid}", status_code=201)
