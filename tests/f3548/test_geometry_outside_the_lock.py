@@ -6,11 +6,10 @@ so the test is about who waits for whom, not about timings."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
-from deconfliction.geometry import separation
+
+from held_geometry import hold_geometry, in_thread
 
 from .conftest import new_id, square
 
@@ -24,32 +23,7 @@ def _is_slow(footprint) -> bool:
 
 @pytest.fixture
 def slow_geometry(monkeypatch):
-    """Any exact check involving the slow intent's square waits for `release` (after setting `entered`)."""
-    entered, release = threading.Event(), threading.Event()
-    exact = separation.lateral_distance
-
-    def waiting(a, b, limit_m=None):
-        if (_is_slow(a) or _is_slow(b)) and not release.is_set():
-            entered.set()
-            assert release.wait(30), "the test never released the slow geometry"
-        return exact(a, b, limit_m=limit_m)
-
-    monkeypatch.setattr(separation, "lateral_distance", waiting)
-    return entered, release
-
-
-def in_thread(call):
-    outcome = {}
-
-    def run():
-        try:
-            outcome["value"] = call()
-        except BaseException as exc:  # handed to the test
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread, outcome
+    return hold_geometry(monkeypatch, _is_slow)
 
 
 def _ovn(response) -> str:

@@ -5,46 +5,20 @@ who waits for whom, not about timings."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from deconfliction.errors import MissingKey
-from deconfliction.geometry import Polygon, separation
+from deconfliction.geometry import Polygon
 
 from factories import footprint_volume
+from held_geometry import hold_geometry, in_thread
 
 SLOW = Polygon(vertices=((2.30, 48.80), (2.40, 48.80), (2.40, 48.90), (2.30, 48.90)))
 
 
 @pytest.fixture
 def slow_geometry(monkeypatch):
-    """Any exact check involving SLOW waits for `release` (after setting `entered`), once."""
-    entered, release = threading.Event(), threading.Event()
-    exact = separation.lateral_distance
-
-    def waiting(a, b, limit_m=None):
-        if (a == SLOW or b == SLOW) and not release.is_set():
-            entered.set()
-            assert release.wait(30), "the test never released the slow geometry"
-        return exact(a, b, limit_m=limit_m)
-
-    monkeypatch.setattr(separation, "lateral_distance", waiting)
-    return entered, release
-
-
-def in_thread(call):
-    outcome = {}
-
-    def run():
-        try:
-            outcome["value"] = call()
-        except BaseException as exc:  # handed to the test
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread, outcome
+    return hold_geometry(monkeypatch, lambda footprint: footprint == SLOW)
 
 
 def test_a_slow_filing_does_not_hold_another_partys_write(system, clock, slow_geometry):

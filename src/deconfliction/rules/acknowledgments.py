@@ -8,7 +8,7 @@ to the one who owes, and a summary of it to the escalation contacts that are mem
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from . import audit, escalation
 from ..models.agreements import Agreement
@@ -26,23 +26,9 @@ def deadline_id(kind: str, subject_id: str, party_id: str) -> str:
     return f"{kind}:{subject_id}:{party_id}"
 
 
-def expect(
-    tx: Transaction,
-    *,
-    kind: Kind,
-    subject_id: str,
-    version: str | None,
-    agreement: Agreement,
-    party_id: str,
-    owner_id: str | None,
-    within_s: float,
-    now: datetime,
-    escalate_every_s: float | None = None,
-) -> Deadline:
-    deadline = owed(
-        kind=kind, subject_id=subject_id, version=version, agreement=agreement, party_id=party_id, owner_id=owner_id,
-        within_s=within_s, now=now, escalate_every_s=escalate_every_s,
-    )
+def expect(tx: Transaction, **owing: Any) -> Deadline:
+    """Write the deadline `owed(**owing)` describes: a party owes an acknowledgment."""
+    deadline = owed(**owing)
     tx.put_deadline(deadline)
     return deadline
 
