@@ -12,7 +12,7 @@
    to A and B alternately, each timed with perf_counter around `file_notice`; the difference of the
    medians is the added latency. The disk's fsync is in both; the table shows it beside them, and the
    bytes each filing wrote (WAL pages and checkpoints: /proc/self/io), which a busy disk does not blur.
-2. Proofs at 10^6 entries. A store's `merkle_nodes` table is loaded with the complete subtrees of a
+2. Proofs at 10^6 entries. A store's log (`log_records`) is loaded with the complete subtrees of a
    10^6-leaf tree (as 10^6 appends would leave it), then: inclusion proofs of random leaves and
    consistency proofs between random sizes, each read from the store (one indexed query) and verified
    (RFC 9162 algorithms); sizes in hashes and bytes; appending one more leaf (what a write does) and
@@ -70,7 +70,7 @@ class LogOff:
 
     def __enter__(self):
         self.append, self.sealed = log_module.append, evidence_module.sealed
-        audit.transparency_log.append = lambda tx, entries, size_before: None
+        audit.transparency_log.append = lambda tx, entries, size_before, leaves=None: None
         evidence_module.sealed = lambda tx, work, key, clock, pending=None: (work(tx), None)
 
     def __exit__(self, *exc):
