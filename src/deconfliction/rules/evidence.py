@@ -28,7 +28,7 @@ def sealed(
     after = tx.log_size()
     if after == before and pending is None:
         return result, None
-    entries = tx.audit_written(before, after - before) if after > before else []
+    entries = tx.audit_entries(before, after - before) if after > before else []
     accept(tx, pending, entries, clock())
     if tx.log_size() == before:
         return result, None

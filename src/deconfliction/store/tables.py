@@ -360,15 +360,6 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
         self._appended.update((entry.seq, entry) for entry in entries)
         self._audit_tail = (entries[-1],)
 
-    def audit_written(self, after_seq: int, count: int) -> list[AuditEntry]:
-        """Entries after_seq + 1 … after_seq + count as this transaction wrote them: a write's own entries
-        are not read back and parsed (a filing's entry holds its whole notice). A later write of the
-        same number (after a rolled-back savepoint) replaces an earlier one; anything missing is read."""
-        wanted = range(after_seq + 1, after_seq + count + 1)
-        if all(seq in self._appended for seq in wanted):
-            return [self._appended[seq] for seq in wanted]
-        return self.audit_entries(after_seq, count)
-
     # Events ----------------------------------------------------------------------------------------
     def append_event(self, party_id: str, kind: str, payload: dict[str, Any], now: datetime) -> int:
         return self.append_events([(party_id, kind, payload)], now)[0]
@@ -389,8 +380,10 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
         raise NotImplementedError
 
     def audit_entries(self, after_seq: int = 0, limit: int = 1000) -> list[AuditEntry]:
+        # A write's own entries (its receipt asks for them) come from memory, not read back and parsed:
+        # a filing's entry holds its whole notice. forget() drops them when a savepoint rolls back.
         wanted = range(after_seq + 1, min(after_seq + limit, self.log_size()) + 1) if self._appended else range(0)
-        if wanted and all(seq in self._appended for seq in wanted):  # this write's own (the receipt asks)
+        if wanted and all(seq in self._appended for seq in wanted):
             return [self._appended[seq] for seq in wanted]
         rows = self._all(f"SELECT {AUDIT_COLUMNS} FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", (after_seq, limit))
         return [audit_from(r) for r in rows]
