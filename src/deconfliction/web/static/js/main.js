@@ -153,8 +153,13 @@ function everySecond() {
   }
 }
 
+let selections = 0; // a quick switch A→B→A must not end on B's answer, which may arrive last
+
 async function selectAgreement(id) {
-  state.agreement = await api(`/v1/agreements/${encodeURIComponent(id)}`);
+  const selection = ++selections;
+  const agreement = await api(`/v1/agreements/${encodeURIComponent(id)}`);
+  if (selection !== selections) return;
+  state.agreement = agreement;
   signer?.setAgreement(state.agreement);
   sessionStorage.setItem(AGREEMENT, id);
   history.replaceState(null, "", `#agreement=${encodeURIComponent(id)}`);
