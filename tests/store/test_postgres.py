@@ -258,3 +258,56 @@ def test_postgis_distance_stays_within_the_margin(pg_store):
             assert within, (polygon, disc, exact)
             checked += 1
     assert checked > 100
+
+
+# Reads a write answers from memory, checked before COMMIT (store/remembered.py) -----------------
+
+
+def test_a_remembered_row_that_another_instance_changed_is_read_afresh(pg_store):
+    other = PostgresStore(pg_store.url)  # another instance of the pool
+    try:
+        run_in_transaction(other, lambda tx: tx.put_party(Party(id="p", name="before")))
+        assert run_in_transaction(pg_store, lambda tx: tx.get_party("p").name) == "before"  # now remembered here
+        run_in_transaction(other, lambda tx: tx.put_party(Party(id="p", name="after")))
+        attempts = []
+
+        def read(tx):
+            attempts.append(1)
+            return tx.get_party("p").name
+
+        assert run_in_transaction(pg_store, read) == "after"
+        assert len(attempts) == 2  # answered from memory, found changed before COMMIT, run again
+        assert run_in_transaction(pg_store, read) == "after" and len(attempts) == 3  # and remembered anew
+    finally:
+        other.close()
+
+
+def test_a_refusal_decided_on_a_remembered_absence_is_decided_again(pg_store):
+    other = PostgresStore(pg_store.url)
+
+    def needs_q(tx):
+        party = tx.get_party("q")
+        if party is None:
+            raise LookupError("no party q")
+        return party.name
+
+    try:
+        with pytest.raises(LookupError):
+            run_in_transaction(pg_store, needs_q)  # remembered: no such party
+        run_in_transaction(other, lambda tx: tx.put_party(Party(id="q", name="arrived")))
+        assert run_in_transaction(pg_store, needs_q) == "arrived"
+    finally:
+        other.close()
+
+
+def test_a_write_reads_its_own_writes_not_the_memory(pg_store):
+    run_in_transaction(pg_store, lambda tx: tx.put_party(Party(id="r", name="one")))
+    run_in_transaction(pg_store, lambda tx: tx.get_party("r"))  # remembered
+
+    def change_then_read(tx):
+        tx.put_party(Party(id="r", name="two"))
+        return tx.get_party("r").name
+
+    assert run_in_transaction(pg_store, change_then_read) == "two"
+    with pg_store.transaction(write=False) as tx:
+        assert tx.get_party("r").name == "two"
