@@ -39,10 +39,12 @@ def test_isolation_and_durability_settings(pg_store):
         assert tx.db.execute("SHOW transaction_isolation").fetchone()[0] == "serializable"
         assert tx.db.execute("SHOW synchronous_commit").fetchone()[0] == "on"
         assert tx.db.execute("SHOW TimeZone").fetchone()[0] == "UTC"
-    with pg_store.transaction(write=False) as tx:
-        assert tx.db.execute("SHOW transaction_isolation").fetchone()[0] == "repeatable read"
-        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+    with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):  # at the write, or at the latest when it ends (pipeline mode)
+        with pg_store.transaction(write=False) as tx:
+            assert tx.db.execute("SHOW transaction_isolation").fetchone()[0] == "repeatable read"
             tx.put_party(Party(id="x", name="x"))
+    with pg_store.transaction(write=False) as tx:
+        assert tx.get_party("x") is None
 
 
 def test_write_skew_is_refused_and_retried(pg_store):

@@ -223,7 +223,9 @@ class PostgresStore:
                                 # queue, so those who arrived while another instance held the lock
                                 # share this COMMIT (store/group.py).
                                 tx.number_events()
+                                frontier = tx.ask_frontier()
                                 tx.last_audit()
+                                tx.take_frontier(frontier)
                                 for job in group:
                                     self._run_job(connection, pipeline, tx, job)
                                 committing = True
@@ -280,7 +282,8 @@ class PostgresStore:
                 else:
                     connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
                     connection.read_only = True
-                with connection.transaction():
+                # A reader in pipeline mode: its BEGIN goes with its first question, not on its own.
+                with connection.pipeline() if not write else nullcontext(), connection.transaction():
                     yield PostgresTransaction(connection, self.notices, require_standby=self.require_standby)
                     committing = True
                 if write and self.require_standby:
@@ -584,6 +587,21 @@ class PostgresTransaction(SqlTransaction):
         if stale:
             self.forget()
             raise pg_errors.SerializationFailure("a remembered read changed; the group runs again on the current rows")
+
+    def ask_frontier(self) -> Any:
+        """Ask, without waiting, for the complete subtrees of the log's tree at the audit chain's
+        current size (the frontier a first append reads: store/transparency.py node_key): subtree
+        (level L, index i) is record ((i + 1) << L) * 64 + L, and the frontier of n leaves has one
+        subtree per bit L set in n, whose (i + 1) << L is n with the bits below L cleared."""
+        return self._run(
+            "SELECT id, value FROM log_records WHERE id IN (SELECT ((n >> l) << l) * 64 + l "
+            "FROM (SELECT COALESCE(max(seq), 0) AS n FROM audit) AS size, generate_series(0, 62) AS l WHERE ((n >> l) & 1) = 1)"
+        )
+
+    def take_frontier(self, cursor: Any) -> None:
+        for key, value in cursor.fetchall():
+            level = key & 63
+            self._nodes_seen[(level, ((key >> 6) >> level) - 1)] = bytes(value)
 
     def number_events(self) -> None:
         """Take the events lock and the next event number now, without waiting for the answer (see
