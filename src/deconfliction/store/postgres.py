@@ -257,6 +257,8 @@ class PostgresStore:
                     tx.confirm_remembered()
                 except pg_errors.SerializationFailure as stale:
                     error = stale
+            else:
+                tx.drop_unconfirmed()  # their answers may not have come (the savepoint's statements failed)
             tx.forget()  # what it read may have been its own, now undone, writes
             if _head_moved(error):
                 raise pg_errors.SerializationFailure("the audit chain's head moved") from error  # the group runs again
@@ -549,6 +551,7 @@ class PostgresTransaction(SqlTransaction):
         self._remembered = remembered  # given only in a group of writes, in pipeline mode
         self._written: set[str] = set()  # tables this transaction wrote to: never answered from memory
         self._unconfirmed: list[tuple[Any, Any, list]] = []  # (cursor, question, rows answered) to compare
+        self._current: dict[Any, list] = {}  # questions this transaction's snapshot has answered (no need to ask again)
 
     def forget(self) -> None:
         super().forget()
@@ -565,6 +568,8 @@ class PostgresTransaction(SqlTransaction):
         key = question(sql, params)
         if key is None or self._written & (tables_read(sql) or set()):
             return super()._run(sql, params)
+        if key in self._current:  # the same snapshot gave (or will confirm) these rows: not asked twice
+            return Rows(self._current[key])
         rows = self._remembered.get(key)
         cursor = super()._run(sql, params)  # sent; waited for only if nothing is remembered
         if rows is None:
@@ -572,6 +577,7 @@ class PostgresTransaction(SqlTransaction):
             self._remembered.put(key, rows)
         else:
             self._unconfirmed.append((cursor, key, rows))
+        self._current[key] = rows
         return Rows(rows)
 
     def confirm_remembered(self) -> None:
@@ -585,6 +591,7 @@ class PostgresTransaction(SqlTransaction):
                 self._remembered.put(key, current)
                 stale = True
         if stale:
+            self._current.clear()
             self.forget()
             raise pg_errors.SerializationFailure("a remembered read changed; the group runs again on the current rows")
 
@@ -602,6 +609,11 @@ class PostgresTransaction(SqlTransaction):
         for key, value in cursor.fetchall():
             level = key & 63
             self._nodes_seen[(level, ((key >> 6) >> level) - 1)] = bytes(value)
+
+    def drop_unconfirmed(self) -> None:
+        for _, key, _ in self._unconfirmed:
+            self._current.pop(key, None)
+        self._unconfirmed = []
 
     def number_events(self) -> None:
         """Take the events lock and the next event number now, without waiting for the answer (see
