@@ -677,6 +677,22 @@ def test_audit_append_and_read_in_order(any_store):
     assert [e.seq for e in entries] == [1, 2, 3, 4, 5]
 
 
+def test_audit_entries_about_given_subjects_up_to_an_entry_in_log_order(any_store):
+    # More subjects than one batch of the query holds, interleaved, some asked for and never logged.
+    rng = random.Random(7)
+    subjects = [f"s-{i}" for i in range(700)]
+    items = [("blue", "act", rng.choice(subjects), {"k": k}) for k in range(1500)]
+    with any_store.transaction() as tx:
+        audit.record_many(tx, items, at(0))
+    with any_store.transaction(write=False) as tx:
+        everything = tx.audit_entries(0, 10_000)
+        asked = set(rng.sample(subjects, 620)) | {"never-logged"}
+        for upto in (0, 1, 777, 1500, 2000):
+            expected = [e for e in everything if e.subject in asked and e.seq <= upto]
+            assert tx.audit_about(asked, upto) == expected
+        assert tx.audit_about([], 1500) == []
+
+
 # Concurrency -----------------------------------------------------------------------------------------
 
 
