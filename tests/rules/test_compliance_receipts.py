@@ -5,10 +5,14 @@ under the report's signed head with the log key alone; a report edited afterward
 from __future__ import annotations
 
 import json
+import tempfile
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from deconfliction.rules.compliance import ComplianceReport
 from deconfliction.rules.compliance_check import check_report
@@ -167,3 +171,58 @@ def test_a_report_signed_by_another_key_than_the_one_trusted_fails(story):
     (problem,) = check_report(story["report"], other)
     assert problem.startswith("log_head:") and "not by the key you trust" in problem
 
+
+
+PARTIES = ("blue", "red", "green")
+step = st.one_of(
+    st.tuples(st.just("file"), st.sampled_from(PARTIES), st.booleans(), st.sampled_from([2.35, 2.36, 5.0])),  # late?, where (2.35/2.36 conflict)
+    st.tuples(st.just("ack_notice"), st.sampled_from(PARTIES), st.integers(0, 5)),
+    st.tuples(st.just("ack_conflict"), st.sampled_from(PARTIES), st.integers(0, 5)),
+    st.tuples(st.just("send"), st.sampled_from(PARTIES), st.sampled_from(["alert", "info"]), st.sets(st.sampled_from(PARTIES), max_size=2)),
+    st.tuples(st.just("ack_message"), st.sampled_from(PARTIES), st.integers(0, 5)),
+    st.tuples(st.just("wait"), st.sampled_from([20, 61, 130, 700])),  # then time's work runs (tick)
+    st.tuples(st.just("wait"), st.sampled_from([61, 700])),  # twice as likely: most lapses need time to pass
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=st.lists(step, min_size=6, max_size=16))
+def test_whatever_happened_every_counted_lapse_has_exactly_one_receipt_and_the_report_holds(steps):
+    """Late acknowledgments of overdue deadlines, repeated escalations, acknowledgments nobody owed,
+    line tests, conflicts reopened by later filings: the citations match the figures one to one."""
+    from deconfliction.errors import DeconflictionError
+
+    with tempfile.TemporaryDirectory() as where:
+        system, clock = make_system(
+            Path(where), min_lead_time_s=3600, late_notices="flag", notice_ack_deadline_s=600,
+            alert_ack_deadline_s=60, hotline_ack_deadline_s=120, hotline_escalation_interval_s=60, line_test_interval_s=600,
+        )
+        start = clock.now
+        notices, conflicts, messages = [], [], []
+        for kind, party, *rest in [(s[0], *s[1:]) if s[0] != "wait" else ("wait", None, s[1]) for s in steps]:
+            try:
+                if kind == "file":
+                    late, lon = rest
+                    filed = system.file_notice(party, "pact", [circle(clock, lon=lon, start_h=0.5 if late else 2)], key=[n.version for n in notices])
+                    notices.append(filed.notice)
+                    conflicts += filed.conflicts
+                elif kind == "ack_notice" and notices:
+                    system.acknowledge_notice(party, notices[rest[0] % len(notices)].id)
+                elif kind == "ack_conflict" and conflicts:
+                    system.acknowledge_conflict(party, conflicts[rest[0] % len(conflicts)].id)
+                elif kind == "send":
+                    message_kind, to = rest
+                    messages.append(system.send_message(party, "pact", kind=message_kind, text="?", to=sorted(to - {party}) or None))
+                elif kind == "ack_message" and messages:
+                    system.acknowledge_message(party, messages[rest[0] % len(messages)].id)
+                elif kind == "wait":
+                    clock.advance(seconds=rest[0])
+                    messages += system.tick().line_tests
+            except DeconflictionError:
+                pass  # not a side, not a recipient, already cleared: refused, nothing written
+        report = system.compliance("pact", start, clock.now + timedelta(seconds=1))
+        for row in report.parties:
+            for figure in ("late_notices", "acknowledged_late", "overdue", "hotline_escalations", "line_tests_missed"):
+                assert getattr(row, figure) == sum(1 for c in row.citations if c.figure == figure), (row.party_id, figure)
+        assert check_report(report, system.log_key.public_b64) == []
+        system.close()
