@@ -69,6 +69,8 @@ def test_a_saved_report_is_checked_with_no_store_and_a_tampered_one_is_named(lap
         leftover.unlink()  # no store, no server: the file and a key
     code, out = cli("report", "check", str(saved), "--log-key", log_key)
     assert code == 0 and "PROVEN: 3 receipts" in out, out
+    code, out = cli("audit", "check", str(saved), "--log-key", log_key)  # the evidence checker knows a report too
+    assert code == 0 and "PROVEN: 3 receipts" in out, out
     code, out = cli("report", "check", str(saved), "--log-key", SigningKey.generate().public_b64)
     assert code == 3 and "not by the key you trust" in out, out
 
@@ -81,6 +83,8 @@ def test_a_saved_report_is_checked_with_no_store_and_a_tampered_one_is_named(lap
     verdict = json.loads(out)
     assert code == 3 and not verdict["ok"]
     assert verdict["problems"] == ["parties[green].overdue: the report counts 1, but 0 receipts back it"]
+    code, out = cli("audit", "check", str(edited))
+    assert code == 3 and "parties[green].overdue" in out, out
 
 
 def test_a_file_that_is_no_report_is_refused_naming_it(tmp_path):

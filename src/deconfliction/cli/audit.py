@@ -102,6 +102,11 @@ def report_check(
     """Verify a saved compliance report with no server: its signed head, each receipt's inclusion proof,
     that each receipt records what its figure counts, and that each such figure equals its receipts.
     Exit codes: 0 it holds, 3 it does not (each problem named), 2 bad input."""
+    check_report_file(file, log_key, as_json)
+
+
+def check_report_file(file: Path, log_key: str | None, as_json: bool) -> None:
+    """`report check`, and `audit check` given a report."""
     from ..rules.compliance import ComplianceReport
     from ..rules.compliance_check import check_report
 
