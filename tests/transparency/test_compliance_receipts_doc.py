@@ -26,5 +26,6 @@ def test_the_receipts_example_runs_as_written(tmp_path):
     env["DECONFLICTION_WITNESS_DIR"] = str(tmp_path / "witness")
     done = subprocess.run(["bash", "-c", "\n".join(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "PROVEN: 1 receipts" in done.stdout
-    assert "parties[calfire].late_notices: the report counts 1, but 0 receipts back it" in done.stdout + done.stderr
+    said = " ".join((done.stdout + done.stderr).split())  # as one line, wherever the console wrapped it
+    assert "PROVEN: 1 receipts" in said
+    assert "parties[calfire].late_notices: the report counts 1, but 0 receipts back it" in said
