@@ -79,6 +79,17 @@ def test_every_citation_is_the_logged_entry_with_a_proof_under_the_reports_head(
     assert check_report(report, story["log_key"]) == []
 
 
+def test_every_kind_of_entry_a_figure_cites_is_indexed_by_subject():
+    from deconfliction.rules.compliance_citations import ACTIONS, BACKS
+    from deconfliction.store.tables import CITABLE_ACTIONS
+
+    assert set(ACTIONS) == set(BACKS)
+    assert {action for actions in ACTIONS.values() for action in actions} <= set(CITABLE_ACTIONS)
+    for migration in ("012_audit_by_subject.sql", "postgres/012_audit_by_subject.sql"):
+        text = (Path(__file__).resolve().parents[2] / "src/deconfliction/store/migrations" / migration).read_text()
+        assert all(f"'{action}'" in text for action in CITABLE_ACTIONS), migration
+
+
 def test_a_report_read_back_from_its_json_still_holds(story):
     saved = json.dumps(story["report"].model_dump(mode="json"))
     assert check_report(ComplianceReport.model_validate_json(saved), story["log_key"]) == []

@@ -17,12 +17,13 @@ from ..models import AuditEntry
 from ..transparency.heads import TreeHead
 from ..transparency.log import Receipt
 
+NOTICE_RECORDS = ("notice.filed", "notice.changed", "notice.cancelled", "notice.ended")  # each holds the notice's `late`
 ACKNOWLEDGED = ("notice.acknowledged", "conflict.acknowledged", "hotline.acknowledged")
 
 
 def _late_notice(entry: AuditEntry, party: str) -> bool:
     # A notice is late from the first filing or change that gave too little notice (late is sticky).
-    return entry.action.startswith("notice.") and entry.payload.get("late") is True and entry.payload.get("party_id") == party
+    return entry.action in NOTICE_RECORDS and entry.payload.get("late") is True and entry.payload.get("party_id") == party
 
 
 def _late_acknowledgment(entry: AuditEntry, party: str) -> bool:
@@ -49,6 +50,16 @@ BACKS: dict[str, Callable[[AuditEntry, str], bool]] = {
     "overdue": _overdue,
     "hotline_escalations": _escalation,
     "line_tests_missed": _line_test_missed,
+}
+
+
+# The kinds of entry each figure cites: the store indexes these by subject (store/tables.py CITABLE_ACTIONS).
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "late_notices": NOTICE_RECORDS,
+    "acknowledged_late": ACKNOWLEDGED,
+    "overdue": ("ack.overdue",),
+    "hotline_escalations": ("hotline.escalated",),
+    "line_tests_missed": ("hotline.escalated",),
 }
 
 

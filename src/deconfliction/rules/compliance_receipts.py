@@ -2,7 +2,7 @@
 
 The report counts records (notices, deadlines); the log holds one entry for each thing counted. For
 each counted record, `cite` picks the entry that records it, among the entries about the record's
-subject (one indexed read for the whole report, store `audit_about`), never one entry for two counted
+subject (one indexed read for the whole report, store `citable_audit`), never one entry for two counted
 things of one figure. `prove` then adds each entry's inclusion proof under the head the report is
 signed under. All of it is read-side: a write pays only for the index on the audit's subject.
 """
@@ -65,7 +65,7 @@ def cite(tx: Transaction, counted: dict[str, list[Counted]], upto_seq: int) -> d
     """For each party, the entry (up to entry `upto_seq`) behind each thing counted against it, in log
     order. A counted thing whose entry is missing gets no citation: the checker then names the figure."""
     about: dict[str, list[AuditEntry]] = {}
-    for entry in tx.audit_about({c.subject for items in counted.values() for c in items}, upto_seq):
+    for entry in tx.citable_audit({c.subject for items in counted.values() for c in items}, upto_seq):
         about.setdefault(entry.subject, []).append(entry)
     cited: dict[str, list[Citation]] = {}
     for party, items in counted.items():
