@@ -101,7 +101,7 @@ def report(tx: Transaction, agreement_id: str, start: datetime, end: datetime) -
             *(receipts.late_notice(n) for n in notices if n.late),
             *(receipts.late_acknowledgment(d) for d in late_acks),
             *(receipts.overdue(d) for d in never),
-            *(c for d in hotline for c in receipts.escalations(d)),
+            *(receipts.escalations(d) for d in hotline if d.escalations),
             *(receipts.line_test_missed(d) for d in tests_missed),
         ]
         rows.append(

@@ -29,11 +29,12 @@ SAME_MOMENT = timedelta(milliseconds=1)
 
 @dataclass(frozen=True)
 class Counted:
-    """One thing a figure counts: the subject whose entries record it, and which of them fits this very thing."""
+    """`count` things a figure counts: the subject whose entries record them, and which of them fit."""
 
     figure: str
     subject: str
     fits: Callable[[AuditEntry], bool] = lambda entry: True
+    count: int = 1
 
 
 def late_notice(notice: Notice) -> Counted:
@@ -51,9 +52,9 @@ def overdue(deadline: Deadline) -> Counted:
     return Counted("overdue", deadline.subject_id, lambda e: e.payload.get("kind") == kind and e.at >= since)
 
 
-def escalations(deadline: Deadline) -> list[Counted]:
+def escalations(deadline: Deadline) -> Counted:
     since = deadline.created_at - SAME_MOMENT
-    return [Counted("hotline_escalations", deadline.subject_id, lambda e: e.at >= since)] * deadline.escalations
+    return Counted("hotline_escalations", deadline.subject_id, lambda e: e.at >= since, count=deadline.escalations)
 
 
 def line_test_missed(deadline: Deadline) -> Counted:
@@ -72,12 +73,14 @@ def cite(tx: Transaction, counted: dict[str, list[Counted]], upto_seq: int) -> d
         used: set[tuple[str, int]] = set()
         citations = []
         for item in items:
-            backs = BACKS[item.figure]
-            for entry in about.get(item.subject, []):
+            backs, wanted = BACKS[item.figure], item.count
+            for entry in about.get(item.subject, []) if wanted else []:
                 if (item.figure, entry.seq) not in used and backs(entry, party) and item.fits(entry):
                     used.add((item.figure, entry.seq))
                     citations.append(Citation.of(item.figure, entry))
-                    break
+                    wanted -= 1
+                    if not wanted:
+                        break
         cited[party] = sorted(citations, key=lambda c: (c.figure, c.leaf_index))
     return cited
 
