@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from ..store import Transaction
     from .compliance import ComplianceReport
 
-# A deadline's acknowledgment time and its entry's are the same moment, each stored in its own column.
+# A deadline's times and its entries' are the same `now`, stored apart (the deadline's in its JSON
+# body, the entry's in the audit's `at` column, timestamptz on PostgreSQL): a little slack for encodings.
 SAME_MOMENT = timedelta(milliseconds=1)
 
 
@@ -63,8 +64,9 @@ def line_test_missed(deadline: Deadline) -> Counted:
 
 
 def cite(tx: Transaction, counted: dict[str, list[Counted]], upto_seq: int) -> dict[str, list[Citation]]:
-    """For each party, the entry (up to entry `upto_seq`) behind each thing counted against it, in log
-    order. A counted thing whose entry is missing gets no citation: the checker then names the figure."""
+    """For each party, the entry (up to entry `upto_seq`) behind each thing counted against it, by
+    figure then log order. A counted thing whose entry is missing gets no citation: the checker then
+    names the figure."""
     about: dict[str, list[AuditEntry]] = {}
     for entry in tx.citable_audit({c.subject for items in counted.values() for c in items}, upto_seq):
         about.setdefault(entry.subject, []).append(entry)
