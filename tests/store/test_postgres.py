@@ -356,3 +356,26 @@ def test_a_write_the_database_refuses_leaves_the_next_write_of_its_group_unharme
     assert results["blocker"] == "blocker"
     assert "foreign key" in str(results["refused"]).lower()
     assert results["fine"] == "s"
+
+
+def test_a_zone_added_on_another_instance_is_found_by_the_next_write(pg_store):
+    """'This agreement has no zones' is remembered (store/remembered.py): a zone another instance adds is
+    still found by the next write here."""
+    from datetime import timedelta
+
+    from deconfliction.geometry import AltitudeBand, TimeWindow, Volume4D, search_boxes
+    from deconfliction.models.zones import constraint_zone
+    from deconfliction.rules.events import TOUCHING
+
+    v = Volume4D(footprint=Circle(lon=7.0, lat=46.0, radius_m=500.0), altitude=AltitudeBand(lower_m=0, upper_m=120, datum="W84"),
+                 time=TimeWindow(start=T0, end=T0 + timedelta(hours=1)))
+    zones_here = lambda tx: [z.id for z in tx.zones_near("utm", search_boxes(v, TOUCHING))]  # noqa: E731
+    assert run_in_transaction(pg_store, zones_here) == []  # remembered: none
+    other = PostgresStore(pg_store.url)
+    try:
+        zone = constraint_zone(zone_id="c1", agreement_id="utm", manager="authority", version=1, ovn="c" * 16,
+                               uss_base_url="https://a", volumes=[v], created_at=T0)
+        run_in_transaction(other, lambda tx: tx.put_zone(zone))
+    finally:
+        other.close()
+    assert run_in_transaction(pg_store, zones_here) == ["c1"]
