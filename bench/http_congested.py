@@ -42,6 +42,7 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 import city  # noqa: E402
+from process_cpu import tree_cpu_seconds  # noqa: E402
 from deconfliction import connect  # noqa: E402
 from serverproc import Server, serve_available  # noqa: E402
 
@@ -108,7 +109,9 @@ def prepare(database: str, parties: list[str]) -> dict[str, str]:
         system.close()
 
 
-def run_http(database: str, args, console: Console, keyed: bool = False, workers: int | None = None) -> dict:
+def run_http(database: str, args, console: Console, keyed: bool = False, workers: int | None = None, database_pid: int | None = None) -> dict:
+    """`database_pid`: the database server's main process, whose CPU time (and its backends') is
+    measured over the clients' window beside the API server's."""
     parties = [f"party{i}" for i in range(args.clients)]
     tokens = prepare(database, parties)
     start = city.day_start()
@@ -123,7 +126,10 @@ def run_http(database: str, args, console: Console, keyed: bool = False, workers
                      for p in parties]
         for process in processes:
             process.start()
+        time.sleep(max(0.0, start_at - time.monotonic()))
+        cpu_before = tree_cpu_seconds(server.process.pid), tree_cpu_seconds(database_pid)
         results = [out.get(timeout=args.seconds + 120) for _ in processes]
+        cpu_after = tree_cpu_seconds(server.process.pid), tree_cpu_seconds(database_pid)
         elapsed = max(r["ended"] for r in results) - start_at
         for process in processes:
             process.join(10)
@@ -136,6 +142,7 @@ def run_http(database: str, args, console: Console, keyed: bool = False, workers
         "requests": sum(r["requests"] for r in results),
         "errors": sum(r["errors"] for r in results),
         "conflicts": sum(r["conflicts"] for r in results),
+        "cpu": [None if a is None or b is None else a - b for a, b in zip(cpu_after, cpu_before)],  # server, database: seconds
     }
 
 
@@ -162,10 +169,13 @@ def run_baseline(count_per_party: int, args) -> dict:
 
 def row(label: str, store: str, workers: str, clients: str, r: dict) -> tuple[str, ...]:
     ms = lambda q: f"{city.percentile(r['latencies'], q) * 1000:,.1f}"  # noqa: E731
+    cpu = lambda s: "—" if s is None or not r["accepted"] else f"{s / r['accepted'] * 1000:.1f}"  # noqa: E731
+    server_cpu, database_cpu = r.get("cpu", [None, None])
     return (
         label, store, workers, clients, f"{r['accepted']:,}", f"{r['seconds']:.1f} s", f"{r['accepted'] / r['seconds']:,.0f}",
         ms(50), ms(99), f"{max(r['latencies']) * 1000:,.1f}" if r["latencies"] else "—",
         f"{r['refusals']:,}", f"{r['requests'] - r['accepted']:,}", f"{r['conflicts']:,}", f"{r['errors']:,}",
+        cpu(server_cpu), cpu(database_cpu),
     )
 
 
@@ -190,7 +200,7 @@ def main() -> None:
 
     table = Table(title=f"Congested city over HTTP ({os.cpu_count()} cores, strategy {args.strategy})")
     for column in ("mode", "store", "server workers", "clients", "accepted", "time", "filings/s", "p50 ms", "p99 ms", "max ms",
-                   "409s", "extra requests", "conflicts", "errors"):
+                   "409s", "extra requests", "conflicts", "errors", "server CPU ms / filing", "database CPU ms / filing"):
         table.add_column(column, justify="right")
 
     workers = str(args.workers or "default")
@@ -202,30 +212,35 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             console.print("HTTP, SQLite, with Idempotency-Key …", style="dim")
             table.add_row(*row("HTTP + Idempotency-Key", "SQLite", workers, str(args.clients), run_http(os.path.join(folder, "keyed.db"), args, console, keyed=True)))
-    for label, database in postgres_databases(args, console):
+    for label, database, database_pid in postgres_databases(args, console):
         try:
             console.print(f"HTTP, PostgreSQL, {label} workers …", style="dim")
             pg_workers = int(label) if label.isdigit() else None
-            table.add_row(*row("HTTP", "PostgreSQL", label, str(args.clients), run_http(database, args, console, workers=pg_workers)))
+            result = run_http(database, args, console, workers=pg_workers, database_pid=database_pid)
+            table.add_row(*row("HTTP", "PostgreSQL", label, str(args.clients), result))
         except Exception as error:  # the other store may not be there (yet)
             console.print(f"[yellow]PostgreSQL column skipped: {error}[/yellow]")
     per_party = max(1, sqlite["accepted"] // args.clients)
     console.print(f"baseline: {per_party * args.clients:,} filings in process …", style="dim")
     table.add_row(*row("library (no HTTP)", "SQLite", "—", "1 thread", run_baseline(per_party, args)))
     console.print(table)
+    console.print("CPU ms / filing: user + system time of the server's processes (the API; SQLite is inside it) and of the "
+                  "database server's (PostgreSQL: postmaster and backends; a --database elsewhere is not measured) over the "
+                  "clients' window, per accepted filing.")
     console.print(f"load average (1, 5, 15 min) at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 def postgres_databases(args, console: Console):
-    """(workers label, URL of an empty database) for each PostgreSQL run."""
+    """(workers label, URL of an empty database, the server's main pid if it runs here) for each PostgreSQL run."""
     runs = [w.strip() for w in (args.pg_workers or str(args.workers or "default")).split(",") if w.strip()]
     if args.postgres:
         from store.backends import PostgresServer
 
         cluster = PostgresServer(durable=True).start()
         try:
+            postmaster = int(Path(cluster.directory, "data", "postmaster.pid").read_text().split()[0]) if cluster.directory else None
             for label in runs:
-                yield label, cluster.create_database()
+                yield label, cluster.create_database(), postmaster
         finally:
             cluster.stop()
     elif args.database and args.database.startswith(("postgresql://", "postgres://")):
@@ -237,7 +252,7 @@ def postgres_databases(args, console: Console):
             with psycopg.connect(args.database, autocommit=True) as connection:
                 connection.execute(f'CREATE DATABASE "{name}"')
             try:
-                yield label, _with_database(args.database, name)
+                yield label, _with_database(args.database, name), None
             finally:
                 with psycopg.connect(args.database, autocommit=True) as connection:
                     connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

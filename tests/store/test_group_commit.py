@@ -5,6 +5,7 @@ statement's error arrives later than the statement), undoes that writer's writes
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime, timezone
 
 from deconfliction.models.agreements import Party
@@ -90,3 +91,58 @@ def test_a_write_the_database_refuses_reaches_its_caller_and_leaves_nothing(any_
     assert run_in_transaction(store, write, 2) == 2
     with store.transaction(write=False) as tx:
         assert [p.id for p in tx.list_parties()] == ["p2"]
+
+
+def test_writers_who_arrive_while_a_group_runs_share_its_commit():
+    """A group takes the writers queued while it runs (store/group.py): on PostgreSQL, those who waited
+    for another instance's lock share one COMMIT instead of each paying for its own."""
+    from deconfliction.store.group import WriteQueue
+
+    groups: list[list[str]] = []
+
+    def run_group(group):
+        ran = []
+        for job in group:
+            job.run(None)
+            ran.append(job.result)
+        groups.append(ran)
+
+    queue = WriteQueue(run_group)
+    running, release = threading.Event(), threading.Event()
+
+    def slow(tx):
+        running.set()
+        assert release.wait(10)
+        return "first"
+
+    first = threading.Thread(target=queue.run, args=(slow,))
+    first.start()
+    assert running.wait(10)
+    later = [threading.Thread(target=queue.run, args=(lambda tx, i=i: f"later {i}",)) for i in range(5)]
+    for t in later:
+        t.start()
+    deadline = time.monotonic() + 10
+    while len(queue._queue) < 5 and time.monotonic() < deadline:  # all five queued behind the running group
+        time.sleep(0.001)
+    release.set()
+    for t in [first, *later]:
+        t.join(10)
+    assert len(groups) == 1, groups
+    assert sorted(groups[0]) == ["first", *[f"later {i}" for i in range(5)]]
+
+
+def test_a_group_that_fails_before_taking_its_leader_tells_the_leader():
+    """A group that cannot start (its lock or connection failed) leaves nobody waiting for ever."""
+    from deconfliction.store.group import WriteQueue
+
+    def run_group(group):
+        raise RuntimeError("no database")
+
+    queue = WriteQueue(run_group)
+    try:
+        queue.run(lambda tx: 1)
+    except RuntimeError as error:
+        assert str(error) == "no database"
+    else:
+        raise AssertionError("the failure should reach the writer")
+    assert queue._queue == []

@@ -39,10 +39,12 @@ def test_isolation_and_durability_settings(pg_store):
         assert tx.db.execute("SHOW transaction_isolation").fetchone()[0] == "serializable"
         assert tx.db.execute("SHOW synchronous_commit").fetchone()[0] == "on"
         assert tx.db.execute("SHOW TimeZone").fetchone()[0] == "UTC"
-    with pg_store.transaction(write=False) as tx:
-        assert tx.db.execute("SHOW transaction_isolation").fetchone()[0] == "repeatable read"
-        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+    with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):  # at the write, or at the latest when it ends (pipeline mode)
+        with pg_store.transaction(write=False) as tx:
+            assert tx.db.execute("SHOW transaction_isolation").fetchone()[0] == "repeatable read"
             tx.put_party(Party(id="x", name="x"))
+    with pg_store.transaction(write=False) as tx:
+        assert tx.get_party("x") is None
 
 
 def test_write_skew_is_refused_and_retried(pg_store):
@@ -258,3 +260,122 @@ def test_postgis_distance_stays_within_the_margin(pg_store):
             assert within, (polygon, disc, exact)
             checked += 1
     assert checked > 100
+
+
+# Reads a write answers from memory, checked before COMMIT (store/remembered.py) -----------------
+
+
+def test_a_remembered_row_that_another_instance_changed_is_read_afresh(pg_store):
+    other = PostgresStore(pg_store.url)  # another instance of the pool
+    try:
+        run_in_transaction(other, lambda tx: tx.put_party(Party(id="p", name="before")))
+        assert run_in_transaction(pg_store, lambda tx: tx.get_party("p").name) == "before"  # now remembered here
+        run_in_transaction(other, lambda tx: tx.put_party(Party(id="p", name="after")))
+        attempts = []
+
+        def read(tx):
+            attempts.append(1)
+            return tx.get_party("p").name
+
+        assert run_in_transaction(pg_store, read) == "after"
+        assert len(attempts) == 2  # answered from memory, found changed before COMMIT, run again
+        assert run_in_transaction(pg_store, read) == "after" and len(attempts) == 3  # and remembered anew
+    finally:
+        other.close()
+
+
+def test_a_refusal_decided_on_a_remembered_absence_is_decided_again(pg_store):
+    other = PostgresStore(pg_store.url)
+
+    def needs_q(tx):
+        party = tx.get_party("q")
+        if party is None:
+            raise LookupError("no party q")
+        return party.name
+
+    try:
+        with pytest.raises(LookupError):
+            run_in_transaction(pg_store, needs_q)  # remembered: no such party
+        run_in_transaction(other, lambda tx: tx.put_party(Party(id="q", name="arrived")))
+        assert run_in_transaction(pg_store, needs_q) == "arrived"
+    finally:
+        other.close()
+
+
+def test_a_write_reads_its_own_writes_not_the_memory(pg_store):
+    run_in_transaction(pg_store, lambda tx: tx.put_party(Party(id="r", name="one")))
+    run_in_transaction(pg_store, lambda tx: tx.get_party("r"))  # remembered
+
+    def change_then_read(tx):
+        tx.put_party(Party(id="r", name="two"))
+        return tx.get_party("r").name
+
+    assert run_in_transaction(pg_store, change_then_read) == "two"
+    with pg_store.transaction(write=False) as tx:
+        assert tx.get_party("r").name == "two"
+
+
+def test_a_write_the_database_refuses_leaves_the_next_write_of_its_group_unharmed(pg_store):
+    """A write answered from memory whose own statement then fails: the next writer of the same group
+    is not failed by the answers that never came."""
+    run_in_transaction(pg_store, lambda tx: tx.put_party(Party(id="s", name="s")))
+    run_in_transaction(pg_store, lambda tx: tx.get_party("s"))  # remembered
+    running, release = threading.Event(), threading.Event()
+    results = {}
+
+    def blocker(tx):  # holds the group while the two others queue behind it, in order
+        running.set()
+        assert release.wait(10)
+        return "blocker"
+
+    def refused(tx):
+        tx._run("INSERT INTO memberships (agreement_id, party_id) VALUES ('no-such-agreement', 's')")  # fails, unread
+        tx.get_party("s")  # from memory; its statement, sent after the failure, is never answered
+        return "written"
+
+    def fine(tx):
+        return tx.get_party("s").name
+
+    def worker(name, fn):
+        try:
+            results[name] = run_in_transaction(pg_store, fn)
+        except Exception as error:  # noqa: BLE001 - each writer's own outcome, checked below
+            results[name] = error
+
+    threads = []
+    for name, fn in (("blocker", blocker), ("refused", refused), ("fine", fine)):
+        threads.append(threading.Thread(target=worker, args=(name, fn)))
+        threads[-1].start()
+        assert fn is not blocker or running.wait(10)
+        deadline = time.monotonic() + 10
+        while fn is not blocker and fn not in [job.fn for job in pg_store._writes._queue] and time.monotonic() < deadline:
+            time.sleep(0.001)  # queued behind the blocker, in this order
+    release.set()
+    for t in threads:
+        t.join(30)
+    assert results["blocker"] == "blocker"
+    assert "foreign key" in str(results["refused"]).lower()
+    assert results["fine"] == "s"
+
+
+def test_a_zone_added_on_another_instance_is_found_by_the_next_write(pg_store):
+    """'This agreement has no zones' is remembered (store/remembered.py): a zone another instance adds is
+    still found by the next write here."""
+    from datetime import timedelta
+
+    from deconfliction.geometry import AltitudeBand, TimeWindow, Volume4D, search_boxes
+    from deconfliction.models.zones import constraint_zone
+    from deconfliction.rules.events import TOUCHING
+
+    v = Volume4D(footprint=Circle(lon=7.0, lat=46.0, radius_m=500.0), altitude=AltitudeBand(lower_m=0, upper_m=120, datum="W84"),
+                 time=TimeWindow(start=T0, end=T0 + timedelta(hours=1)))
+    zones_here = lambda tx: [z.id for z in tx.zones_near("utm", search_boxes(v, TOUCHING))]  # noqa: E731
+    assert run_in_transaction(pg_store, zones_here) == []  # remembered: none
+    other = PostgresStore(pg_store.url)
+    try:
+        zone = constraint_zone(zone_id="c1", agreement_id="utm", manager="authority", version=1, ovn="c" * 16,
+                               uss_base_url="https://a", volumes=[v], created_at=T0)
+        run_in_transaction(other, lambda tx: tx.put_zone(zone))
+    finally:
+        other.close()
+    assert run_in_transaction(pg_store, zones_here) == ["c1"]

@@ -93,8 +93,7 @@ def serve(
     require_standby: Annotated[bool, typer.Option("--require-standby", help="PostgreSQL with a standby: answer a write, or show a signed head, only once a synchronous standby has it (docs/deployment.md).")] = False,
 ) -> None:
     """Run the HTTP API (/v1, OpenAPI at /openapi.json) with its background scheduler."""
-    import uvicorn
-
+    from ..api.listening import serve_workers
     from ..api.settings import ApiSettings
     from ..api.shutdown import GRACE_S, serve_until_signalled
     from ..runtime import Runtime
@@ -139,8 +138,8 @@ def serve(
                 # Each worker builds its own app from the environment; the scheduler runs once, here.
                 console.print("The tactical monitor runs with one worker only: /v1/tracks and /v1/alerts answer 503.")
                 os.environ.update(settings.to_env())
-                uvicorn.run("deconfliction.api.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level=log_level,
-                            timeout_graceful_shutdown=GRACE_S)
+                serve_workers("deconfliction.api.app:app_from_env", host=host, port=port, workers=workers, log_level=log_level,
+                              timeout_graceful_shutdown=GRACE_S)
             else:
                 serve_until_signalled(runtime.app, host=host, port=port, log_level=log_level)
     finally:

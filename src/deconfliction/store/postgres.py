@@ -53,9 +53,10 @@ from ..geometry.footprint import densify
 from ..geometry.separation import ellipsoidal_band
 from ..models import AuditEntry, Notice, SubscriptionRecord
 from .base import is_retryable, with_retries
-from .group import Job, WriteQueue
+from .group import Group, Job, WriteQueue
 from .sql import TRUSTED, migrations
 from .notice_cache import NoticeCache
+from .remembered import RememberedReads, Rows, question, tables_read, tables_written
 from .tables import SqlTransaction, notice_from
 from .transparency import _build_transparency_log
 from .zones import move_constraints_to_zones
@@ -189,6 +190,7 @@ class PostgresStore:
         self._listener_lock = threading.Lock()
         self._writers = threading.RLock()
         self.notices = NoticeCache()
+        self.remembered = RememberedReads()  # rows a write may be answered from, checked before COMMIT (store/remembered.py)
         self._writes = WriteQueue(self._run_group)
 
     def run_serialised(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -197,10 +199,10 @@ class PostgresStore:
         failure or a loss of the server before COMMIT, as `run_in_transaction` would run one write."""
         return self._writes.run(fn, *args, **kwargs)
 
-    def _run_group(self, batch: list[Job]) -> None:
-        with_retries(lambda: self._commit_group(batch))
+    def _run_group(self, group: Group) -> None:
+        with_retries(lambda: self._commit_group(group))
 
-    def _commit_group(self, batch: list[Job]) -> None:
+    def _commit_group(self, group: Group) -> None:
         committing = False
         try:
             with self._writers, self._pool.connection() as connection:
@@ -212,8 +214,19 @@ class PostgresStore:
                         connection.execute("SELECT pg_advisory_lock(%s)", (WRITERS_LOCK,))
                         try:
                             with connection.transaction():
-                                tx = PostgresTransaction(connection, self.notices, require_standby=self.require_standby)
-                                for job in batch:
+                                tx = PostgresTransaction(
+                                    connection, self.notices, require_standby=self.require_standby, remembered=self.remembered
+                                )
+                                # Every write extends the audit chain, and most tell someone: the chain's
+                                # tail and the first event number are the group's first answer, which
+                                # comes once the lock is ours. Only then are the writers taken from the
+                                # queue, so those who arrived while another instance held the lock
+                                # share this COMMIT (store/group.py).
+                                tx.number_events()
+                                frontier = tx.ask_frontier()
+                                tx.last_audit()
+                                tx.take_frontier(frontier)
+                                for job in group:
                                     self._run_job(connection, pipeline, tx, job)
                                 committing = True
                         finally:
@@ -237,12 +250,20 @@ class PostgresStore:
             with connection.transaction():  # a savepoint: a refused write rolls back alone
                 job.run(tx)
                 pipeline.sync()  # the errors of this job's statements are its own
+                tx.confirm_remembered()
         except Exception as error:  # noqa: BLE001 - handed to its own caller
+            if not isinstance(error, psycopg.Error):
+                try:  # a refusal stands only if what it was decided on was current
+                    tx.confirm_remembered()
+                except pg_errors.SerializationFailure as stale:
+                    error = stale
+            else:
+                tx.drop_unconfirmed()  # their answers may not have come (the savepoint's statements failed)
             tx.forget()  # what it read may have been its own, now undone, writes
             if _head_moved(error):
                 raise pg_errors.SerializationFailure("the audit chain's head moved") from error  # the group runs again
             if is_retryable(error) or (isinstance(error, psycopg.Error) and _connection_lost(error)):
-                raise  # the whole group runs again (or the store is gone)
+                raise error  # the whole group runs again (or the store is gone)
             job.error = error
 
     @contextmanager
@@ -263,7 +284,8 @@ class PostgresStore:
                 else:
                     connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
                     connection.read_only = True
-                with connection.transaction():
+                # A reader in pipeline mode: its BEGIN goes with its first question, not on its own.
+                with connection.pipeline() if not write else nullcontext(), connection.transaction():
                     yield PostgresTransaction(connection, self.notices, require_standby=self.require_standby)
                     committing = True
                 if write and self.require_standby:
@@ -484,12 +506,25 @@ def _search_params(volume: Volume4D, minima: Minima) -> dict[str, Any]:
     }
 
 
-_SEARCH = """
-SELECT DISTINCT v.notice_id FROM notice_volumes v
-WHERE ST_DWithin(v.footprint, ST_GeogFromText(%(footprint)s), %(distance)s)
-  AND v.during && tstzrange(%(t0)s, %(t1)s, '[]')
-  AND v.altitude && numrange(%(a0)s::numeric, %(a1)s::numeric, '[]')
-"""
+_NEAR = """(ST_DWithin(v.footprint, ST_GeogFromText(%(footprint{k})s), %(distance{k})s)
+  AND v.during && tstzrange(%(t0{k})s, %(t1{k})s, '[]')
+  AND v.altitude && numrange(%(a0{k})s::numeric, %(a1{k})s::numeric, '[]'))"""
+
+
+def _candidates_query(volumes: Sequence[Volume4D], minima: Minima, agreement_id: str | None, states: list[str]) -> tuple[str, dict]:
+    """One statement for the (id, version) of every notice in `states` with a live volume near any
+    of `volumes`: the index search and the notices' versions in one round trip."""
+    params: dict[str, Any] = {"states": states, "agreement": agreement_id}
+    near = []
+    for k, volume in enumerate(volumes):
+        near.append(_NEAR.format(k=k))
+        params.update({f"{name}{k}": value for name, value in _search_params(volume, minima).items()})
+    agreement = " AND v.agreement_id = %(agreement)s" if agreement_id is not None else ""
+    sql = (
+        "SELECT n.id, n.version FROM notices n WHERE n.state = ANY(%(states)s) AND n.id IN ("
+        f"SELECT v.notice_id FROM notice_volumes v WHERE ({' OR '.join(near)}){agreement}) ORDER BY n.id"
+    )
+    return sql, params
 
 
 _SUBSCRIPTION_SEARCH = """
@@ -507,9 +542,92 @@ WHERE s.id IN (
 class PostgresTransaction(SqlTransaction):
     MARK = "%s"
 
-    def __init__(self, connection: Any, notices: NoticeCache | None = None, *, require_standby: bool = False):
+    def __init__(
+        self, connection: Any, notices: NoticeCache | None = None, *, require_standby: bool = False,
+        remembered: RememberedReads | None = None,
+    ):
         super().__init__(connection, notices)
         self.require_standby = require_standby
+        self._remembered = remembered  # given only in a group of writes, in pipeline mode
+        self._written: set[str] = set()  # tables this transaction wrote to: never answered from memory
+        self._unconfirmed: list[tuple[Any, Any, list]] = []  # (cursor, question, rows answered) to compare
+        self._current: dict[Any, list] = {}  # questions this transaction's snapshot has answered (no need to ask again)
+
+    def forget(self) -> None:
+        super().forget()
+        self._numbering = None  # the cursor of an event number asked for and not yet read (number_events)
+
+    # Answered from memory, confirmed before COMMIT (store/remembered.py) -------------------------
+    def _run(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        if self._remembered is None:
+            return super()._run(sql, params)
+        written = tables_written(sql)
+        if written:
+            self._written |= written
+            return super()._run(sql, params)
+        key = question(sql, params)
+        if key is None or self._written & (tables_read(sql) or set()):
+            return super()._run(sql, params)
+        if key in self._current:  # the same snapshot gave (or will confirm) these rows: not asked twice
+            return Rows(self._current[key])
+        rows = self._remembered.get(key)
+        cursor = super()._run(sql, params)  # sent; waited for only if nothing is remembered
+        if rows is None:
+            rows = cursor.fetchall()
+            self._remembered.put(key, rows)
+        else:
+            self._unconfirmed.append((cursor, key, rows))
+        self._current[key] = rows
+        return Rows(rows)
+
+    def confirm_remembered(self) -> None:
+        """Compare every answer given from memory with the server's; if one differs, remember the
+        server's and raise a serialization failure: the group runs again, on current rows."""
+        unconfirmed, self._unconfirmed = self._unconfirmed, []
+        stale = False
+        for cursor, key, rows in unconfirmed:
+            current = cursor.fetchall()
+            if current != rows:
+                self._remembered.put(key, current)
+                stale = True
+        if stale:
+            self._current.clear()
+            self.forget()
+            raise pg_errors.SerializationFailure("a remembered read changed; the group runs again on the current rows")
+
+    def ask_frontier(self) -> Any:
+        """Ask, without waiting, for the complete subtrees of the log's tree at the audit chain's
+        current size (the frontier a first append reads: store/transparency.py node_key): subtree
+        (level L, index i) is record ((i + 1) << L) * 64 + L, and the frontier of n leaves has one
+        subtree per bit L set in n, whose (i + 1) << L is n with the bits below L cleared."""
+        return self._run(
+            "SELECT id, value FROM log_records WHERE id IN (SELECT ((n >> l) << l) * 64 + l "
+            "FROM (SELECT COALESCE(max(seq), 0) AS n FROM audit) AS size, generate_series(0, 62) AS l WHERE ((n >> l) & 1) = 1)"
+        )
+
+    def take_frontier(self, cursor: Any) -> None:
+        for key, value in cursor.fetchall():
+            level = key & 63
+            self._nodes_seen[(level, ((key >> 6) >> level) - 1)] = bytes(value)
+
+    def zones_near(self, agreement_id: str, boxes: list):
+        # Most agreements have no zones, and whether one has any seldom changes: in a group that is a
+        # question answered from memory, where each filing's boxes would be a new one.
+        if self._remembered is not None and not self._run("SELECT id FROM zones WHERE agreement_id = ? LIMIT 1", (agreement_id,)).fetchall():
+            return []
+        return super().zones_near(agreement_id, boxes)
+
+    def drop_unconfirmed(self) -> None:
+        for _, key, _ in self._unconfirmed:
+            self._current.pop(key, None)
+        self._unconfirmed = []
+
+    def number_events(self) -> None:
+        """Take the events lock and the next event number now, without waiting for the answer (see
+        _insert_events); the answer is read with the next one waited for."""
+        if self._next_event_seq is None and self._numbering is None:
+            self._run("SELECT pg_advisory_xact_lock(?)", (EVENTS_LOCK,))
+            self._numbering = self._run("SELECT nextval('events_seq')")
 
     # A signed head read by anyone is evidence: shown only once a standby has it (see the module doc).
     # A writer's own new head is covered by the write's own wait after its commit.
@@ -539,6 +657,7 @@ class PostgresTransaction(SqlTransaction):
     seconds = at  # timestamptz for every moment
 
     def _many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self._written |= tables_written(sql)
         with self.db.cursor() as cursor:
             cursor.executemany(sql.replace("?", self.MARK), list(rows))
 
@@ -558,15 +677,9 @@ class PostgresTransaction(SqlTransaction):
         self, agreement_id: str | None, volumes: Sequence[Volume4D], minima: Minima, states: Iterable[str]
     ) -> list[Notice]:
         wanted = list(states)
-        ids: set[str] = set()
-        sql = _SEARCH + (" AND v.agreement_id = %(agreement)s" if agreement_id is not None else "")
-        for volume in volumes:
-            ids.update(r[0] for r in self._search(sql, {**_search_params(volume, minima), "agreement": agreement_id}))
-        if not ids or not wanted:
+        if not wanted or not volumes:
             return []
-        rows = self.db.execute(
-            "SELECT id, version FROM notices WHERE id = ANY(%s) AND state = ANY(%s) ORDER BY id", (sorted(ids), wanted)
-        ).fetchall()
+        rows = self._search(*_candidates_query(volumes, minima, agreement_id, wanted))
         found = {notice_id: self.notices.get(notice_id, version) for notice_id, version in rows}
         unread = [notice_id for notice_id, notice in found.items() if notice is None]
         if unread:  # only the notices not parsed before are read whole
@@ -607,8 +720,9 @@ class PostgresTransaction(SqlTransaction):
         if not rows:
             return []
         if self._next_event_seq is None:
-            self._run("SELECT pg_advisory_xact_lock(?)", (EVENTS_LOCK,))
-            self._next_event_seq = int(self._one("SELECT nextval('events_seq')")[0])
+            self.number_events()
+            self._next_event_seq = int(self._numbering.fetchone()[0])
+            self._numbering = None
         numbers = list(range(self._next_event_seq, self._next_event_seq + len(rows)))
         self._next_event_seq += len(rows)
         self._many(  # each stored, told, and the sequence moved past it, in one statement

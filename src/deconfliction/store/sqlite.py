@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 from ..errors import PayloadTooLarge, Unavailable
 from ..geometry import Minima, Volume4D, index_boxes, search_boxes
 from ..models import Notice, SubscriptionRecord
-from .group import Job, WriteQueue
+from .group import Group, WriteQueue
 from .sql import TRUSTED, migrations
 from .notice_cache import NoticeCache
 from .tables import SqlTransaction, notice_from
@@ -115,13 +115,13 @@ class SQLiteStore:
         other threads waiting at the same moment (see MAX_GROUP)."""
         return self._writes.run(fn, *args, **kwargs)
 
-    def _run_group(self, batch: list[Job]) -> None:
+    def _run_group(self, group: Group) -> None:
         connection = self._connection()
         with self._write_lock:
             connection.execute("BEGIN IMMEDIATE")
             try:
                 tx = SQLiteTransaction(connection, self.notices)
-                for job in batch:
+                for job in group:  # taken once the lock is held (store/group.py)
                     connection.execute("SAVEPOINT job")
                     try:
                         job.run(tx)

@@ -1,0 +1,92 @@
+"""Reads a PostgreSQL write answers from memory, and checks before it commits (store/postgres.py).
+
+A filing asks for rows that seldom change — its agreement, the agreement's zones and subscriptions,
+the parties' credentials and webhook endpoints — and each question is a round trip to the server,
+taken while the pool's write lock is held. In a group of writes (pipeline mode) such a question,
+asked before with the same parameters, is answered at once with the rows it had last time, and the
+statement is still sent, without waiting for its answer. Before the write is accepted (at its
+savepoint's sync, before COMMIT) the rows the server gave are compared with the rows the write was
+given: if they differ, the memory takes the server's rows and the group runs again from the start
+(a serialization failure, as when another writer got there first). A write is never decided on rows
+its own transaction would not have read.
+
+Only reads of the tables in REMEMBERED, and only while the transaction has not written to that
+table: what a transaction wrote is not committed, so it is neither remembered nor compared.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from typing import Any, Hashable, Sequence
+
+REMEMBERED = frozenset({"agreements", "memberships", "parties", "zones", "subscriptions", "credentials", "endpoints"})
+
+_READS = re.compile(r"\b(?:FROM|JOIN)\s+(\w+)", re.IGNORECASE)
+_WRITES = re.compile(r"\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(\w+)", re.IGNORECASE)
+
+
+def tables_written(sql: str) -> set[str]:
+    """The tables a statement may write to (INSERT, UPDATE or DELETE anywhere in it, a WITH's
+    included; an upsert's `DO UPDATE SET` adds a harmless "set")."""
+    return {name.lower() for name in _WRITES.findall(sql)}
+
+
+def tables_read(sql: str) -> set[str] | None:
+    """The tables a SELECT reads, or None for a statement that is not a plain SELECT."""
+    if not sql.lstrip().upper().startswith("SELECT"):
+        return None
+    return {name.lower() for name in _READS.findall(sql)}
+
+
+def question(sql: str, params: Sequence[Any]) -> Hashable | None:
+    """The key of a read that may be remembered, or None."""
+    tables = tables_read(sql)
+    if not tables or not tables <= REMEMBERED:
+        return None
+    try:
+        key = (sql, tuple(tuple(p) if isinstance(p, list) else p for p in params))
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+class RememberedReads:
+    """Rows by question, per store (process), least recently used out first."""
+
+    def __init__(self, max_entries: int = 2000):
+        self.max_entries = max_entries
+        self._rows: OrderedDict[Hashable, list] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> list | None:
+        with self._lock:
+            rows = self._rows.get(key)
+            if rows is not None:
+                self._rows.move_to_end(key)
+            return rows
+
+    def put(self, key: Hashable, rows: list) -> None:
+        with self._lock:
+            self._rows[key] = rows
+            self._rows.move_to_end(key)
+            while len(self._rows) > self.max_entries:
+                self._rows.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
+class Rows:
+    """A remembered answer, with the cursor methods the queries use."""
+
+    def __init__(self, rows: list):
+        self._rows = rows
+
+    def fetchall(self) -> list:
+        return list(self._rows)
+
+    def fetchone(self) -> Any:
+        return self._rows[0] if self._rows else None
