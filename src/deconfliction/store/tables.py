@@ -19,6 +19,7 @@ from .notice_cache import NoticeCache
 from .transparency import TransparencyTables
 from .zones import ZoneTables
 from .sql import TRUSTED, filters, marks, moment, where
+from ..transparency.canonical import Encoded, dumps
 
 AUDIT_COLUMNS = "seq, at, actor, action, subject, payload, prev_hash, hash"
 EVENT_COLUMNS = "seq, party_id, kind, payload, created_at"
@@ -348,14 +349,16 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
     def append_audit(self, entry: AuditEntry) -> None:
         self.append_audits([entry])
 
-    def append_audits(self, entries: Sequence[AuditEntry]) -> None:
+    def append_audits(self, entries: Sequence[AuditEntry], texts: Sequence[str] | None = None) -> None:
+        """`texts`: the payloads' JSON text when the caller has encoded them already (rules/audit.py)."""
         if not entries:
             return
         self._audit_tail = None  # read again if this insert fails (PostgreSQL: it may, and be retried)
+        if texts is None:
+            texts = [json.dumps(entry.payload, sort_keys=True) for entry in entries]
         self._many(f"INSERT INTO audit ({AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
-            (entry.seq, self.at(entry.at), entry.actor, entry.action, entry.subject, json.dumps(entry.payload, sort_keys=True),
-             entry.prev_hash, entry.hash)
-            for entry in entries
+            (entry.seq, self.at(entry.at), entry.actor, entry.action, entry.subject, text, entry.prev_hash, entry.hash)
+            for entry, text in zip(entries, texts)
         ])
         self._appended.update((entry.seq, entry) for entry in entries)
         self._audit_tail = (entries[-1],)
@@ -372,7 +375,7 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
         for party_id, kind, payload in events:
             text = encoded.get(id(payload))
             if text is None:
-                text = encoded[id(payload)] = event_payload(payload)
+                text = encoded[id(payload)] = payload.text if isinstance(payload, Encoded) else event_payload(payload)
             rows.append((party_id, kind, text))
         return self._insert_events(rows, now)
 
@@ -404,4 +407,5 @@ def audit_from(row: Any) -> AuditEntry:
 
 
 def event_payload(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, default=str, sort_keys=True)
+    """Keys sorted; Encoded parts (transparency/canonical.py) spliced in as they are."""
+    return dumps(payload)
