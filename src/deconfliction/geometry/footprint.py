@@ -57,6 +57,16 @@ class Prepared:
         return tangent_basis(self.cap_centre)
 
     @cached_property
+    def centre_floats(self) -> tuple[float, float, float]:
+        """cap_centre as plain floats (the cap tests of every candidate pair)."""
+        return float(self.cap_centre[0]), float(self.cap_centre[1]), float(self.cap_centre[2])
+
+    @cached_property
+    def plane_floats(self) -> tuple[tuple[float, float, float], tuple[float, float, float], tuple[float, float, float]]:
+        """cap_centre and the two axes of basis as plain floats: one point at a time is too small for numpy."""
+        return self.centre_floats, *(tuple(float(x) for x in axis) for axis in self.basis)  # type: ignore[return-value]
+
+    @cached_property
     def own_planar(self):
         """The polygon in the gnomonic plane at its own cap centre, prepared for repeated tests."""
         shape = self.planar(self.cap_centre, self.basis)
@@ -241,7 +251,7 @@ def area_m2(footprint) -> float:
 
 def caps_apart(a: Prepared, b: Prepared) -> float:
     """Angle between the caps' edges (negative when the caps overlap)."""
-    return angle_between_3(a.cap_centre, b.cap_centre) - a.cap_radius - b.cap_radius
+    return angle_between_3(a.centre_floats, b.centre_floats) - a.cap_radius - b.cap_radius
 
 
 def _unit_vector(lon: float, lat: float) -> tuple[float, float, float]:
@@ -252,12 +262,11 @@ def _unit_vector(lon: float, lat: float) -> tuple[float, float, float]:
 def _own_plane_point(polygon: Prepared, point: tuple[float, float, float]) -> tuple[float, float] | None:
     """A unit vector in the polygon's own gnomonic plane, or None when it is outside the polygon's cap
     (then it is certainly outside the polygon). Plain floats: one point is too small for numpy."""
-    c = polygon.cap_centre
-    if angle_between_3(point, c) > polygon.cap_radius:
+    (c0, c1, c2), (e0, e1, e2), (n0, n1, n2) = polygon.plane_floats
+    if angle_between_3(point, (c0, c1, c2)) > polygon.cap_radius:
         return None
     p0, p1, p2 = point
-    scale = p0 * float(c[0]) + p1 * float(c[1]) + p2 * float(c[2])
-    (e0, e1, e2), (n0, n1, n2) = (map(float, axis) for axis in polygon.basis)
+    scale = p0 * c0 + p1 * c1 + p2 * c2
     return (p0 * e0 + p1 * e1 + p2 * e2) / scale, (p0 * n0 + p1 * n1 + p2 * n2) / scale
 
 
