@@ -26,6 +26,7 @@ from .earth import (
     angle_between,
     angle_between_3,
     gnomonic,
+    lon_lat,
     normalise,
     tangent_basis,
     unit_vectors,
@@ -57,6 +58,23 @@ class Prepared:
     def basis(self) -> tuple[np.ndarray, np.ndarray]:
         """tangent_basis(cap_centre): the axes of the footprint's own gnomonic plane."""
         return tangent_basis(self.cap_centre)
+
+    @cached_property
+    def lon_lat_extent(self) -> tuple[float, float, float, float]:
+        """(west, east, south, north) of the densified ring (or the centre), west/east unwrapped (east
+        may exceed 180, west go below -180); a ring around a pole spans every longitude (bounds.py)."""
+        if self.kind == "circle":
+            lon, lat = float(self.lons[0]), float(self.lats[0])
+            return lon, lon, lat, lat  # widened by the radius below
+        ring_lon, ring_lat = lon_lat(self.ring_xyz)
+        steps = np.diff(np.concatenate([ring_lon, ring_lon[:1]]))
+        steps = (steps + 180.0) % 360.0 - 180.0  # each step the short way round
+        if abs(float(steps.sum())) > 180.0:  # the ring winds around a pole
+            pole = 90.0 if float(self.cap_centre[2]) > 0 else -90.0
+            south, north = (float(ring_lat.min()), 90.0) if pole > 0 else (-90.0, float(ring_lat.max()))
+            return -180.0, 180.0, south, north
+        unwrapped = ring_lon[0] + np.concatenate([[0.0], np.cumsum(steps[:-1])])
+        return float(unwrapped.min()), float(unwrapped.max()), float(ring_lat.min()), float(ring_lat.max())
 
     @cached_property
     def centre_floats(self) -> tuple[float, float, float]:

@@ -54,8 +54,9 @@ def record_many(tx: Transaction, items: Iterable[tuple[str, str, str, dict[str, 
 
     A payload given as an Encoded (transparency/canonical.py) is not encoded again: its text is
     spliced into the hashed bytes and stored as it is."""
-    last = tx.last_audit()
-    seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
+    head = tx.audit_head()
+    seq, prev = head if head else (0, GENESIS)
+    size_before = seq
     entries, texts, leaves = [], [], []
     for actor, action, subject, payload in items:
         seq += 1
@@ -72,7 +73,7 @@ def record_many(tx: Transaction, items: Iterable[tuple[str, str, str, dict[str, 
         leaves.append(merkle.leaf_hash(body))
         prev = entry.hash
     tx.append_audits(entries, texts)
-    transparency_log.append(tx, entries, last.seq if last else 0, leaves)  # each entry is also a leaf of the Merkle log
+    transparency_log.append(tx, entries, size_before, leaves)  # each entry is also a leaf of the Merkle log
     return entries
 
 
