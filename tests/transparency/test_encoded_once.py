@@ -50,6 +50,7 @@ def test_a_payload_with_encoded_parts_encodes_as_the_whole_would(drawn):
     assert json.loads(dumps(holding)) == truth
     assert plain(holding) == truth
     assert Encoded(holding).text == python_json(truth)
+    assert Encoded.whole(truth).text == python_json(truth) and Encoded.whole(truth).value is truth
 
 
 @settings(max_examples=200, deadline=None)

@@ -63,8 +63,7 @@ def record_many(tx: Transaction, items: Iterable[tuple[str, str, str, dict[str, 
         encoded = _encoded(payload)
         # The chain's hash and the Merkle leaf are over the same bytes (transparency/canonical.py): encoded once.
         body = leaf_bytes(seq, now, actor, action, subject, encoded)
-        # Built from values this function made (no validation): the writes of a filing with hundreds of conflicts.
-        entry = AuditEntry.model_construct(
+        entry = AuditEntry(
             seq=seq, at=now, actor=actor, action=action, subject=subject, payload=encoded.value, prev_hash=prev,
             hash=hashlib.sha256(prev.encode() + body).hexdigest(),
         )

@@ -73,7 +73,7 @@ def _tell_both(tx: Transaction, agreement: Agreement, told: list[tuple[Conflict,
     deadlines and the audit entries are each written as one statement for the whole batch."""
     events, owed, entries = [], [], []
     for conflict, kind in told:
-        body = Encoded(conflict.model_dump(mode="json"))  # one text for the audit and both sides' events
+        body = Encoded.whole(conflict.model_dump(mode="json"))  # one text for the audit and both sides' events
         payload = Encoded({"conflict": body})
         for party in (conflict.party_a, conflict.party_b):
             events.append((party, kind, payload))

@@ -52,6 +52,14 @@ class Encoded:
         self.value = plain(value)
         self.text = dumps(value) if text is None else text
 
+    @classmethod
+    def whole(cls, value: Any) -> "Encoded":
+        """A JSON value holding no Encoded part (a model_dump(mode="json")): nothing to look through."""
+        encoded = cls.__new__(cls)
+        encoded.value = value
+        encoded.text = json.dumps(value, sort_keys=True, separators=(",", ":"))
+        return encoded
+
 
 def plain(value: Any) -> Any:
     """The value with its Encoded parts (as dict values, at any depth of dicts) replaced by their values."""
