@@ -51,6 +51,7 @@ def test_a_payload_with_encoded_parts_encodes_as_the_whole_would(drawn):
     assert plain(holding) == truth
     assert Encoded(holding).text == python_json(truth)
     assert Encoded.whole(truth).text == python_json(truth) and Encoded.whole(truth).value is truth
+    assert Encoded.under("conflict", Encoded(holding)).text == python_json({"conflict": truth})
 
 
 @settings(max_examples=200, deadline=None)

@@ -74,7 +74,7 @@ def _tell_both(tx: Transaction, agreement: Agreement, told: list[tuple[Conflict,
     events, owed, entries = [], [], []
     for conflict, kind in told:
         body = Encoded.whole(conflict.model_dump(mode="json"))  # one text for the audit and both sides' events
-        payload = Encoded({"conflict": body})
+        payload = Encoded.under("conflict", body)
         for party in (conflict.party_a, conflict.party_b):
             events.append((party, kind, payload))
             if conflict.state == "open":

@@ -26,8 +26,13 @@ def statement_bytes(context: bytes, value: Any) -> bytes:
 
 def leaf_bytes(seq: int, at: datetime, actor: str, action: str, subject: str, payload: "dict[str, Any] | Encoded") -> bytes:
     """`payload` may hold Encoded parts (or be one): they are spliced in, not encoded again."""
-    return dumps(
-        {"seq": seq, "at": at.astimezone(timezone.utc).isoformat(), "actor": actor, "action": action, "subject": subject, "payload": payload}
+    if not isinstance(payload, Encoded):
+        payload = Encoded(payload)
+    # The envelope json.dumps would write (keys sorted: action, actor, at, payload, seq, subject), by hand:
+    # a filing writes one per conflict, and a JSON encoder's set-up costs more than these few strings.
+    return (
+        f'{{"action":{_string(action)},"actor":{_string(actor)},"at":{_string(at.astimezone(timezone.utc).isoformat())},'
+        f'"payload":{payload.text},"seq":{int(seq)!r},"subject":{_string(subject)}}}'
     ).encode()
 
 
@@ -37,6 +42,8 @@ def leaf_bytes(seq: int, at: datetime, actor: str, action: str, subject: str, pa
 # Encoded, and the texts around it are built with its text spliced in.
 
 _MARK = "\ue000" + secrets.token_hex(16)  # a per-process placeholder no payload can contain by chance
+_COMPACT = json.JSONEncoder(sort_keys=True, separators=(",", ":"))  # made once: json.dumps builds one per call
+_string = json.encoder.encode_basestring_ascii  # a JSON string as json.dumps writes it (ASCII)
 
 
 class Encoded:
@@ -57,7 +64,15 @@ class Encoded:
         """A JSON value holding no Encoded part (a model_dump(mode="json")): nothing to look through."""
         encoded = cls.__new__(cls)
         encoded.value = value
-        encoded.text = json.dumps(value, sort_keys=True, separators=(",", ":"))
+        encoded.text = _COMPACT.encode(value)
+        return encoded
+
+    @classmethod
+    def under(cls, key: str, part: "Encoded") -> "Encoded":
+        """{key: part}, its text around part's: an event's payload ({"conflict": …}) for every party."""
+        encoded = cls.__new__(cls)
+        encoded.value = {key: part.value}
+        encoded.text = f"{{{_string(key)}:{part.text}}}"
         return encoded
 
 
