@@ -310,9 +310,8 @@ def area_m2(footprint) -> float:
         # Area of a geodesic disc on the sphere of equal area; error < 0.5 % up to 2000 km radius.
         radius_angle = footprint.radius_m / 6_371_007.2
         return 2 * math.pi * 6_371_007.2**2 * (1 - math.cos(radius_angle))
-    lons = [v[0] for v in footprint.vertices]
-    lats = [v[1] for v in footprint.vertices]
-    area, _ = GEOD.polygon_area_perimeter(lons, lats)
+    prepared = prepare(footprint)  # its vertex arrays: the filing needs them anyway
+    area, _ = GEOD.polygon_area_perimeter(prepared.lons, prepared.lats)
     area = abs(area)
     earth = 510_065_621_724_088.5  # WGS84 surface area, m²
     return min(area, earth - area)
