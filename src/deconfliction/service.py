@@ -24,6 +24,7 @@ from .models import (
 from .rules import acknowledgments, audit, credentials, hotline, prechecked
 from .rules import channels as channel_rules
 from .rules import compliance as compliance_rules
+from .rules import compliance_receipts
 from .rules import conflicts as conflict_rules
 from .rules import notices as notice_rules
 from .rules import subscriptions as subscription_rules
@@ -576,8 +577,9 @@ class Deconfliction:
     def compliance(self, agreement_id: str, start: datetime, end: datetime) -> ComplianceReport:
         with self._reading() as tx:
             report = compliance_rules.report(tx, agreement_id, start, end)
-        # signed after the figures were read: every entry they count is under this head
-        return report.model_copy(update={"log_head": self.tree_head()})
+        head = self.tree_head()  # signed after the figures were read: every entry they cite is under it
+        with self._reading() as tx:
+            return compliance_receipts.prove(tx, report, head)
 
 
 @dataclass

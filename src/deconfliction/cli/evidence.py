@@ -125,14 +125,19 @@ def register(audit_app: typer.Typer) -> None:
 
     @audit_app.command("check")
     def audit_check(
-        file: Annotated[Path, typer.Argument(help="An evidence file (audit prove --out).")],
+        file: Annotated[Path, typer.Argument(help="An evidence file (audit prove --out), or a saved compliance report (report compliance --receipts).")],
         log_key: Annotated[Optional[str], typer.Option("--log-key", help="The server's log key you trust (base64); default: the one in the file.")] = None,
         as_json: Json = False,
     ) -> None:
-        """Verify an evidence file with no server: the head's signature, and each entry's inclusion proof."""
+        """Verify an evidence file with no server: the head's signature, and each entry's inclusion proof.
+        Given a saved compliance report, check it as `report check` does."""
         from ..transparency.heads import verify_cosignatures
         from ..transparency.offline import Evidence, EvidenceError, check_evidence
 
+        if _is_compliance_report(file):
+            from .audit import check_report_file
+
+            return check_report_file(file, log_key, as_json)
         with guarded(as_json):
             try:
                 evidence = Evidence.model_validate_json(Path(file).read_text())
@@ -156,6 +161,16 @@ def register(audit_app: typer.Typer) -> None:
                               + (f", co-signed by {', '.join(cosigners)}" if cosigners else "") + ":")
             for entry in entries:
                 console.print(f"  #{entry.seq} {entry.at:%Y-%m-%d %H:%M:%S} {entry.actor} {entry.action} {entry.subject}")
+
+
+def _is_compliance_report(file: Path) -> bool:
+    import json
+
+    try:
+        data = json.loads(Path(file).read_text())
+    except (OSError, ValueError):
+        return False  # the evidence check names what is wrong with it
+    return isinstance(data, dict) and "parties" in data and "notice_id" not in data
 
 
 def register_keys(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Iterable
 from rich import box
 from rich.console import Group
 from rich.table import Table
+from rich.text import Text
 
 from . import aviation
 
@@ -137,6 +138,7 @@ COMPLIANCE_ROWS = (
     ("overdue", lambda p: str(p.overdue)),
     ("hotline escalations", lambda p: str(p.hotline_escalations)),
     ("line tests missed", lambda p: str(p.line_tests_missed)),
+    ("receipts", lambda p: str(len(p.citations))),  # the audit entries behind the five figures above that count lapses
 )
 PARTIES_PER_TABLE = 4  # a measure per row and a party per column: 4 parties fit 80 columns
 
@@ -155,6 +157,12 @@ def compliance_table(report) -> Group:
         for label, value in COMPLIANCE_ROWS:
             table.add_row(label, *(value(p) for p in group))
         tables.append(table)
+    receipts = sum(len(p.citations) for p in parties)
+    tables.append(Text(
+        f"{receipts} receipts back the late notices, late and overdue acknowledgments, escalations and missed "
+        "line tests: see them with --json, save the report with them with --receipts FILE, and check it "
+        "with no server: deconfliction report check FILE"
+    ))
     return Group(*tables)
 
 

@@ -1,4 +1,5 @@
-"""The compliance report: per party, how much notice it gave and how fast it acknowledged."""
+"""The compliance report: per party, how much notice it gave and how fast it acknowledged, each
+figure a party could dispute backed by the audit entries that record what it counts (citations)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from . import compliance_receipts as receipts
 from . import observers
+from .compliance_citations import Citation
 from ..transparency.heads import TreeHead
 
 if TYPE_CHECKING:
@@ -31,6 +34,9 @@ class PartyCompliance(BaseModel):
     overdue: int  # still unacknowledged past the deadline
     hotline_escalations: int = 0  # times its unacknowledged hotline messages were escalated
     line_tests_missed: int = 0  # line tests it let go overdue (acknowledged late or never)
+    # One per late notice, late acknowledgment, overdue acknowledgment, escalation and missed line
+    # test counted above: the entry that records it, provable under the report's log_head.
+    citations: list[Citation] = []
 
 
 class ComplianceReport(BaseModel):
@@ -43,12 +49,13 @@ class ComplianceReport(BaseModel):
     log_head: TreeHead | None = None
 
     def to_csv(self) -> str:
+        """One line per party: its figures, and how many receipts back them (the receipts are in the JSON form)."""
         out = io.StringIO()
-        fields = list(PartyCompliance.model_fields)
-        writer = csv.DictWriter(out, fieldnames=fields)
+        fields = [f for f in PartyCompliance.model_fields if f != "citations"]
+        writer = csv.DictWriter(out, fieldnames=[*fields, "receipts"])
         writer.writeheader()
         for row in self.parties:
-            writer.writerow(row.model_dump())
+            writer.writerow({**row.model_dump(include=set(fields)), "receipts": len(row.citations)})
         return out.getvalue()
 
 
@@ -62,12 +69,15 @@ def _is_line_test(tx: Transaction, message_id: str) -> bool:
 
 
 def report(tx: Transaction, agreement_id: str, start: datetime, end: datetime) -> ComplianceReport:
+    """The figures, and the entry behind each thing a cited figure counts, as this transaction sees the
+    log: `compliance_receipts.prove` then proves them under a head signed after it."""
     agreement = tx.get_agreement(agreement_id)
     if agreement is None:
         from ..errors import NotFound
 
         raise NotFound(f"no agreement {agreement_id!r}", field="agreement_id")
     rows = []
+    counted: dict[str, list[receipts.Counted]] = {}
     for party in agreement.parties:
         notices = []
         after = None
@@ -83,6 +93,17 @@ def report(tx: Transaction, agreement_id: str, start: datetime, end: datetime) -
             owed = []  # deadlines an older version set on an observer: it could never meet them
         done = [d for d in owed if d.state == "acknowledged" and d.acknowledged_at is not None]
         delays = [(d.acknowledged_at - d.created_at).total_seconds() for d in done]
+        late_acks = [d for d in done if d.acknowledged_at > d.due_at]
+        never = [d for d in owed if d.state == "overdue"]
+        hotline = [d for d in owed if d.kind == "hotline"]
+        tests_missed = [d for d in hotline if d.escalations and _is_line_test(tx, d.subject_id)]
+        counted[party] = [
+            *(receipts.late_notice(n) for n in notices if n.late),
+            *(receipts.late_acknowledgment(d) for d in late_acks),
+            *(receipts.overdue(d) for d in never),
+            *(receipts.escalations(d) for d in hotline if d.escalations),
+            *(receipts.line_test_missed(d) for d in tests_missed),
+        ]
         rows.append(
             PartyCompliance(
                 party_id=party,
@@ -92,12 +113,14 @@ def report(tx: Transaction, agreement_id: str, start: datetime, end: datetime) -
                 late_notices=sum(1 for n in notices if n.late),
                 acknowledgments_owed=len(owed),
                 acknowledged=len(done),
-                acknowledged_late=sum(1 for d in done if d.acknowledged_at > d.due_at),
+                acknowledged_late=len(late_acks),
                 ack_delay_median_s=_median(delays),
                 ack_delay_max_s=max(delays) if delays else None,
-                overdue=sum(1 for d in owed if d.state == "overdue"),
-                hotline_escalations=sum(d.escalations for d in owed if d.kind == "hotline"),
-                line_tests_missed=sum(1 for d in owed if d.kind == "hotline" and d.escalations and _is_line_test(tx, d.subject_id)),
+                overdue=len(never),
+                hotline_escalations=sum(d.escalations for d in hotline),
+                line_tests_missed=len(tests_missed),
             )
         )
+    cited = receipts.cite(tx, counted, tx.log_size())
+    rows = [row.model_copy(update={"citations": cited[row.party_id]}) for row in rows]
     return ComplianceReport(agreement_id=agreement_id, start=start, end=end, parties=rows)

@@ -22,6 +22,10 @@ from .sql import TRUSTED, filters, marks, moment, where
 from ..transparency.canonical import Encoded, dumps
 
 AUDIT_COLUMNS = "seq, at, actor, action, subject, payload, prev_hash, hash"
+# The audit entries the compliance report may cite (rules/compliance_citations.py), indexed by subject
+# (migration 12's partial index, whose condition is this one, written alike so both planners use it).
+CITABLE_ACTIONS = ('notice.filed', 'notice.changed', 'notice.cancelled', 'notice.ended', 'notice.acknowledged', 'conflict.acknowledged', 'hotline.acknowledged', 'ack.overdue', 'hotline.escalated')
+CITABLE = "action IN (" + ", ".join(f"'{action}'" for action in CITABLE_ACTIONS) + ")"
 EVENT_COLUMNS = "seq, party_id, kind, payload, created_at"
 
 
@@ -401,6 +405,20 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
             return [self._appended[seq] for seq in wanted]
         rows = self._all(f"SELECT {AUDIT_COLUMNS} FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", (after_seq, limit))
         return [audit_from(r) for r in rows]
+
+    def citable_audit(self, subjects: Iterable[str], upto_seq: int) -> list[AuditEntry]:
+        """The entries of the kinds the compliance report cites (CITABLE_ACTIONS) whose subject is one of
+        `subjects`, up to entry `upto_seq`, in log order: on the partial index audit_by_subject
+        (migration 12), in batches, so any number of subjects reads only their entries."""
+        wanted = sorted(set(subjects))
+        found: list[AuditEntry] = []
+        for first in range(0, len(wanted), 500):
+            batch = wanted[first:first + 500]
+            rows = self._all(
+                f"SELECT {AUDIT_COLUMNS} FROM audit WHERE subject IN ({marks(batch)}) AND {CITABLE} AND seq <= ?", (*batch, upto_seq)
+            )
+            found.extend(audit_from(r) for r in rows)
+        return sorted(found, key=lambda entry: entry.seq)
 
 
 def notice_from(body: str) -> Notice:
