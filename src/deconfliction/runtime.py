@@ -44,6 +44,9 @@ class Runtime:
         self.advertise = advertise or "http://127.0.0.1"
         self.leadership = Leadership(getattr(system.store, "url", None), self._lead, self._step_down, interval_s=interval_s, name=self.advertise)
         self._forgetting: threading.Event | None = None
+        from .workers.memory import Settler
+
+        self.settler = Settler()  # short collector pauses while the caches fill (workers/memory.py)
 
     def _tactical_loop(self) -> TacticalLoop:
         """DECONFLICTION_TACTICAL_* tune the monitor; a bad value is refused before anything starts."""
@@ -72,10 +75,12 @@ class Runtime:
     def start(self) -> Runtime:
         """Start the background work now (one server), or as soon as this instance leads its pool."""
         self.leadership.start()
+        self.settler.start()
         return self
 
     def stop(self) -> None:
         """Stop the background work (the step in progress finishes); the system stays open."""
+        self.settler.stop()
         self.leadership.stop()
 
     def _lead(self) -> None:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .earth import lon_lat
 from .footprint import prepare
 from .separation import Minima, ellipsoidal_band
 from .volume import Volume4D
@@ -45,20 +44,9 @@ class Box:
 
 
 def _lon_lat_extent(footprint) -> tuple[float, float, float, float]:
-    """(west, east, south, north) with west/east unwrapped (east may exceed 180, west go below -180)."""
-    prepared = prepare(footprint)
-    if prepared.kind == "circle":
-        lon, lat = float(prepared.lons[0]), float(prepared.lats[0])
-        return lon, lon, lat, lat  # widened by the radius below
-    ring_lon, ring_lat = lon_lat(prepared.ring_xyz)
-    steps = np.diff(np.concatenate([ring_lon, ring_lon[:1]]))
-    steps = (steps + 180.0) % 360.0 - 180.0  # each step the short way round
-    if abs(float(steps.sum())) > 180.0:  # the ring winds around a pole
-        pole = 90.0 if float(prepared.cap_centre[2]) > 0 else -90.0
-        south, north = (float(ring_lat.min()), 90.0) if pole > 0 else (-90.0, float(ring_lat.max()))
-        return -180.0, 180.0, south, north
-    unwrapped = ring_lon[0] + np.concatenate([[0.0], np.cumsum(steps[:-1])])
-    return float(unwrapped.min()), float(unwrapped.max()), float(ring_lat.min()), float(ring_lat.max())
+    """(west, east, south, north) with west/east unwrapped (east may exceed 180, west go below -180);
+    computed once per prepared shape (a filing asks for its boxes three or four times)."""
+    return prepare(footprint).lon_lat_extent
 
 
 def _widen(west: float, east: float, south: float, north: float, metres: float):

@@ -180,9 +180,8 @@ def _first_inside(polygon, xy: np.ndarray) -> int | None:
 
 def _overlap(query: Prepared, tree: Prepared, xy: np.ndarray):
     """A (lon, lat) shared by the two cores, or None. The tree is a polygon; xy is the query's dense
-    ring (or centre) in the tree's plane, where great circles are straight: the chords are the pieces."""
-    if shapely.intersects_xy(tree.own_planar, xy[0, 0], xy[0, 1]):  # the cheapest answer, and the commonest
-        return float(query.dense_lons[0]), float(query.dense_lats[0])
+    ring (or centre) in the tree's plane, where great circles are straight: the chords are the pieces.
+    The caller has found the query's first point outside the tree (the cheapest test, and the commonest answer)."""
     if query.is_point_core:
         return None
     low, high = xy.min(axis=0), xy.max(axis=0)

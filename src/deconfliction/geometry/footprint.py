@@ -7,9 +7,11 @@ objects, but equal footprints share one preparation.
 from __future__ import annotations
 
 import math
+import threading
 import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 import numpy as np
 import shapely
@@ -24,6 +26,7 @@ from .earth import (
     angle_between,
     angle_between_3,
     gnomonic,
+    lon_lat,
     normalise,
     tangent_basis,
     unit_vectors,
@@ -55,6 +58,33 @@ class Prepared:
     def basis(self) -> tuple[np.ndarray, np.ndarray]:
         """tangent_basis(cap_centre): the axes of the footprint's own gnomonic plane."""
         return tangent_basis(self.cap_centre)
+
+    @cached_property
+    def lon_lat_extent(self) -> tuple[float, float, float, float]:
+        """(west, east, south, north) of the densified ring (or the centre), west/east unwrapped (east
+        may exceed 180, west go below -180); a ring around a pole spans every longitude (bounds.py)."""
+        if self.kind == "circle":
+            lon, lat = float(self.lons[0]), float(self.lats[0])
+            return lon, lon, lat, lat  # widened by the radius below
+        ring_lon, ring_lat = lon_lat(self.ring_xyz)
+        steps = np.diff(np.concatenate([ring_lon, ring_lon[:1]]))
+        steps = (steps + 180.0) % 360.0 - 180.0  # each step the short way round
+        if abs(float(steps.sum())) > 180.0:  # the ring winds around a pole
+            pole = 90.0 if float(self.cap_centre[2]) > 0 else -90.0
+            south, north = (float(ring_lat.min()), 90.0) if pole > 0 else (-90.0, float(ring_lat.max()))
+            return -180.0, 180.0, south, north
+        unwrapped = ring_lon[0] + np.concatenate([[0.0], np.cumsum(steps[:-1])])
+        return float(unwrapped.min()), float(unwrapped.max()), float(ring_lat.min()), float(ring_lat.max())
+
+    @cached_property
+    def centre_floats(self) -> tuple[float, float, float]:
+        """cap_centre as plain floats (the cap tests of every candidate pair)."""
+        return float(self.cap_centre[0]), float(self.cap_centre[1]), float(self.cap_centre[2])
+
+    @cached_property
+    def plane_floats(self) -> tuple[tuple[float, float, float], tuple[float, float, float], tuple[float, float, float]]:
+        """cap_centre and the two axes of basis as plain floats: one point at a time is too small for numpy."""
+        return self.centre_floats, *(tuple(float(x) for x in axis) for axis in self.basis)  # type: ignore[return-value]
 
     @cached_property
     def own_planar(self):
@@ -167,11 +197,60 @@ def prepare(footprint) -> Prepared:
 def forget_prepared() -> None:
     """Empty both caches: every footprint is prepared anew (benchmarks of a first sight)."""
     _by_identity.clear()
-    _prepare_by_value.cache_clear()
+    _by_value.clear()
 
 
-@lru_cache(maxsize=200_000)
+class _ByValue:
+    """Prepared footprints by value, least recently used out first, bounded by the vertices they hold
+    (a preparation costs ~60 bytes a vertex, and its key, the footprint's tuples, ~100 more): a store's
+    every footprint is prepared when indexed, and bounding these by count held 6.7 GB at 10^5 detailed
+    volumes. Shapes still in use stay prepared through _by_identity: the notice cache holds them."""
+
+    def __init__(self, max_weight: int):
+        self.max_weight = max_weight
+        self._entries: OrderedDict = OrderedDict()
+        self._held = 0
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def weight(footprint) -> int:
+        return max(8, len(getattr(footprint, "vertices", ())))  # a circle's few small arrays weigh about 8 vertices
+
+    def get(self, footprint) -> Prepared:
+        with self._lock:
+            entry = self._entries.get(footprint)
+            if entry is not None:
+                self._entries.move_to_end(footprint)
+                return entry[0]
+        prepared = _prepare_anew(footprint)
+        weight = self.weight(footprint)
+        with self._lock:
+            if footprint not in self._entries and weight <= self.max_weight:
+                self._entries[footprint] = (prepared, weight)
+                self._held += weight
+                while self._held > self.max_weight:
+                    _, (_, dropped) = self._entries.popitem(last=False)
+                    self._held -= dropped
+        return prepared
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._held = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+PREPARED_MAX_VERTICES = 1_000_000
+_by_value = _ByValue(PREPARED_MAX_VERTICES)
+
+
 def _prepare_by_value(footprint) -> Prepared:
+    return _by_value.get(footprint)
+
+
+def _prepare_anew(footprint) -> Prepared:
     if footprint.kind == "circle":
         centre = unit_vectors([footprint.lon], [footprint.lat])
         return Prepared(
@@ -185,8 +264,8 @@ def _prepare_by_value(footprint) -> Prepared:
             dense_lons=np.array([footprint.lon]),
             dense_lats=np.array([footprint.lat]),
         )
-    lons = np.array([v[0] for v in footprint.vertices])
-    lats = np.array([v[1] for v in footprint.vertices])
+    vertices = np.array(footprint.vertices, dtype=float)  # one conversion, not a Python loop per coordinate
+    lons, lats = vertices[:, 0].copy(), vertices[:, 1].copy()
     dense_lon, dense_lat = densify(lons, lats)
     ring = unit_vectors(dense_lon, dense_lat)
     centre, radius = _cap(ring)
@@ -231,9 +310,8 @@ def area_m2(footprint) -> float:
         # Area of a geodesic disc on the sphere of equal area; error < 0.5 % up to 2000 km radius.
         radius_angle = footprint.radius_m / 6_371_007.2
         return 2 * math.pi * 6_371_007.2**2 * (1 - math.cos(radius_angle))
-    lons = [v[0] for v in footprint.vertices]
-    lats = [v[1] for v in footprint.vertices]
-    area, _ = GEOD.polygon_area_perimeter(lons, lats)
+    prepared = prepare(footprint)  # its vertex arrays: the filing needs them anyway
+    area, _ = GEOD.polygon_area_perimeter(prepared.lons, prepared.lats)
     area = abs(area)
     earth = 510_065_621_724_088.5  # WGS84 surface area, m²
     return min(area, earth - area)
@@ -241,7 +319,7 @@ def area_m2(footprint) -> float:
 
 def caps_apart(a: Prepared, b: Prepared) -> float:
     """Angle between the caps' edges (negative when the caps overlap)."""
-    return angle_between_3(a.cap_centre, b.cap_centre) - a.cap_radius - b.cap_radius
+    return angle_between_3(a.centre_floats, b.centre_floats) - a.cap_radius - b.cap_radius
 
 
 def _unit_vector(lon: float, lat: float) -> tuple[float, float, float]:
@@ -252,12 +330,11 @@ def _unit_vector(lon: float, lat: float) -> tuple[float, float, float]:
 def _own_plane_point(polygon: Prepared, point: tuple[float, float, float]) -> tuple[float, float] | None:
     """A unit vector in the polygon's own gnomonic plane, or None when it is outside the polygon's cap
     (then it is certainly outside the polygon). Plain floats: one point is too small for numpy."""
-    c = polygon.cap_centre
-    if angle_between_3(point, c) > polygon.cap_radius:
+    (c0, c1, c2), (e0, e1, e2), (n0, n1, n2) = polygon.plane_floats
+    if angle_between_3(point, (c0, c1, c2)) > polygon.cap_radius:
         return None
     p0, p1, p2 = point
-    scale = p0 * float(c[0]) + p1 * float(c[1]) + p2 * float(c[2])
-    (e0, e1, e2), (n0, n1, n2) = (map(float, axis) for axis in polygon.basis)
+    scale = p0 * c0 + p1 * c1 + p2 * c2
     return (p0 * e0 + p1 * e1 + p2 * e2) / scale, (p0 * n0 + p1 * n1 + p2 * n2) / scale
 
 

@@ -17,17 +17,12 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 from ..models import AuditEntry
 from ..transparency import log as transparency_log
 from ..transparency import merkle
-from ..transparency.canonical import leaf_bytes
+from ..transparency.canonical import Encoded, dumps, leaf_bytes
 
 if TYPE_CHECKING:
     from ..store import Transaction
 
 GENESIS = "0" * 64
-
-
-def canonical(value: Any) -> Any:
-    """The payload as it will read back from JSON: what is hashed is what is stored."""
-    return json.loads(json.dumps(value, default=str, sort_keys=True))
 
 
 def entry_hash(prev_hash: str, seq: int, at: datetime, actor: str, action: str, subject: str, payload: dict[str, Any]) -> str:
@@ -43,28 +38,41 @@ def record(tx: Transaction, actor: str, action: str, subject: str, payload: dict
     return record_many(tx, [(actor, action, subject, payload)], now)[0]
 
 
-def record_many(tx: Transaction, items: Iterable[tuple[str, str, str, dict[str, Any]]], now: datetime) -> list[AuditEntry]:
+def _encoded(payload: dict[str, Any] | Encoded) -> Encoded:
+    """The payload's text and the value it reads back as (what is hashed is what is stored). An
+    Encoded payload is a JSON value already: nothing to do; any other is encoded once and read back."""
+    if isinstance(payload, Encoded):
+        return payload
+    text = dumps(payload)
+    return Encoded(json.loads(text), text)
+
+
+def record_many(tx: Transaction, items: Iterable[tuple[str, str, str, dict[str, Any] | Encoded]], now: datetime) -> list[AuditEntry]:
     """Append (actor, action, subject, payload) entries in order, chained from one read of the chain's
     head: a filing that opens hundreds of conflicts reads the head once, not once per entry. The
-    entries are the ones `record` would write one by one (the writer holds the transaction)."""
-    last = tx.last_audit()
-    seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
-    entries = []
-    leaves = []
+    entries are the ones `record` would write one by one (the writer holds the transaction).
+
+    A payload given as an Encoded (transparency/canonical.py) is not encoded again: its text is
+    spliced into the hashed bytes and stored as it is."""
+    head = tx.audit_head()
+    seq, prev = head if head else (0, GENESIS)
+    size_before = seq
+    entries, texts, leaves = [], [], []
     for actor, action, subject, payload in items:
         seq += 1
-        payload = canonical(payload)
+        encoded = _encoded(payload)
         # The chain's hash and the Merkle leaf are over the same bytes (transparency/canonical.py): encoded once.
-        body = leaf_bytes(seq, now, actor, action, subject, payload)
+        body = leaf_bytes(seq, now, actor, action, subject, encoded)
         entry = AuditEntry(
-            seq=seq, at=now, actor=actor, action=action, subject=subject, payload=payload, prev_hash=prev,
+            seq=seq, at=now, actor=actor, action=action, subject=subject, payload=encoded.value, prev_hash=prev,
             hash=hashlib.sha256(prev.encode() + body).hexdigest(),
         )
         entries.append(entry)
+        texts.append(encoded.text)
         leaves.append(merkle.leaf_hash(body))
         prev = entry.hash
-    tx.append_audits(entries)
-    transparency_log.append(tx, entries, last.seq if last else 0, leaves)  # each entry is also a leaf of the Merkle log
+    tx.append_audits(entries, texts)
+    transparency_log.append(tx, entries, size_before, leaves)  # each entry is also a leaf of the Merkle log
     return entries
 
 

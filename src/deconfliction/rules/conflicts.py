@@ -14,6 +14,7 @@ from .cancellation import raise_if_cancelled
 from .events import publish, publish_many
 from ..geometry import Minima, Volume4D, VolumeConflict, volume_conflict
 from ..models import LIVE_STATES, ChannelRef, Conflict, Finding, Notice
+from ..transparency.canonical import Encoded
 
 if TYPE_CHECKING:
     from ..store import Transaction
@@ -72,8 +73,8 @@ def _tell_both(tx: Transaction, agreement: Agreement, told: list[tuple[Conflict,
     deadlines and the audit entries are each written as one statement for the whole batch."""
     events, owed, entries = [], [], []
     for conflict, kind in told:
-        body = conflict.model_dump(mode="json")
-        payload = {"conflict": body}  # one object for both sides: encoded once
+        body = Encoded.whole(conflict.model_dump(mode="json"))  # one text for the audit and both sides' events
+        payload = Encoded.under("conflict", body)
         for party in (conflict.party_a, conflict.party_b):
             events.append((party, kind, payload))
             if conflict.state == "open":

@@ -732,9 +732,9 @@ class PostgresTransaction(SqlTransaction):
         )
         return numbers
 
-    def append_audits(self, entries: Sequence[AuditEntry]) -> None:
+    def append_audits(self, entries: Sequence[AuditEntry], texts: Sequence[str] | None = None) -> None:
         try:
-            super().append_audits(entries)
+            super().append_audits(entries, texts)
         except pg_errors.UniqueViolation as exc:
             # Another transaction extended the chain from the same head and committed first: the
             # whole transaction must run again on the new head (retryable, like any 40001).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from importlib import resources
+from operator import itemgetter
 from typing import Any, Iterable, Sequence
 
 TRUSTED = {"trusted": True}  # stored geometry was validated when it was written
@@ -71,7 +72,7 @@ class Sql:
             f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks}) "
             f"ON CONFLICT ({key}) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in changed)}"
         )
-        values = [tuple(columns[c] for c in names) for columns in rows]
+        values = list(map(itemgetter(*names), rows)) if len(names) > 1 else [(columns[key],) for columns in rows]
         if len(values) == 1:
             self._run(sql, values[0])
         else:

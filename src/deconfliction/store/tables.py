@@ -19,6 +19,7 @@ from .notice_cache import NoticeCache
 from .transparency import TransparencyTables
 from .zones import ZoneTables
 from .sql import TRUSTED, filters, marks, moment, where
+from ..transparency.canonical import Encoded, dumps
 
 AUDIT_COLUMNS = "seq, at, actor, action, subject, payload, prev_hash, hash"
 # The audit entries the compliance report may cite (rules/compliance_citations.py), indexed by subject
@@ -41,7 +42,7 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
         """Drop what this transaction remembers of its reads (a store calls it when it rolls back part
         of the transaction). A write asks for the audit chain's tail and its agreement several times:
         each is read once per transaction and kept up to date by this transaction's own writes."""
-        self._audit_tail: tuple[AuditEntry | None] | None = None
+        self._audit_tail: tuple[tuple[int, str] | None] | None = None  # ((seq, hash) of the chain's last entry,) once read
         self._appended: dict[int, AuditEntry] = {}  # audit entries this transaction wrote, by seq
         self._agreements: dict[str, Agreement | None] = {}
         self._credentials: dict[str | None, list[Credential]] = {}
@@ -339,30 +340,43 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
         return [HotlineMessage.model_validate_json(r[0]) for r in rows]
 
     # Audit ---------------------------------------------------------------------------------------
-    def last_audit(self) -> AuditEntry | None:
+    def audit_head(self) -> tuple[int, str] | None:
+        """(seq, hash) of the chain's last entry: all a write needs to extend the chain. Its payload
+        (after a filing, a whole notice: ~1 ms of JSON to parse) is not read."""
         if self._audit_tail is None:
-            row = self._one(f"SELECT {AUDIT_COLUMNS} FROM audit ORDER BY seq DESC LIMIT 1")
-            self._audit_tail = (audit_from(row) if row else None,)
+            row = self._one("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+            self._audit_tail = ((int(row[0]), row[1]) if row else None,)
         return self._audit_tail[0]
 
+    def last_audit(self) -> AuditEntry | None:
+        head = self.audit_head()
+        if head is None:
+            return None
+        if head[0] in self._appended:
+            return self._appended[head[0]]
+        row = self._one(f"SELECT {AUDIT_COLUMNS} FROM audit WHERE seq = ?", (head[0],))
+        return audit_from(row) if row else None
+
     def log_size(self) -> int:
-        last = self.last_audit()
-        return last.seq if last else 0
+        head = self.audit_head()
+        return head[0] if head else 0
 
     def append_audit(self, entry: AuditEntry) -> None:
         self.append_audits([entry])
 
-    def append_audits(self, entries: Sequence[AuditEntry]) -> None:
+    def append_audits(self, entries: Sequence[AuditEntry], texts: Sequence[str] | None = None) -> None:
+        """`texts`: the payloads' JSON text when the caller has encoded them already (rules/audit.py)."""
         if not entries:
             return
         self._audit_tail = None  # read again if this insert fails (PostgreSQL: it may, and be retried)
+        if texts is None:
+            texts = [json.dumps(entry.payload, sort_keys=True) for entry in entries]
         self._many(f"INSERT INTO audit ({AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
-            (entry.seq, self.at(entry.at), entry.actor, entry.action, entry.subject, json.dumps(entry.payload, sort_keys=True),
-             entry.prev_hash, entry.hash)
-            for entry in entries
+            (entry.seq, self.at(entry.at), entry.actor, entry.action, entry.subject, text, entry.prev_hash, entry.hash)
+            for entry, text in zip(entries, texts)
         ])
         self._appended.update((entry.seq, entry) for entry in entries)
-        self._audit_tail = (entries[-1],)
+        self._audit_tail = ((entries[-1].seq, entries[-1].hash),)
 
     # Events ----------------------------------------------------------------------------------------
     def append_event(self, party_id: str, kind: str, payload: dict[str, Any], now: datetime) -> int:
@@ -376,7 +390,7 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
         for party_id, kind, payload in events:
             text = encoded.get(id(payload))
             if text is None:
-                text = encoded[id(payload)] = event_payload(payload)
+                text = encoded[id(payload)] = payload.text if isinstance(payload, Encoded) else event_payload(payload)
             rows.append((party_id, kind, text))
         return self._insert_events(rows, now)
 
@@ -422,4 +436,5 @@ def audit_from(row: Any) -> AuditEntry:
 
 
 def event_payload(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, default=str, sort_keys=True)
+    """Keys sorted; Encoded parts (transparency/canonical.py) spliced in as they are."""
+    return dumps(payload)
