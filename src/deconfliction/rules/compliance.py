@@ -93,12 +93,13 @@ def report(tx: Transaction, agreement_id: str, start: datetime, end: datetime) -
             owed = []  # deadlines an older version set on an observer: it could never meet them
         done = [d for d in owed if d.state == "acknowledged" and d.acknowledged_at is not None]
         delays = [(d.acknowledged_at - d.created_at).total_seconds() for d in done]
+        late_notices = [n for n in notices if n.late]
         late_acks = [d for d in done if d.acknowledged_at > d.due_at]
         never = [d for d in owed if d.state == "overdue"]
         hotline = [d for d in owed if d.kind == "hotline"]
         tests_missed = [d for d in hotline if d.escalations and _is_line_test(tx, d.subject_id)]
         counted[party] = [
-            *(receipts.late_notice(n) for n in notices if n.late),
+            *(receipts.late_notice(n) for n in late_notices),
             *(receipts.late_acknowledgment(d) for d in late_acks),
             *(receipts.overdue(d) for d in never),
             *(receipts.escalations(d) for d in hotline if d.escalations),
@@ -110,7 +111,7 @@ def report(tx: Transaction, agreement_id: str, start: datetime, end: datetime) -
                 notices=len(notices),
                 lead_time_min_s=min(leads) if leads else None,
                 lead_time_median_s=_median(leads),
-                late_notices=sum(1 for n in notices if n.late),
+                late_notices=len(late_notices),
                 acknowledgments_owed=len(owed),
                 acknowledged=len(done),
                 acknowledged_late=len(late_acks),
