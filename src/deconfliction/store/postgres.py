@@ -629,26 +629,22 @@ class PostgresTransaction(SqlTransaction):
             self._run("SELECT pg_advisory_xact_lock(?)", (EVENTS_LOCK,))
             self._numbering = self._run("SELECT nextval('events_seq')")
 
-    # A signed head read by anyone is evidence: shown only once a standby has it (see the module doc).
-    # A writer's own new head is covered by the write's own wait after its commit.
-    def latest_tree_head(self):
-        head = super().latest_tree_head()
-        if self.require_standby and head is not None and self.db.read_only:
+    # A signed head read by anyone is evidence, and so is an event (a party that saw seq N must never
+    # find N gone, or reused, after a failover): shown to a reader only once a standby has it (see the
+    # module doc). A writer's own new head is covered by the write's own wait after its commit.
+    def _once_on_standby(self, shown):
+        if self.require_standby and shown and self.db.read_only:
             await_standby(self.db)
-        return head
+        return shown
+
+    def latest_tree_head(self):
+        return self._once_on_standby(super().latest_tree_head())
 
     def tree_head(self, size: int):
-        head = super().tree_head(size)
-        if self.require_standby and head is not None and self.db.read_only:
-            await_standby(self.db)
-        return head
+        return self._once_on_standby(super().tree_head(size))
 
-    # So is an event: a party that saw seq N must never find N gone, or reused, after a failover.
     def events_after(self, party_id: str, after_seq: int = 0, limit: int = 100):
-        events = super().events_after(party_id, after_seq, limit)
-        if self.require_standby and events and self.db.read_only:
-            await_standby(self.db)
-        return events
+        return self._once_on_standby(super().events_after(party_id, after_seq, limit))
 
     @staticmethod
     def at(moment: datetime) -> datetime:
