@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from functools import lru_cache
 from typing import Any, Hashable, Sequence
 
 REMEMBERED = frozenset({"agreements", "memberships", "parties", "zones", "subscriptions", "credentials", "endpoints"})
@@ -27,17 +28,21 @@ _READS = re.compile(r"\b(?:FROM|JOIN)\s+(\w+)", re.IGNORECASE)
 _WRITES = re.compile(r"\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(\w+)", re.IGNORECASE)
 
 
-def tables_written(sql: str) -> set[str]:
+# Every statement of a write in a group is parsed by both, and the statements are a small fixed set:
+# each text is parsed once per process.
+@lru_cache(maxsize=1024)
+def tables_written(sql: str) -> frozenset[str]:
     """The tables a statement may write to (INSERT, UPDATE or DELETE anywhere in it, a WITH's
     included; an upsert's `DO UPDATE SET` adds a harmless "set")."""
-    return {name.lower() for name in _WRITES.findall(sql)}
+    return frozenset(name.lower() for name in _WRITES.findall(sql))
 
 
-def tables_read(sql: str) -> set[str] | None:
+@lru_cache(maxsize=1024)
+def tables_read(sql: str) -> frozenset[str] | None:
     """The tables a SELECT reads, or None for a statement that is not a plain SELECT."""
     if not sql.lstrip().upper().startswith("SELECT"):
         return None
-    return {name.lower() for name in _READS.findall(sql)}
+    return frozenset(name.lower() for name in _READS.findall(sql))
 
 
 def question(sql: str, params: Sequence[Any]) -> Hashable | None:
