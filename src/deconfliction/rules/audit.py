@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
@@ -25,13 +25,14 @@ if TYPE_CHECKING:
 GENESIS = "0" * 64
 
 
+def chain_hash(prev_hash: str, leaf: bytes) -> str:
+    """An entry's hash: over the previous entry's and the entry's canonical JSON, the bytes that are
+    also its Merkle leaf (transparency/canonical.leaf_bytes)."""
+    return hashlib.sha256(prev_hash.encode() + leaf).hexdigest()
+
+
 def entry_hash(prev_hash: str, seq: int, at: datetime, actor: str, action: str, subject: str, payload: dict[str, Any]) -> str:
-    body = json.dumps(
-        {"seq": seq, "at": at.astimezone(timezone.utc).isoformat(), "actor": actor, "action": action, "subject": subject, "payload": payload},
-        sort_keys=True,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+    return chain_hash(prev_hash, leaf_bytes(seq, at, actor, action, subject, payload))
 
 
 def record(tx: Transaction, actor: str, action: str, subject: str, payload: dict[str, Any], now: datetime) -> AuditEntry:
@@ -61,11 +62,11 @@ def record_many(tx: Transaction, items: Iterable[tuple[str, str, str, dict[str, 
     for actor, action, subject, payload in items:
         seq += 1
         encoded = _encoded(payload)
-        # The chain's hash and the Merkle leaf are over the same bytes (transparency/canonical.py): encoded once.
+        # The chain's hash and the Merkle leaf are over the same bytes: encoded once.
         body = leaf_bytes(seq, now, actor, action, subject, encoded)
         entry = AuditEntry(
             seq=seq, at=now, actor=actor, action=action, subject=subject, payload=encoded.value, prev_hash=prev,
-            hash=hashlib.sha256(prev.encode() + body).hexdigest(),
+            hash=chain_hash(prev, body),
         )
         entries.append(entry)
         texts.append(encoded.text)
