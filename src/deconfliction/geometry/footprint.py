@@ -184,7 +184,7 @@ def prepare(footprint) -> Prepared:
     held = _by_identity.get(key)
     if held is not None and held[0]() is footprint:
         return held[1]
-    prepared = _prepare_by_value(footprint)
+    prepared = _by_value.get(footprint)
 
     def forget(ref: weakref.ref, key: int = key) -> None:
         if _by_identity.get(key, (None,))[0] is ref:
@@ -244,10 +244,6 @@ class _ByValue:
 
 PREPARED_MAX_VERTICES = 1_000_000
 _by_value = _ByValue(PREPARED_MAX_VERTICES)
-
-
-def _prepare_by_value(footprint) -> Prepared:
-    return _by_value.get(footprint)
 
 
 def _prepare_anew(footprint) -> Prepared:
