@@ -362,7 +362,7 @@ def await_standby(connection, wait_s: float = STANDBY_WAIT_S) -> None:
 
 def _head_moved(error: BaseException) -> bool:
     """Another writer extended the audit chain from the same head first (seen at a pipeline's sync,
-    not at the INSERT: see PostgresTransaction.append_audit). Retryable, like a 40001."""
+    not at the INSERT: see PostgresTransaction.append_audits). Retryable, like a 40001."""
     return isinstance(error, pg_errors.UniqueViolation) and error.diag.constraint_name == "audit_pkey"
 
 
@@ -728,7 +728,7 @@ class PostgresTransaction(SqlTransaction):
         )
         return numbers
 
-    def append_audits(self, entries: Sequence[AuditEntry], texts: Sequence[str] | None = None) -> None:
+    def append_audits(self, entries: Sequence[AuditEntry], texts: Sequence[str]) -> None:
         try:
             super().append_audits(entries, texts)
         except pg_errors.UniqueViolation as exc:

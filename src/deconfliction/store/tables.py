@@ -361,16 +361,11 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
         head = self.audit_head()
         return head[0] if head else 0
 
-    def append_audit(self, entry: AuditEntry) -> None:
-        self.append_audits([entry])
-
-    def append_audits(self, entries: Sequence[AuditEntry], texts: Sequence[str] | None = None) -> None:
-        """`texts`: the payloads' JSON text when the caller has encoded them already (rules/audit.py)."""
+    def append_audits(self, entries: Sequence[AuditEntry], texts: Sequence[str]) -> None:
+        """`texts`: each payload's JSON text, as rules/audit.py encoded it for the entry's hash."""
         if not entries:
             return
         self._audit_tail = None  # read again if this insert fails (PostgreSQL: it may, and be retried)
-        if texts is None:
-            texts = [json.dumps(entry.payload, sort_keys=True) for entry in entries]
         self._many(f"INSERT INTO audit ({AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
             (entry.seq, self.at(entry.at), entry.actor, entry.action, entry.subject, text, entry.prev_hash, entry.hash)
             for entry, text in zip(entries, texts)
