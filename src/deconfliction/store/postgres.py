@@ -54,6 +54,7 @@ from ..geometry.separation import ellipsoidal_band
 from ..models import AuditEntry, Notice, SubscriptionRecord
 from .base import is_retryable, with_retries
 from .group import Group, Job, WriteQueue
+from .multirow import batches
 from .sql import TRUSTED, migrations
 from .notice_cache import NoticeCache
 from .remembered import RememberedReads, Rows, question, tables_read, tables_written
@@ -653,9 +654,17 @@ class PostgresTransaction(SqlTransaction):
     seconds = at  # timestamptz for every moment
 
     def _many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        # The rows of one call in one statement (store/multirow.py): each statement costs the server
+        # and psycopg the same whatever its size.
+        rows = list(rows)
         self._written |= tables_written(sql)
-        with self.db.cursor() as cursor:
-            cursor.executemany(sql.replace("?", self.MARK), list(rows))
+        statements = batches(sql, rows) if len(rows) > 1 else None
+        if statements is None:
+            with self.db.cursor() as cursor:
+                cursor.executemany(sql.replace("?", self.MARK), rows)
+            return
+        for text, params in statements:
+            self.db.execute(text.replace("?", self.MARK), params)
 
     def _search(self, sql: str, params: dict[str, Any]) -> list[Any]:
         return self.db.execute(sql, params).fetchall()
@@ -721,10 +730,10 @@ class PostgresTransaction(SqlTransaction):
             self._numbering = None
         numbers = list(range(self._next_event_seq, self._next_event_seq + len(rows)))
         self._next_event_seq += len(rows)
-        self._many(  # each stored, told, and the sequence moved past it, in one statement
-            "WITH e AS (INSERT INTO events (seq, party_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?) RETURNING seq) "
-            "SELECT pg_notify(?, ?::text || ':' || e.seq::text), setval('events_seq', e.seq) FROM e",
-            [(seq, party_id, kind, payload, now, NOTIFY_CHANNEL, party_id) for seq, (party_id, kind, payload) in zip(numbers, rows)],
+        self._many(  # all stored, each told, and the sequence moved past the last, in one statement
+            "WITH e AS (INSERT INTO events (seq, party_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?) RETURNING seq, party_id) "
+            f"SELECT count(pg_notify('{NOTIFY_CHANNEL}', e.party_id || ':' || e.seq::text)), setval('events_seq', max(e.seq)) FROM e",
+            [(seq, party_id, kind, payload, now) for seq, (party_id, kind, payload) in zip(numbers, rows)],
         )
         return numbers
 
