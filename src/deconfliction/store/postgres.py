@@ -192,6 +192,7 @@ class PostgresStore:
         self._writers = threading.RLock()
         self.notices = NoticeCache()
         self.remembered = RememberedReads()  # rows a write may be answered from, checked before COMMIT (store/remembered.py)
+        self.log_keys_stored: set[str] = set()  # log keys a committed group of this store has put (see put_log_key)
         self._writes = WriteQueue(self._run_group)
 
     def run_serialised(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -216,7 +217,8 @@ class PostgresStore:
                         try:
                             with connection.transaction():
                                 tx = PostgresTransaction(
-                                    connection, self.notices, require_standby=self.require_standby, remembered=self.remembered
+                                    connection, self.notices, require_standby=self.require_standby, remembered=self.remembered,
+                                    log_keys_stored=self.log_keys_stored,
                                 )
                                 # Every write extends the audit chain, and most tell someone: the chain's
                                 # tail and the first event number are the group's first answer, which
@@ -225,16 +227,18 @@ class PostgresStore:
                                 # share this COMMIT (store/group.py).
                                 tx.number_events()
                                 frontier = tx.ask_frontier()
-                                tx.last_audit()
+                                tx.audit_head()  # (seq, hash): all a write needs of the chain (not its last entry's payload)
                                 tx.take_frontier(frontier)
                                 for job in group:
                                     self._run_job(connection, pipeline, tx, job)
                                 committing = True
+                            committed_keys = tx.log_keys_put
                         finally:
                             if not connection.closed:
                                 connection.execute("SELECT pg_advisory_unlock(%s)", (WRITERS_LOCK,))
                     if self.require_standby:
                         await_standby(connection)
+                    self.log_keys_stored |= committed_keys  # durable (on the standby too, when one is required)
                 finally:
                     if not connection.closed and not connection.broken:
                         connection.autocommit = False
@@ -298,6 +302,25 @@ class PostgresStore:
             if _connection_lost(exc):
                 exc.connection_lost = True
                 exc.commit_outcome_unknown = committing and write
+            raise
+
+    @contextmanager
+    def glance(self) -> Iterator["PostgresTransaction"]:
+        """Reads with no transaction around them: each statement sees the latest commits on its own,
+        and nothing is sent but the reads (a snapshot costs a BEGIN and a COMMIT, two statements of the
+        ~25 of a filing). For reads that the write they prepare checks again (Deconfliction.glance)."""
+        try:
+            with self._pool.connection() as connection:
+                connection.autocommit = True
+                try:
+                    yield PostgresTransaction(connection, self.notices, require_standby=self.require_standby)
+                finally:
+                    if not connection.closed and not connection.broken:
+                        connection.autocommit = False
+        except psycopg.Error as exc:
+            if _connection_lost(exc):
+                exc.connection_lost = True
+                exc.commit_outcome_unknown = False
             raise
 
     def close(self) -> None:
@@ -545,8 +568,9 @@ class PostgresTransaction(SqlTransaction):
 
     def __init__(
         self, connection: Any, notices: NoticeCache | None = None, *, require_standby: bool = False,
-        remembered: RememberedReads | None = None,
+        remembered: RememberedReads | None = None, log_keys_stored: set[str] | None = None,
     ):
+        self._log_keys_stored = log_keys_stored if log_keys_stored is not None else set()
         super().__init__(connection, notices)
         self.require_standby = require_standby
         self._remembered = remembered  # given only in a group of writes, in pipeline mode
@@ -556,6 +580,7 @@ class PostgresTransaction(SqlTransaction):
 
     def forget(self) -> None:
         super().forget()
+        self.log_keys_put: set[str] = set()  # by this transaction, since anything of it was last rolled back
         self._numbering = None  # the cursor of an event number asked for and not yet read (number_events)
 
     # Answered from memory, confirmed before COMMIT (store/remembered.py) -------------------------
@@ -618,6 +643,15 @@ class PostgresTransaction(SqlTransaction):
             return []
         return super().zones_near(agreement_id, boxes)
 
+    def put_log_key(self, key_id: str, public_key: str, now: datetime) -> None:
+        # Every write signs a head and puts its key (a no-op after the first): once a group of this
+        # store has committed it, the row is there for good (log keys are never deleted), and the
+        # statement is not sent again. A rollback (forget) drops what the transaction put.
+        if key_id in self._log_keys_stored:
+            return
+        super().put_log_key(key_id, public_key, now)
+        self.log_keys_put.add(key_id)
+
     def drop_unconfirmed(self) -> None:
         for _, key, _ in self._unconfirmed:
             self._current.pop(key, None)
@@ -627,8 +661,9 @@ class PostgresTransaction(SqlTransaction):
         """Take the events lock and the next event number now, without waiting for the answer (see
         _insert_events); the answer is read with the next one waited for."""
         if self._next_event_seq is None and self._numbering is None:
-            self._run("SELECT pg_advisory_xact_lock(?)", (EVENTS_LOCK,))
-            self._numbering = self._run("SELECT nextval('events_seq')")
+            # One statement: the number is taken once the lock is held (a subquery in FROM with a
+            # volatile function is not flattened, so it runs first).
+            self._numbering = self._run("SELECT nextval('events_seq') FROM (SELECT pg_advisory_xact_lock(?)) AS locked", (EVENTS_LOCK,))
 
     # A signed head read by anyone is evidence, and so is an event (a party that saw seq N must never
     # find N gone, or reused, after a failover): shown to a reader only once a standby has it (see the
