@@ -262,7 +262,7 @@ def test_postgis_distance_stays_within_the_margin(pg_store):
     assert checked > 100
 
 
-# Reads a write answers from memory, checked before COMMIT (store/remembered.py) -----------------
+# Reads a write answers from memory at the same change counters (store/remembered.py) ----------
 
 
 def test_a_remembered_row_that_another_instance_changed_is_read_afresh(pg_store):
@@ -278,10 +278,41 @@ def test_a_remembered_row_that_another_instance_changed_is_read_afresh(pg_store)
             return tx.get_party("p").name
 
         assert run_in_transaction(pg_store, read) == "after"
-        assert len(attempts) == 2  # answered from memory, found changed before COMMIT, run again
-        assert run_in_transaction(pg_store, read) == "after" and len(attempts) == 3  # and remembered anew
+        assert len(attempts) == 1  # the table's counter moved: read afresh, at once, no rerun
+        assert run_in_transaction(pg_store, read) == "after" and len(attempts) == 2  # and remembered anew
     finally:
         other.close()
+
+
+def test_a_remembered_question_is_not_asked_while_its_tables_counters_stand_still(pg_store):
+    # A change made behind the counting trigger's back (as no program of ours can) is not seen: proof
+    # that the answer came from memory, with no statement sent, and that the counter alone guards it.
+    run_in_transaction(pg_store, lambda tx: tx.put_party(Party(id="m", name="counted")))
+    assert run_in_transaction(pg_store, lambda tx: tx.get_party("m").name) == "counted"  # remembered
+    with psycopg.connect(pg_store.url, autocommit=True) as admin:
+        admin.execute("ALTER TABLE parties DISABLE TRIGGER parties_changed")
+        admin.execute("UPDATE parties SET body = replace(body, 'counted', 'uncounted') WHERE id = 'm'")
+        admin.execute("ALTER TABLE parties ENABLE TRIGGER parties_changed")
+        assert run_in_transaction(pg_store, lambda tx: tx.get_party("m").name) == "counted"
+        admin.execute("UPDATE parties SET body = body WHERE id = 'm'")  # counted: the next write asks again
+    assert run_in_transaction(pg_store, lambda tx: tx.get_party("m").name) == "uncounted"
+    with pg_store.transaction(write=False) as tx:  # a reader never answers from memory
+        assert tx.get_party("m").name == "uncounted"
+
+
+def test_every_row_written_to_a_remembered_table_moves_its_counter(pg_store):
+    def counters():
+        with psycopg.connect(pg_store.url, autocommit=True) as connection:
+            return dict(connection.execute("SELECT name, changes FROM table_changes").fetchall())
+
+    before = counters()
+    run_in_transaction(pg_store, lambda tx: tx.put_party(Party(id="c1", name="c1")))
+    after = counters()
+    assert after["parties"] > before["parties"]
+    assert {name: n for name, n in after.items() if name != "parties"} == {name: n for name, n in before.items() if name != "parties"}
+    with psycopg.connect(pg_store.url, autocommit=True) as connection:
+        connection.execute("TRUNCATE endpoints CASCADE")
+    assert counters()["endpoints"] > after["endpoints"]
 
 
 def test_a_refusal_decided_on_a_remembered_absence_is_decided_again(pg_store):

@@ -191,7 +191,7 @@ class PostgresStore:
         self._listener_lock = threading.Lock()
         self._writers = threading.RLock()
         self.notices = NoticeCache()
-        self.remembered = RememberedReads()  # rows a write may be answered from, checked before COMMIT (store/remembered.py)
+        self.remembered = RememberedReads()  # rows a write may be answered from at the same change counters (store/remembered.py)
         self.log_keys_stored: set[str] = set()  # log keys a committed group of this store has put (see put_log_key)
         self._writes = WriteQueue(self._run_group)
 
@@ -227,8 +227,10 @@ class PostgresStore:
                                 # share this COMMIT (store/group.py).
                                 tx.number_events()
                                 frontier = tx.ask_frontier()
+                                changes = tx.ask_changes()
                                 tx.audit_head()  # (seq, hash): all a write needs of the chain (not its last entry's payload)
                                 tx.take_frontier(frontier)
+                                tx.take_changes(changes)
                                 for job in group:
                                     self._run_job(connection, pipeline, tx, job)
                                 committing = True
@@ -255,15 +257,7 @@ class PostgresStore:
             with connection.transaction():  # a savepoint: a refused write rolls back alone
                 job.run(tx)
                 pipeline.sync()  # the errors of this job's statements are its own
-                tx.confirm_remembered()
         except Exception as error:  # noqa: BLE001 - handed to its own caller
-            if not isinstance(error, psycopg.Error):
-                try:  # a refusal stands only if what it was decided on was current
-                    tx.confirm_remembered()
-                except pg_errors.SerializationFailure as stale:
-                    error = stale
-            else:
-                tx.drop_unconfirmed()  # their answers may not have come (the savepoint's statements failed)
             tx.forget()  # what it read may have been its own, now undone, writes
             if _head_moved(error):
                 raise pg_errors.SerializationFailure("the audit chain's head moved") from error  # the group runs again
@@ -575,15 +569,15 @@ class PostgresTransaction(SqlTransaction):
         self.require_standby = require_standby
         self._remembered = remembered  # given only in a group of writes, in pipeline mode
         self._written: set[str] = set()  # tables this transaction wrote to: never answered from memory
-        self._unconfirmed: list[tuple[Any, Any, list]] = []  # (cursor, question, rows answered) to compare
         self._current: dict[Any, list] = {}  # questions this transaction's snapshot has answered (no need to ask again)
+        self._changes: dict[str, int] = {}  # the change counter of each remembered table, in this snapshot (take_changes)
 
     def forget(self) -> None:
         super().forget()
         self.log_keys_put: set[str] = set()  # by this transaction, since anything of it was last rolled back
         self._numbering = None  # the cursor of an event number asked for and not yet read (number_events)
 
-    # Answered from memory, confirmed before COMMIT (store/remembered.py) -------------------------
+    # Answered from memory at the same change counters (store/remembered.py) ------------------------
     def _run(self, sql: str, params: Sequence[Any] = ()) -> Any:
         if self._remembered is None:
             return super()._run(sql, params)
@@ -592,34 +586,35 @@ class PostgresTransaction(SqlTransaction):
             self._written |= written
             return super()._run(sql, params)
         key = question(sql, params)
-        if key is None or self._written & (tables_read(sql) or set()):
+        tables = tables_read(sql) or frozenset()
+        if key is None or self._written & tables:
             return super()._run(sql, params)
-        if key in self._current:  # the same snapshot gave (or will confirm) these rows: not asked twice
+        if key in self._current:  # this snapshot answered it already
             return Rows(self._current[key])
-        rows = self._remembered.get(key)
-        cursor = super()._run(sql, params)  # sent; waited for only if nothing is remembered
-        if rows is None:
-            rows = cursor.fetchall()
-            self._remembered.put(key, rows)
+        stamp = self._stamp(tables)
+        remembered = self._remembered.get(key)
+        if stamp is not None and remembered is not None and remembered[0] == stamp:
+            rows = remembered[1]  # the same counters in this snapshot: the same rows, not asked
         else:
-            self._unconfirmed.append((cursor, key, rows))
+            rows = super()._run(sql, params).fetchall()
+            if stamp is not None:
+                self._remembered.put(key, (stamp, rows))
         self._current[key] = rows
         return Rows(rows)
 
-    def confirm_remembered(self) -> None:
-        """Compare every answer given from memory with the server's; if one differs, remember the
-        server's and raise a serialization failure: the group runs again, on current rows."""
-        unconfirmed, self._unconfirmed = self._unconfirmed, []
-        stale = False
-        for cursor, key, rows in unconfirmed:
-            current = cursor.fetchall()
-            if current != rows:
-                self._remembered.put(key, current)
-                stale = True
-        if stale:
-            self._current.clear()
-            self.forget()
-            raise pg_errors.SerializationFailure("a remembered read changed; the group runs again on the current rows")
+    def _stamp(self, tables: frozenset[str]) -> tuple[int, ...] | None:
+        """The change counters of `tables` in this snapshot, or None if one is not counted."""
+        try:
+            return tuple(self._changes[name] for name in sorted(tables))
+        except KeyError:
+            return None
+
+    def ask_changes(self) -> Any:
+        """Ask, without waiting, for the remembered tables' change counters (migration 014)."""
+        return self.db.execute("SELECT name, changes FROM table_changes")
+
+    def take_changes(self, cursor: Any) -> None:
+        self._changes = {name: int(changes) for name, changes in cursor.fetchall()}
 
     def ask_frontier(self) -> Any:
         """Ask, without waiting, for the complete subtrees of the log's tree at the audit chain's
@@ -651,11 +646,6 @@ class PostgresTransaction(SqlTransaction):
             return
         super().put_log_key(key_id, public_key, now)
         self.log_keys_put.add(key_id)
-
-    def drop_unconfirmed(self) -> None:
-        for _, key, _ in self._unconfirmed:
-            self._current.pop(key, None)
-        self._unconfirmed = []
 
     def number_events(self) -> None:
         """Take the events lock and the next event number now, without waiting for the answer (see
