@@ -94,7 +94,11 @@ REQUIRE_STANDBY_ENV = "DECONFLICTION_REQUIRE_STANDBY"
 # 1 m tolerance. A wider search costs a few more exact checks; a narrower one could miss a conflict.
 LATERAL_RELATIVE_MARGIN = 0.02
 LATERAL_ABSOLUTE_MARGIN_M = 100.0
-CIRCLE_SIDES = 64  # sides of the polygon stored for a circle
+# Sides of the polygon stored (and searched with) for a circle. PostGIS's distance between two shapes
+# costs about the product of their edges: 32 sides, not 64, made the congested city's search (small
+# circles and squares) ~2.5 times cheaper for the server; the cover grows by 1/cos(pi/32) = 0.5 %
+# of the radius instead of 0.1 %, a few more candidates for the exact check at most.
+CIRCLE_SIDES = 32
 CIRCLE_INFLATION = 1.001  # and its vertices lie this much further out than the circumscribing radius
 # Rounding guards: float8 → numeric keeps 15 significant digits; pad bands by a millimetre.
 ALTITUDE_PAD_M = 0.001
@@ -524,7 +528,9 @@ def _search_params(volume: Volume4D, minima: Minima) -> dict[str, Any]:
     }
 
 
-_NEAR = """(ST_DWithin(v.footprint, ST_GeogFromText(%(footprint{k})s), %(distance{k})s)
+# ST_DWithin(…, false): on PostGIS's sphere, cheaper than on its spheroid; the search distance's 2 %
+# margin covers the sphere's scale error (at most 0.56 %, see LATERAL_RELATIVE_MARGIN).
+_NEAR = """(ST_DWithin(v.footprint, ST_GeogFromText(%(footprint{k})s), %(distance{k})s, false)
   AND v.during && tstzrange(%(t0{k})s, %(t1{k})s, '[]')
   AND v.altitude && numrange(%(a0{k})s::numeric, %(a1{k})s::numeric, '[]'))"""
 
@@ -549,7 +555,7 @@ _SUBSCRIPTION_SEARCH = """
 SELECT s.id, s.body FROM f3548_subscriptions s
 WHERE s.id IN (
     SELECT v.subscription_id FROM f3548_subscription_volumes v
-    WHERE ST_DWithin(v.footprint, ST_GeogFromText(%(footprint)s), %(distance)s)
+    WHERE ST_DWithin(v.footprint, ST_GeogFromText(%(footprint)s), %(distance)s, false)
       AND v.during && tstzrange(%(t0)s, %(t1)s, '[]')
       AND v.altitude && numrange(%(a0)s::numeric, %(a1)s::numeric, '[]')
       AND v.agreement_id = %(agreement)s)
