@@ -415,3 +415,22 @@ def test_a_zone_added_on_another_instance_is_found_by_the_next_write(pg_store):
     finally:
         other.close()
     assert run_in_transaction(pg_store, zones_here) == ["c1"]
+
+
+def test_a_changed_notice_is_indexed_by_its_new_volumes_only(pg_store):
+    # The old index rows out and the new in, in one statement (PostgresTransaction._index_notice): the
+    # rows of the same keys (notice, k) are replaced, fewer volumes leave none behind, an ended notice none.
+    setup(pg_store)
+
+    def indexed():
+        with psycopg.connect(pg_store.url) as connection:
+            return connection.execute("SELECT k, lower(during) FROM notice_volumes WHERE notice_id = 'moved' ORDER BY k").fetchall()
+
+    first = make_notice([circle_volume(start_h=1.0), circle_volume(start_h=3.0)], notice_id="moved")
+    for notice in (first, first.model_copy(update={"volumes": [circle_volume(start_h=5.0)], "version": "v2"})):
+        with pg_store.transaction() as tx:
+            tx.put_notice(notice)
+        assert [(k, start) for k, start in indexed()] == [(k, v.time.start) for k, v in enumerate(notice.volumes)]
+    with pg_store.transaction() as tx:
+        tx.put_notice(first.model_copy(update={"state": "ended", "version": "v3"}))
+    assert indexed() == []

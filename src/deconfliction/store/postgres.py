@@ -701,13 +701,20 @@ class PostgresTransaction(SqlTransaction):
         return self.db.execute(sql, params).fetchall()
 
     def _index_notice(self, notice: Notice) -> None:
-        self._run("DELETE FROM notice_volumes WHERE notice_id = ?", (notice.id,))
-        if notice.is_live:
-            self._many(
-                "INSERT INTO notice_volumes (notice_id, k, agreement_id, footprint, altitude, during) "
-                "VALUES (?, ?, ?, ST_GeogFromText(?), numrange(?::numeric, ?::numeric, '[]'), tstzrange(?, ?, '[]'))",
-                [(notice.id, k, notice.agreement_id, *_volume_row(v)) for k, v in enumerate(notice.volumes)],
-            )
+        if not notice.is_live:
+            self._run("DELETE FROM notice_volumes WHERE notice_id = ?", (notice.id,))
+            return
+        # The old rows out and the new in, one statement: the INSERT's rows wait for the count of the
+        # deleted ones (an InitPlan), so the DELETE has run first, and the keys it freed are free.
+        rows = [(notice.id, k, notice.agreement_id, *_volume_row(v)) for k, v in enumerate(notice.volumes)]
+        self._run(
+            "WITH gone AS (DELETE FROM notice_volumes WHERE notice_id = ? RETURNING 1) "
+            "INSERT INTO notice_volumes (notice_id, k, agreement_id, footprint, altitude, during) "
+            "SELECT * FROM (VALUES "
+            + ", ".join(["(?, ?::integer, ?, ST_GeogFromText(?), numrange(?::numeric, ?::numeric, '[]'), tstzrange(?, ?, '[]'))"] * len(rows))
+            + ") AS v WHERE (SELECT count(*) FROM gone) >= 0",
+            (notice.id, *[value for row in rows for value in row]),
+        )
 
     def candidate_notices(
         self, agreement_id: str | None, volumes: Sequence[Volume4D], minima: Minima, states: Iterable[str]
