@@ -66,12 +66,15 @@ def check_versions(body) -> list[str]:
     return versions_of(body)
 
 
-def client_process(url: str, token: str, agreement_id: str, data: list[dict], start_at: float, deadline: float, strategy: str, out, keyed: bool = False) -> None:
+def client_process(url: str, token: str, agreement_id: str, data: list[dict], seconds: float, strategy: str, out, keyed: bool = False, ready=None) -> None:
+    """Files for `seconds` from the moment every client is ready (`ready`: a barrier shared with the
+    parent, which reads the CPU clocks at that moment; without one, at once)."""
     latencies, refusals, requests, errors, conflicts = [], 0, 0, 0, 0
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30.0) as http:
         http.get("/v1/health")  # connect before the start
-        while time.monotonic() < start_at:
-            time.sleep(0.001)
+        if ready is not None:
+            ready.wait()
+        deadline = time.monotonic() + seconds
         for volume in data:
             if time.monotonic() >= deadline:
                 break
@@ -120,13 +123,15 @@ def run_http(database: str, args, console: Console, keyed: bool = False, workers
     ctx = mp.get_context("spawn")
     with Server(database, workers=workers or args.workers, log=Path(args.log) if args.log else None) as server:
         out = ctx.Queue()
-        start_at = time.monotonic() + 3.0  # spawned processes need a moment to import
-        deadline = start_at + args.seconds
-        processes = [ctx.Process(target=client_process, args=(server.url, tokens[p], "city", data[p], start_at, deadline, args.strategy, out, keyed))
+        # Every client starts once all are spawned and connected (on a loaded machine spawning them can
+        # take seconds): the window, and the CPU read over it, begins when they all do.
+        ready = ctx.Barrier(len(parties) + 1)
+        processes = [ctx.Process(target=client_process, args=(server.url, tokens[p], "city", data[p], args.seconds, args.strategy, out, keyed, ready))
                      for p in parties]
         for process in processes:
             process.start()
-        time.sleep(max(0.0, start_at - time.monotonic()))
+        ready.wait()
+        start_at = time.monotonic()
         cpu_before = tree_cpu_seconds(server.process.pid), tree_cpu_seconds(database_pid)
         results = [out.get(timeout=args.seconds + 120) for _ in processes]
         cpu_after = tree_cpu_seconds(server.process.pid), tree_cpu_seconds(database_pid)

@@ -54,6 +54,7 @@ from ..geometry.separation import ellipsoidal_band
 from ..models import AuditEntry, Notice, SubscriptionRecord
 from .base import is_retryable, with_retries
 from .group import Group, Job, WriteQueue
+from .multirow import batches
 from .sql import TRUSTED, migrations
 from .notice_cache import NoticeCache
 from .remembered import RememberedReads, Rows, question, tables_read, tables_written
@@ -93,7 +94,11 @@ REQUIRE_STANDBY_ENV = "DECONFLICTION_REQUIRE_STANDBY"
 # 1 m tolerance. A wider search costs a few more exact checks; a narrower one could miss a conflict.
 LATERAL_RELATIVE_MARGIN = 0.02
 LATERAL_ABSOLUTE_MARGIN_M = 100.0
-CIRCLE_SIDES = 64  # sides of the polygon stored for a circle
+# Sides of the polygon stored (and searched with) for a circle. PostGIS's distance between two shapes
+# costs about the product of their edges: 32 sides, not 64, made the congested city's search (small
+# circles and squares) ~2.5 times cheaper for the server; the cover grows by 1/cos(pi/32) = 0.5 %
+# of the radius instead of 0.1 %, a few more candidates for the exact check at most.
+CIRCLE_SIDES = 32
 CIRCLE_INFLATION = 1.001  # and its vertices lie this much further out than the circumscribing radius
 # Rounding guards: float8 → numeric keeps 15 significant digits; pad bands by a millimetre.
 ALTITUDE_PAD_M = 0.001
@@ -190,7 +195,8 @@ class PostgresStore:
         self._listener_lock = threading.Lock()
         self._writers = threading.RLock()
         self.notices = NoticeCache()
-        self.remembered = RememberedReads()  # rows a write may be answered from, checked before COMMIT (store/remembered.py)
+        self.remembered = RememberedReads()  # rows a write may be answered from at the same change counters (store/remembered.py)
+        self.log_keys_stored: set[str] = set()  # log keys a committed group of this store has put (see put_log_key)
         self._writes = WriteQueue(self._run_group)
 
     def run_serialised(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -215,7 +221,8 @@ class PostgresStore:
                         try:
                             with connection.transaction():
                                 tx = PostgresTransaction(
-                                    connection, self.notices, require_standby=self.require_standby, remembered=self.remembered
+                                    connection, self.notices, require_standby=self.require_standby, remembered=self.remembered,
+                                    log_keys_stored=self.log_keys_stored,
                                 )
                                 # Every write extends the audit chain, and most tell someone: the chain's
                                 # tail and the first event number are the group's first answer, which
@@ -224,16 +231,20 @@ class PostgresStore:
                                 # share this COMMIT (store/group.py).
                                 tx.number_events()
                                 frontier = tx.ask_frontier()
-                                tx.last_audit()
+                                changes = tx.ask_changes()
+                                tx.audit_head()  # (seq, hash): all a write needs of the chain (not its last entry's payload)
                                 tx.take_frontier(frontier)
+                                tx.take_changes(changes)
                                 for job in group:
                                     self._run_job(connection, pipeline, tx, job)
                                 committing = True
+                            committed_keys = tx.log_keys_put
                         finally:
                             if not connection.closed:
                                 connection.execute("SELECT pg_advisory_unlock(%s)", (WRITERS_LOCK,))
                     if self.require_standby:
                         await_standby(connection)
+                    self.log_keys_stored |= committed_keys  # durable (on the standby too, when one is required)
                 finally:
                     if not connection.closed and not connection.broken:
                         connection.autocommit = False
@@ -250,15 +261,7 @@ class PostgresStore:
             with connection.transaction():  # a savepoint: a refused write rolls back alone
                 job.run(tx)
                 pipeline.sync()  # the errors of this job's statements are its own
-                tx.confirm_remembered()
         except Exception as error:  # noqa: BLE001 - handed to its own caller
-            if not isinstance(error, psycopg.Error):
-                try:  # a refusal stands only if what it was decided on was current
-                    tx.confirm_remembered()
-                except pg_errors.SerializationFailure as stale:
-                    error = stale
-            else:
-                tx.drop_unconfirmed()  # their answers may not have come (the savepoint's statements failed)
             tx.forget()  # what it read may have been its own, now undone, writes
             if _head_moved(error):
                 raise pg_errors.SerializationFailure("the audit chain's head moved") from error  # the group runs again
@@ -297,6 +300,25 @@ class PostgresStore:
             if _connection_lost(exc):
                 exc.connection_lost = True
                 exc.commit_outcome_unknown = committing and write
+            raise
+
+    @contextmanager
+    def glance(self) -> Iterator["PostgresTransaction"]:
+        """Reads with no transaction around them: each statement sees the latest commits on its own,
+        and nothing is sent but the reads (a snapshot costs a BEGIN and a COMMIT, two statements of the
+        ~25 of a filing). For reads that the write they prepare checks again (Deconfliction.glance)."""
+        try:
+            with self._pool.connection() as connection:
+                connection.autocommit = True
+                try:
+                    yield PostgresTransaction(connection, self.notices, require_standby=self.require_standby)
+                finally:
+                    if not connection.closed and not connection.broken:
+                        connection.autocommit = False
+        except psycopg.Error as exc:
+            if _connection_lost(exc):
+                exc.connection_lost = True
+                exc.commit_outcome_unknown = False
             raise
 
     def close(self) -> None:
@@ -506,7 +528,9 @@ def _search_params(volume: Volume4D, minima: Minima) -> dict[str, Any]:
     }
 
 
-_NEAR = """(ST_DWithin(v.footprint, ST_GeogFromText(%(footprint{k})s), %(distance{k})s)
+# ST_DWithin(…, false): on PostGIS's sphere, cheaper than on its spheroid; the search distance's 2 %
+# margin covers the sphere's scale error (at most 0.56 %, see LATERAL_RELATIVE_MARGIN).
+_NEAR = """(ST_DWithin(v.footprint, ST_GeogFromText(%(footprint{k})s), %(distance{k})s, false)
   AND v.during && tstzrange(%(t0{k})s, %(t1{k})s, '[]')
   AND v.altitude && numrange(%(a0{k})s::numeric, %(a1{k})s::numeric, '[]'))"""
 
@@ -531,7 +555,7 @@ _SUBSCRIPTION_SEARCH = """
 SELECT s.id, s.body FROM f3548_subscriptions s
 WHERE s.id IN (
     SELECT v.subscription_id FROM f3548_subscription_volumes v
-    WHERE ST_DWithin(v.footprint, ST_GeogFromText(%(footprint)s), %(distance)s)
+    WHERE ST_DWithin(v.footprint, ST_GeogFromText(%(footprint)s), %(distance)s, false)
       AND v.during && tstzrange(%(t0)s, %(t1)s, '[]')
       AND v.altitude && numrange(%(a0)s::numeric, %(a1)s::numeric, '[]')
       AND v.agreement_id = %(agreement)s)
@@ -544,20 +568,22 @@ class PostgresTransaction(SqlTransaction):
 
     def __init__(
         self, connection: Any, notices: NoticeCache | None = None, *, require_standby: bool = False,
-        remembered: RememberedReads | None = None,
+        remembered: RememberedReads | None = None, log_keys_stored: set[str] | None = None,
     ):
+        self._log_keys_stored = log_keys_stored if log_keys_stored is not None else set()
         super().__init__(connection, notices)
         self.require_standby = require_standby
         self._remembered = remembered  # given only in a group of writes, in pipeline mode
         self._written: set[str] = set()  # tables this transaction wrote to: never answered from memory
-        self._unconfirmed: list[tuple[Any, Any, list]] = []  # (cursor, question, rows answered) to compare
         self._current: dict[Any, list] = {}  # questions this transaction's snapshot has answered (no need to ask again)
+        self._changes: dict[str, int] = {}  # the change counter of each remembered table, in this snapshot (take_changes)
 
     def forget(self) -> None:
         super().forget()
+        self.log_keys_put: set[str] = set()  # by this transaction, since anything of it was last rolled back
         self._numbering = None  # the cursor of an event number asked for and not yet read (number_events)
 
-    # Answered from memory, confirmed before COMMIT (store/remembered.py) -------------------------
+    # Answered from memory at the same change counters (store/remembered.py) ------------------------
     def _run(self, sql: str, params: Sequence[Any] = ()) -> Any:
         if self._remembered is None:
             return super()._run(sql, params)
@@ -566,34 +592,35 @@ class PostgresTransaction(SqlTransaction):
             self._written |= written
             return super()._run(sql, params)
         key = question(sql, params)
-        if key is None or self._written & (tables_read(sql) or set()):
+        tables = tables_read(sql) or frozenset()
+        if key is None or self._written & tables:
             return super()._run(sql, params)
-        if key in self._current:  # the same snapshot gave (or will confirm) these rows: not asked twice
+        if key in self._current:  # this snapshot answered it already
             return Rows(self._current[key])
-        rows = self._remembered.get(key)
-        cursor = super()._run(sql, params)  # sent; waited for only if nothing is remembered
-        if rows is None:
-            rows = cursor.fetchall()
-            self._remembered.put(key, rows)
+        stamp = self._stamp(tables)
+        remembered = self._remembered.get(key)
+        if stamp is not None and remembered is not None and remembered[0] == stamp:
+            rows = remembered[1]  # the same counters in this snapshot: the same rows, not asked
         else:
-            self._unconfirmed.append((cursor, key, rows))
+            rows = super()._run(sql, params).fetchall()
+            if stamp is not None:
+                self._remembered.put(key, (stamp, rows))
         self._current[key] = rows
         return Rows(rows)
 
-    def confirm_remembered(self) -> None:
-        """Compare every answer given from memory with the server's; if one differs, remember the
-        server's and raise a serialization failure: the group runs again, on current rows."""
-        unconfirmed, self._unconfirmed = self._unconfirmed, []
-        stale = False
-        for cursor, key, rows in unconfirmed:
-            current = cursor.fetchall()
-            if current != rows:
-                self._remembered.put(key, current)
-                stale = True
-        if stale:
-            self._current.clear()
-            self.forget()
-            raise pg_errors.SerializationFailure("a remembered read changed; the group runs again on the current rows")
+    def _stamp(self, tables: frozenset[str]) -> tuple[int, ...] | None:
+        """The change counters of `tables` in this snapshot, or None if one is not counted."""
+        try:
+            return tuple(self._changes[name] for name in sorted(tables))
+        except KeyError:
+            return None
+
+    def ask_changes(self) -> Any:
+        """Ask, without waiting, for the remembered tables' change counters (migration 014)."""
+        return self.db.execute("SELECT name, changes FROM table_changes")
+
+    def take_changes(self, cursor: Any) -> None:
+        self._changes = {name: int(changes) for name, changes in cursor.fetchall()}
 
     def ask_frontier(self) -> Any:
         """Ask, without waiting, for the complete subtrees of the log's tree at the audit chain's
@@ -617,17 +644,22 @@ class PostgresTransaction(SqlTransaction):
             return []
         return super().zones_near(agreement_id, boxes)
 
-    def drop_unconfirmed(self) -> None:
-        for _, key, _ in self._unconfirmed:
-            self._current.pop(key, None)
-        self._unconfirmed = []
+    def put_log_key(self, key_id: str, public_key: str, now: datetime) -> None:
+        # Every write signs a head and puts its key (a no-op after the first): once a group of this
+        # store has committed it, the row is there for good (log keys are never deleted), and the
+        # statement is not sent again. A rollback (forget) drops what the transaction put.
+        if key_id in self._log_keys_stored:
+            return
+        super().put_log_key(key_id, public_key, now)
+        self.log_keys_put.add(key_id)
 
     def number_events(self) -> None:
         """Take the events lock and the next event number now, without waiting for the answer (see
         _insert_events); the answer is read with the next one waited for."""
         if self._next_event_seq is None and self._numbering is None:
-            self._run("SELECT pg_advisory_xact_lock(?)", (EVENTS_LOCK,))
-            self._numbering = self._run("SELECT nextval('events_seq')")
+            # One statement: the number is taken once the lock is held (a subquery in FROM with a
+            # volatile function is not flattened, so it runs first).
+            self._numbering = self._run("SELECT nextval('events_seq') FROM (SELECT pg_advisory_xact_lock(?)) AS locked", (EVENTS_LOCK,))
 
     # A signed head read by anyone is evidence, and so is an event (a party that saw seq N must never
     # find N gone, or reused, after a failover): shown to a reader only once a standby has it (see the
@@ -653,21 +685,36 @@ class PostgresTransaction(SqlTransaction):
     seconds = at  # timestamptz for every moment
 
     def _many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        # The rows of one call in one statement (store/multirow.py): each statement costs the server
+        # and psycopg the same whatever its size.
+        rows = list(rows)
         self._written |= tables_written(sql)
-        with self.db.cursor() as cursor:
-            cursor.executemany(sql.replace("?", self.MARK), list(rows))
+        statements = batches(sql, rows) if len(rows) > 1 else None
+        if statements is None:
+            with self.db.cursor() as cursor:
+                cursor.executemany(sql.replace("?", self.MARK), rows)
+            return
+        for text, params in statements:
+            self.db.execute(text.replace("?", self.MARK), params)
 
     def _search(self, sql: str, params: dict[str, Any]) -> list[Any]:
         return self.db.execute(sql, params).fetchall()
 
     def _index_notice(self, notice: Notice) -> None:
-        self._run("DELETE FROM notice_volumes WHERE notice_id = ?", (notice.id,))
-        if notice.is_live:
-            self._many(
-                "INSERT INTO notice_volumes (notice_id, k, agreement_id, footprint, altitude, during) "
-                "VALUES (?, ?, ?, ST_GeogFromText(?), numrange(?::numeric, ?::numeric, '[]'), tstzrange(?, ?, '[]'))",
-                [(notice.id, k, notice.agreement_id, *_volume_row(v)) for k, v in enumerate(notice.volumes)],
-            )
+        if not notice.is_live:
+            self._run("DELETE FROM notice_volumes WHERE notice_id = ?", (notice.id,))
+            return
+        # The old rows out and the new in, one statement: the INSERT's rows wait for the count of the
+        # deleted ones (an InitPlan), so the DELETE has run first, and the keys it freed are free.
+        rows = [(notice.id, k, notice.agreement_id, *_volume_row(v)) for k, v in enumerate(notice.volumes)]
+        self._run(
+            "WITH gone AS (DELETE FROM notice_volumes WHERE notice_id = ? RETURNING 1) "
+            "INSERT INTO notice_volumes (notice_id, k, agreement_id, footprint, altitude, during) "
+            "SELECT * FROM (VALUES "
+            + ", ".join(["(?, ?::integer, ?, ST_GeogFromText(?), numrange(?::numeric, ?::numeric, '[]'), tstzrange(?, ?, '[]'))"] * len(rows))
+            + ") AS v WHERE (SELECT count(*) FROM gone) >= 0",
+            (notice.id, *[value for row in rows for value in row]),
+        )
 
     def candidate_notices(
         self, agreement_id: str | None, volumes: Sequence[Volume4D], minima: Minima, states: Iterable[str]
@@ -721,10 +768,10 @@ class PostgresTransaction(SqlTransaction):
             self._numbering = None
         numbers = list(range(self._next_event_seq, self._next_event_seq + len(rows)))
         self._next_event_seq += len(rows)
-        self._many(  # each stored, told, and the sequence moved past it, in one statement
-            "WITH e AS (INSERT INTO events (seq, party_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?) RETURNING seq) "
-            "SELECT pg_notify(?, ?::text || ':' || e.seq::text), setval('events_seq', e.seq) FROM e",
-            [(seq, party_id, kind, payload, now, NOTIFY_CHANNEL, party_id) for seq, (party_id, kind, payload) in zip(numbers, rows)],
+        self._many(  # all stored, each told, and the sequence moved past the last, in one statement
+            "WITH e AS (INSERT INTO events (seq, party_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?) RETURNING seq, party_id) "
+            f"SELECT count(pg_notify('{NOTIFY_CHANNEL}', e.party_id || ':' || e.seq::text)), setval('events_seq', max(e.seq)) FROM e",
+            [(seq, party_id, kind, payload, now) for seq, (party_id, kind, payload) in zip(numbers, rows)],
         )
         return numbers
 

@@ -1,17 +1,18 @@
-"""Reads a PostgreSQL write answers from memory, and checks before it commits (store/postgres.py).
+"""Reads a PostgreSQL write answers from memory, at the same change counters (store/postgres.py).
 
 A filing asks for rows that seldom change — its agreement, the agreement's zones and subscriptions,
-the parties' credentials and webhook endpoints — and each question is a round trip to the server,
-taken while the pool's write lock is held. In a group of writes (pipeline mode) such a question,
-asked before with the same parameters, is answered at once with the rows it had last time, and the
-statement is still sent, without waiting for its answer. Before the write is accepted (at its
-savepoint's sync, before COMMIT) the rows the server gave are compared with the rows the write was
-given: if they differ, the memory takes the server's rows and the group runs again from the start
-(a serialization failure, as when another writer got there first). A write is never decided on rows
-its own transaction would not have read.
+the parties' credentials and webhook endpoints — and each question is a statement for the server and
+for psycopg, taken while the pool's write lock is held. Every table whose reads are remembered has a
+change counter (migration 014: a trigger counts every row written to it, in the writing transaction).
+A group of writes reads the counters with its first answer, in its own snapshot. A question asked
+before is answered with the rows it had then, and not sent at all, when the counters of the tables it
+reads are the ones it was answered at: in this snapshot the tables are as they were, so the rows are
+too. Otherwise it is asked, and remembered at this snapshot's counters. Reading the counters also
+makes SERIALIZABLE see a concurrent writer of those tables. A write is never decided on rows its own
+transaction would not have read.
 
 Only reads of the tables in REMEMBERED, and only while the transaction has not written to that
-table: what a transaction wrote is not committed, so it is neither remembered nor compared.
+table: what a transaction wrote is not committed, so it is neither remembered nor answered.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections import OrderedDict
 from functools import lru_cache
 from typing import Any, Hashable, Sequence
 
+# Each has a row in table_changes (migration 014); a table without one is asked every time.
 REMEMBERED = frozenset({"agreements", "memberships", "parties", "zones", "subscriptions", "credentials", "endpoints"})
 
 _READS = re.compile(r"\b(?:FROM|JOIN)\s+(\w+)", re.IGNORECASE)
