@@ -104,7 +104,7 @@ def _told(notice: Notice) -> dict:
     """What members are told of a notice (its minimised form) as JSON, its volumes encoded once for the
     events and the audit entry (a 2,000-vertex ring is ~3 ms of Python's json each time)."""
     told = notice.minimised().model_dump(mode="json")
-    told["volumes"] = Encoded.whole(told["volumes"])
+    told["volumes"] = Encoded.shapes(told["volumes"])
     return told
 
 
