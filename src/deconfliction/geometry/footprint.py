@@ -313,6 +313,22 @@ def area_m2(footprint) -> float:
     return min(area, earth - area)
 
 
+# The ellipsoid's area element is M·N times the solid angle of its normals, and M·N never exceeds
+# (a²/b)² (both radii of curvature are largest at the poles).
+_MAX_AREA_PER_STERADIAN = MAX_RADIUS_M**2
+
+
+def area_at_most_m2(footprint) -> float:
+    """An upper bound of area_m2 that costs nothing once the shape is prepared: the area whose normals
+    lie in the ring's bounding cap (the polygon's normals do: the cap holds its ring and is convex),
+    2π(1 − cos r) steradians at most (a²/b)² m² each. Within a few per cent of the area for round
+    shapes; a long corridor's cap holds much more than the corridor."""
+    if footprint.kind == "circle":
+        return area_m2(footprint)
+    prepared = prepare(footprint)
+    return _MAX_AREA_PER_STERADIAN * 2 * math.pi * (1 - math.cos(prepared.cap_radius)) * (1 + 1e-9)
+
+
 def caps_apart(a: Prepared, b: Prepared) -> float:
     """Angle between the caps' edges (negative when the caps overlap)."""
     return angle_between_3(a.centre_floats, b.centre_floats) - a.cap_radius - b.cap_radius
