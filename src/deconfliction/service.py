@@ -276,11 +276,16 @@ class Deconfliction:
     def check(self, party_id: str, agreement_id: str, volumes: list[Volume4D], exclude: str | None = None) -> Check:
         """What filing these volumes would conflict with, and the zones it would be told of or refused
         by (exactly as filing), without writing anything."""
+        volumes = list(volumes)
         with self._reading() as tx:
             agreement = notice_rules.agreement_for(tx, agreement_id, party_id)
-            check_size(agreement, list(volumes))
-            findings = find_conflicts(tx, agreement, party_id, list(volumes), exclude=exclude)
-            hits, refusal = zone_rules.zone_verdict(tx, agreement, list(volumes))
+            check_size(agreement, volumes)
+            # The filing that follows (same volumes, moments later) reuses these answers (rules/prechecked.py).
+            known = prechecked.remembered.recall(volumes, agreement.separation.minima())
+            with prechecked.using(known):
+                findings = find_conflicts(tx, agreement, party_id, volumes, exclude=exclude)
+            prechecked.remembered.keep(known)
+            hits, refusal = zone_rules.zone_verdict(tx, agreement, volumes)
         return Check([Finding(f.notice.as_seen_by(party_id), f.closest) for f in findings], hits,
                      refusal and {"code": refusal.code, "message": refusal.message, "field": refusal.field})
 

@@ -67,3 +67,34 @@ def test_the_leaf_of_a_spliced_payload_is_the_leaf_of_the_whole(drawn, seq, acto
 def test_a_string_that_looks_like_a_placeholder_is_left_alone():
     tricky = {"a": "\ue0000", "b": Encoded([1.0, 1e-05, 1e16]), "c": ["\ue000", "0"]}
     assert dumps(tricky) == python_json({"a": "\ue0000", "b": [1.0, 1e-05, 1e16], "c": ["\ue000", "0"]})
+
+
+# Coordinates as volumes carry them, with the numbers where pydantic_core and Python's json write the
+# same float differently: below 1e-4 (1e-05 / 0.00001), from 1e16 (1e+16 / 1e16), NaN and infinities
+# (NaN / null), and numbers that are not floats (true, 3).
+awkward = st.sampled_from([0.0, -0.0, 1e-4, 9.999e-05, 1e-05, -1.5e-05, 5e-324, 10.00001, 1e16, -1e22, 179.99999999999997,
+                           float("nan"), float("inf"), True, 3, -7])
+coordinates = st.floats(-180, 180) | st.floats(-1e-3, 1e-3) | awkward
+rings = st.lists(st.lists(coordinates, min_size=2, max_size=3), min_size=16, max_size=40)  # long enough for the fast path
+shapes = st.recursive(
+    rings | json_values,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(shapes)
+def test_shapes_encode_as_pythons_json_would(value):
+    """Encoded.shapes writes long coordinate arrays with pydantic_core's encoder: the text must be
+    Python's json's, byte for byte, or every hash over a notice would change."""
+    assert Encoded.shapes(value).text == json.dumps(value, sort_keys=True, separators=(",", ":"))
+    assert Encoded.shapes(value).value is value
+
+
+def test_a_long_ring_with_one_odd_number_is_written_as_python_writes_it():
+    ring = [[2.0 + k / 1000, 48.0] for k in range(100)]
+    for odd in (1e-05, 1e16, float("nan"), True):
+        ring[57][0] = odd
+        volumes = [{"footprint": {"kind": "polygon", "vertices": ring}, "altitude": {"lower_m": 0, "upper_m": 300.0}}]
+        assert Encoded.shapes(volumes).text == json.dumps(volumes, sort_keys=True, separators=(",", ":"))

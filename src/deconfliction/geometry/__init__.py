@@ -2,7 +2,7 @@
 
 from .bounds import Box, index_boxes, search_boxes
 from .distance import LateralDistance, contains_lon_lat, footprint_covers, lateral_distance, point_to_geodesic
-from .footprint import area_m2
+from .footprint import area_at_most_m2, area_m2
 from .parse import invalid_from_validation, load_volumes, volume_from_f3548, volume_to_f3548, volumes_from_geojson
 from .separation import (
     Minima,
@@ -26,6 +26,7 @@ __all__ = [
     "TimeWindow",
     "Volume4D",
     "VolumeConflict",
+    "area_at_most_m2",
     "area_m2",
     "contains_lon_lat",
     "contains_position",

@@ -39,9 +39,11 @@ def find_conflicts(tx: Transaction, agreement: Agreement, party_id: str, volumes
         if other.party_id == party_id or other.id == exclude:
             continue
         raise_if_cancelled()
-        reused, closest = known.answer_for(volumes, minima, other.id, other.version) if known is not None else (False, None)
+        reused, closest = known.answer_for(volumes, minima, other.id, other.version, other.volumes) if known is not None else (False, None)
         if not reused:  # a notice written since the snapshot (prechecked.py), or no snapshot
             closest = closest_conflict(volumes, other.volumes, minima)
+            if known is not None:
+                known.learn(volumes, minima, other.id, other.version, other.volumes, closest)
         if closest is not None:
             findings.append(Finding(other, closest))
     return sorted(findings, key=lambda f: (f.closest.lateral_m, f.notice.id))

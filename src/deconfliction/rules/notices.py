@@ -20,7 +20,7 @@ from .conflicts import find_conflicts, reconcile
 from .volume_limits import check_size
 from .events import notice_audience, publish, publish_many
 from ..errors import BeyondHorizon, ConflictRefused, Forbidden, InvalidInput, InvalidState, MissingKey, NotFound, TooLate, VersionMismatch
-from ..geometry import Volume4D, area_m2, volume_covers
+from ..geometry import Volume4D, area_at_most_m2, area_m2, volume_covers
 from ..models import TRANSITIONS, Filing, Finding, Notice, NoticePrivate
 from ..transparency.canonical import Encoded
 
@@ -49,8 +49,9 @@ def check_volumes(agreement: Agreement, volumes: list[Volume4D], now: datetime, 
         raise InvalidInput("a notice needs at least one volume", field="volumes")
     check_size(agreement, volumes)
     for i, volume in enumerate(volumes):
-        area_km2 = area_m2(volume.footprint) / 1e6
-        if area_km2 > agreement.max_area_km2:
+        # The geodesic area (~1.5 ms for 2,000 vertices) only when the cheap bound cannot tell: the
+        # bound is never below it, and dividing keeps the order, so the answer is the same.
+        if area_at_most_m2(volume.footprint) / 1e6 > agreement.max_area_km2 and (area_km2 := area_m2(volume.footprint) / 1e6) > agreement.max_area_km2:
             raise InvalidInput(
                 f"area {area_km2:,.0f} km² exceeds the agreement's limit of {agreement.max_area_km2:,.0f} km²", field=f"volumes.{i}.footprint"
             )
@@ -104,7 +105,7 @@ def _told(notice: Notice) -> dict:
     """What members are told of a notice (its minimised form) as JSON, its volumes encoded once for the
     events and the audit entry (a 2,000-vertex ring is ~3 ms of Python's json each time)."""
     told = notice.minimised().model_dump(mode="json")
-    told["volumes"] = Encoded.whole(told["volumes"])
+    told["volumes"] = Encoded.shapes(told["volumes"])
     return told
 
 

@@ -13,6 +13,7 @@ import secrets
 from datetime import datetime, timezone
 from typing import Any
 
+import pydantic_core
 import rfc8785
 
 TREE_HEAD = b"deconfliction tree head v1\n"
@@ -68,12 +69,55 @@ class Encoded:
         return encoded
 
     @classmethod
+    def shapes(cls, value: Any) -> "Encoded":
+        """As `whole`, for a value holding long arrays of numbers (volumes: a ring of 2,000 vertices is
+        ~3 ms of Python's json, ~0.3 ms this way); the same text, byte for byte (`compact`)."""
+        encoded = cls.__new__(cls)
+        encoded.value = value
+        encoded.text = compact(value)
+        return encoded
+
+    @classmethod
     def under(cls, key: str, part: "Encoded") -> "Encoded":
         """{key: part}, its text around part's: an event's payload ({"conflict": …}) for every party."""
         encoded = cls.__new__(cls)
         encoded.value = {key: part.value}
         encoded.text = f"{{{_string(key)}:{part.text}}}"
         return encoded
+
+
+# What pydantic_core writes for a list of numbers is what Python's json writes when the text holds
+# nothing but digits, signs, points, commas and brackets (no exponent, no NaN or Infinity, no true or
+# false) and no number below 1e-4 in magnitude: Python writes those with an exponent (1e-05), the Rust
+# encoder in full (0.00001); any such number's text holds "0.0000".
+_NUMBER_BYTES = b"0123456789.-,[]"
+_MIN_ARRAY = 16  # shorter lists: the C encoder is as fast, and there is nothing to check
+
+
+def _numbers(items: list) -> str | None:
+    """`items` (a list of numbers, or of lists of them) as _COMPACT writes it, or None when unsure."""
+    try:
+        raw = pydantic_core.to_json(items)
+    except pydantic_core.PydanticSerializationError:
+        return None
+    if raw.translate(None, _NUMBER_BYTES) or b"0.0000" in raw:
+        return None
+    return raw.decode("ascii")
+
+
+def compact(value: Any) -> str:
+    """_COMPACT.encode(value) (keys sorted, no spaces, ASCII), with long lists of numbers written by
+    pydantic_core's encoder where its text is certainly the same (`_numbers`)."""
+    kind = type(value)
+    if kind is dict and all(type(key) is str for key in value):
+        return "{" + ",".join(f"{_string(key)}:{compact(value[key])}" for key in sorted(value)) + "}"
+    if kind is list and value and type(value[0]) in (list, dict):
+        if len(value) >= _MIN_ARRAY and type(value[0]) is list:
+            text = _numbers(value)
+            if text is not None:
+                return text
+        return "[" + ",".join(compact(item) for item in value) + "]"
+    return _COMPACT.encode(value)
 
 
 def plain(value: Any) -> Any:
