@@ -13,6 +13,7 @@ from ..models import (
     LIVE_STATES, Agreement, AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, HotlineMessage, Notice, Party,
     Subscription,
 )
+from . import event_bodies
 from .f3548 import F3548Tables
 from .idempotency import IdempotencyTables
 from .notice_cache import NoticeCache
@@ -146,11 +147,14 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
     def put_conflict(self, conflict: Conflict) -> None:
         self.put_conflicts([conflict])
 
-    def put_conflicts(self, conflicts: Sequence[Conflict]) -> None:
+    def put_conflicts(self, conflicts: Sequence[Conflict], bodies: Sequence[str] | None = None) -> None:
+        """`bodies`: each conflict's JSON when the caller has it already (rules/conflicts.py encodes it
+        once for the row, the events and the audit entry)."""
+        texts = bodies if bodies is not None else [conflict.model_dump_json() for conflict in conflicts]
         self._upsert_many("conflicts", "id", [{
             "id": conflict.id, "agreement_id": conflict.agreement_id, "notice_a": conflict.notice_a, "notice_b": conflict.notice_b,
-            "party_a": conflict.party_a, "party_b": conflict.party_b, "state": conflict.state, "body": conflict.model_dump_json(),
-        } for conflict in conflicts], update=("state", "body"))
+            "party_a": conflict.party_a, "party_b": conflict.party_b, "state": conflict.state, "body": text,
+        } for conflict, text in zip(conflicts, texts)], update=("state", "body"))
 
     def conflicts_of_notice(self, notice_id: str, open_only: bool = True) -> list[Conflict]:
         state = "AND state = 'open'" if open_only else ""
@@ -178,13 +182,26 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
         return [Conflict.model_validate_json(r[0]) for r in rows]
 
     # Outbox (appending is the backend's: how events are numbered differs) -----------------------
+    # Every feed (SSE, pull, webhooks, CLI) reads events through these two: the one place where the
+    # bodies that events name instead of carrying are joined in (store/event_bodies.py).
     def events_after(self, party_id: str, after_seq: int = 0, limit: int = 100) -> list[Event]:
         rows = self._all(f"SELECT {EVENT_COLUMNS} FROM events WHERE party_id = ? AND seq > ? ORDER BY seq LIMIT ?", (party_id, after_seq, limit))
-        return [event_from(r) for r in rows]
+        return self._with_bodies([event_from(r) for r in rows])
 
     def get_event(self, seq: int) -> Event | None:
         row = self._one(f"SELECT {EVENT_COLUMNS} FROM events WHERE seq = ?", (seq,))
-        return event_from(row) if row else None
+        return self._with_bodies([event_from(row)])[0] if row else None
+
+    def _with_bodies(self, events: list[Event]) -> list[Event]:
+        event_bodies.join([event.payload for event in events], self._audit_payloads)
+        return events
+
+    def _audit_payloads(self, seqs: list[int]) -> dict[int, Any]:
+        found: dict[int, Any] = {}
+        for first in range(0, len(seqs), 500):
+            batch = seqs[first:first + 500]
+            found.update((int(seq), json.loads(text)) for seq, text in self._all(f"SELECT seq, payload FROM audit WHERE seq IN ({marks(batch)})", batch))
+        return found
 
     def last_event_seq(self) -> int:
         return int(self._one("SELECT COALESCE(MAX(seq), 0) FROM events")[0])
