@@ -4,8 +4,11 @@ told at that moment, and events written before the change (body inline) read bac
 
 from __future__ import annotations
 
+import json
+
 from deconfliction import Deconfliction
-from deconfliction.store import run_in_transaction
+from deconfliction.store import event_bodies, run_in_transaction
+from deconfliction.transparency.canonical import dumps
 
 from factories import FixedClock, circle_volume, example_agreement
 
@@ -63,3 +66,11 @@ def test_events_written_with_their_body_inline_read_back_unchanged(any_store):
     (old,) = [e for e in system.events("green") if e.seq == seq]
     assert old.payload == {"conflict": body}
     assert run_in_transaction(any_store, lambda tx: tx.get_event(seq)).payload == {"conflict": body}
+
+
+def test_a_reference_is_written_as_its_value_encodes_whatever_the_names_hold():
+    # Versions may be a caller's (F3548 OVNs): quotes, backslashes, non-ASCII are escaped as the canonical encoder does.
+    payload = event_bodies.naming("conflict", 42, id="c-1", version_a='a"b\\c', version_b="é☃\u2028")
+    assert payload.text == dumps(payload.value)
+    assert payload.value == {"conflict": {"$audit": 42, "id": "c-1", "version_a": 'a"b\\c', "version_b": "é☃\u2028"}}
+    assert list(event_bodies.references(json.loads(payload.text))) == [("conflict", 42)]

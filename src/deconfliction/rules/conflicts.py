@@ -85,20 +85,21 @@ def _tell_both(tx: Transaction, agreement: Agreement, told: list[tuple[Conflict,
     statement for the whole batch."""
     # The audit first: each side's event names its entry, which holds the body (store/event_bodies.py).
     entries = audit.record_many(tx, [("system", kind, conflict.id, body) for (conflict, kind), body in zip(told, bodies)], now)
-    events, owed = [], []
+    events, owed, owed_again = [], [], []
     for (conflict, kind), entry in zip(told, entries):
         payload = event_bodies.naming("conflict", entry.seq, id=conflict.id, version_a=conflict.version_a, version_b=conflict.version_b)
         for party in (conflict.party_a, conflict.party_b):
             events.append((party, kind, payload))
             if conflict.state == "open":
-                owed.append(acknowledgments.owed(
+                (owed if kind == "conflict.opened" else owed_again).append(acknowledgments.owed(
                     kind="conflict", subject_id=conflict.id, version=f"{conflict.version_a}/{conflict.version_b}",
                     agreement=agreement, party_id=party, owner_id=None, within_s=agreement.notice_ack_deadline_s, now=now,
                 ))
         if conflict.state != "open":
             acknowledgments.withdraw(tx, conflict.id, now)
     publish_many(tx, events, now)
-    tx.put_deadlines(owed)
+    tx.put_deadlines(owed, new_subjects=True)  # conflicts opened in this transaction: nothing of theirs is stored
+    tx.put_deadlines(owed_again)
 
 
 def reconcile(

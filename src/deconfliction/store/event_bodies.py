@@ -26,8 +26,10 @@ def naming(key: str, audit_seq: int, **names: str) -> Encoded:
     """`{key: {"$audit": audit_seq, **names}}`: an event's payload whose `key` is the audit entry's
     payload; `names` (e.g. the conflict's id and versions) only make the stored row readable by a person."""
     fields = "".join(f",{_string(name)}:{_string(value)}" for name, value in sorted(names.items()))
-    value = {key: {REFERENCE: audit_seq, **names}}
-    return Encoded(value, f"{{{_string(key)}:{{{_string(REFERENCE)}:{int(audit_seq)}{fields}}}}}")
+    encoded = Encoded.__new__(Encoded)  # plain strings and a number: nothing for Encoded() to look through
+    encoded.value = {key: {REFERENCE: audit_seq, **names}}
+    encoded.text = f"{{{_string(key)}:{{{_string(REFERENCE)}:{int(audit_seq)}{fields}}}}}"
+    return encoded
 
 
 def references(payload: dict[str, Any]) -> Iterable[tuple[str, int]]:

@@ -284,15 +284,17 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
     def put_deadline(self, deadline: Deadline) -> None:
         self.put_deadlines([deadline])
 
-    def put_deadlines(self, deadlines: Sequence[Deadline]) -> None:
+    def put_deadlines(self, deadlines: Sequence[Deadline], new_subjects: bool = False) -> None:
+        """`new_subjects`: the subjects were created in this transaction, so no row of theirs is stored
+        yet (spares a filing's new conflicts a look for rows to replace)."""
         rows, singles, paired = [], [], []
         for first, second in deadline_pairs.grouped(deadlines):
             rows.append(self._deadline_row(first, second))
             (singles if second is None else paired).append((first, second))
-        for first, _ in singles:
+        for first, _ in singles if not new_subjects else ():
             if first.kind in deadline_pairs.PAIRED_KINDS:
                 self._split_pair(first)
-        if paired:  # the two sides' own rows, left by an earlier split (an updated conflict owes again)
+        if paired and not new_subjects:  # the two sides' own rows, left by an earlier split (an updated conflict owes again)
             ids = [d.id for pair in paired for d in pair]
             for start in range(0, len(ids), 500):
                 batch = ids[start:start + 500]
