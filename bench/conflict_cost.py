@@ -14,13 +14,21 @@ per pair of filings; time.process_time, so other jobs on the machine inflate it 
 The first filing over Paris meets every stored notice for the first time (its JSON parsed, its shape
 prepared: the first sight); the later ones find them in the notice cache (store/notice_cache.py) with
 their shapes prepared. Both are reported: the strategic benchmark's slope mixes the two.
+
+    .venv/bin/python bench/conflict_cost.py --baseline main --rounds 4 --filings 5
+
+With `--baseline REV`, the same measurement of another revision's code (its src/ taken from git, run by
+this script in a child process) and of this tree's, alternately, `--rounds` times each: the two in
+the same run, under the same load, as the machine's other jobs come and go.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,6 +39,11 @@ from rich.console import Console
 from rich.table import Table
 
 ROOT = Path(__file__).resolve().parents[1]
+SOURCE = os.environ.get("CONFLICT_COST_SOURCE")  # a child measuring another revision: its src/ (see --baseline)
+if SOURCE:
+    sys.path.insert(0, SOURCE)
+    import deconfliction  # noqa: E402,F401 - the package comes from SOURCE, whatever strategic.py puts on the path
+
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -78,42 +91,86 @@ def timed_filing(system, party: str, volume: Volume4D) -> tuple[float, float, in
     return (time.process_time() - c0) * 1000, (time.perf_counter() - t0) * 1000, len(filing.conflicts)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--stored", type=int, default=400, help="notices stored around Paris")
-    parser.add_argument("--filings", type=int, default=12, help="pairs of filings (over Paris, over the Pacific)")
-    args = parser.parse_args()
-    console = Console(width=160)
-    load_at_start = S.load_average()
+def measure(stored: int, filings: int) -> list[tuple[tuple[float, float, int], tuple[float, float, int]]]:
+    """(over Paris, over the Pacific) per pair of filings, each (CPU ms, wall ms, conflicts)."""
     with tempfile.TemporaryDirectory(prefix="conflict-cost-") as folder:
         store = S.SQLiteStore(Path(folder) / "bench.db")
         system = S.Deconfliction(store, clock=lambda: S.NOW)
         system.add_agreement(S.agreement())
-        store_busy_area(store, args.stored)
+        store_busy_area(store, stored)
         settle()
         mix = S.Mix(seed=77, detailed=True)
         pairs = []
-        for i in range(args.filings):
+        for i in range(filings):
             party = S.PARTIES[i % len(S.PARTIES)]
             busy = timed_filing(system, party, large_filing(mix, S.PARIS))
             empty = timed_filing(system, party, large_filing(mix, pacific_place(i)))
             pairs.append((busy, empty))
         store.close()
     assert all(empty[2] == 0 for _, empty in pairs), "a filing over the Pacific opened a conflict: the baseline would include it"
+    return pairs
+
+
+def measure_in_child(source: Path | None, stored: int, filings: int) -> list:
+    """`measure` in a fresh process, over the code in `source` (None: this tree's)."""
+    env = dict(os.environ, CONFLICT_COST_SOURCE=str(source)) if source else {k: v for k, v in os.environ.items() if k != "CONFLICT_COST_SOURCE"}
+    out = subprocess.run([sys.executable, __file__, "--child", "--stored", str(stored), "--filings", str(filings)],
+                         env=env, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def revision_source(revision: str, folder: str) -> tuple[Path, str]:
+    """The revision's src/ extracted from git into `folder`, and its short commit."""
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", revision], check=True, capture_output=True, text=True).stdout.strip()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "src"], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+    return Path(folder) / "src", commit
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stored", type=int, default=400, help="notices stored around Paris")
+    parser.add_argument("--filings", type=int, default=12, help="pairs of filings (over Paris, over the Pacific)")
+    parser.add_argument("--baseline", help="a git revision (e.g. main) measured alternately with this tree, in child processes")
+    parser.add_argument("--rounds", type=int, default=3, help="with --baseline: runs of each, alternately")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(args.stored, args.filings)))
+        return
+    console = Console(width=160)
+    load_at_start = S.load_average()
+    runs: dict[str, list] = {}
+    if args.baseline:
+        with tempfile.TemporaryDirectory(prefix="conflict-cost-baseline-") as folder:
+            source, commit = revision_source(args.baseline, folder)
+            base_label, this_label = f"baseline: {args.baseline} at {commit}", "this tree"
+            runs = {base_label: [], this_label: []}
+            for _ in range(args.rounds):
+                runs[base_label].extend(measure_in_child(source, args.stored, args.filings))
+                runs[this_label].extend(measure_in_child(None, args.stored, args.filings))
+    else:
+        runs = {"this tree": measure(args.stored, args.filings)}
+    per_run = args.filings
 
     table = Table(title=f"A 2,000-vertex filing over {args.stored} stored notices and over none (CPU ms; per conflict = difference / conflicts)")
-    for column in ("filings", "conflicts opened", "CPU over Paris", "CPU over the Pacific (baseline)", "CPU per conflict", "wall per conflict"):
+    for column in ("code", "filings", "conflicts opened", "CPU over Paris", "CPU over the Pacific (baseline)", "CPU per conflict", "wall per conflict"):
         table.add_column(column, justify="right")
 
-    def row(label: str, chosen) -> None:
+    def row(code: str, label: str, chosen) -> None:
         conflicts = statistics.median(b[2] for b, _ in chosen)
         per_cpu = statistics.median((b[0] - e[0]) / b[2] for b, e in chosen if b[2])
         per_wall = statistics.median((b[1] - e[1]) / b[2] for b, e in chosen if b[2])
-        table.add_row(label, f"{conflicts:,.0f}", f"{statistics.median(b[0] for b, _ in chosen):.1f}",
+        table.add_row(code, label, f"{conflicts:,.0f}", f"{statistics.median(b[0] for b, _ in chosen):.1f}",
                       f"{statistics.median(e[0] for _, e in chosen):.1f}", f"{per_cpu * 1000:,.0f} µs", f"{per_wall * 1000:,.0f} µs")
 
-    row("first (first sight of every notice)", pairs[:1])
-    row(f"the other {len(pairs) - 1} (median)", pairs[1:])
+    for code, pairs in runs.items():
+        runs_of = [pairs[k:k + per_run] for k in range(0, len(pairs), per_run)]
+        first = [run[0] for run in runs_of]
+        rest = [pair for run in runs_of for pair in run[1:]]
+        row(code, f"first of each run ({len(first)}: first sight of every notice)", first)
+        if rest:
+            row(code, f"the other {len(rest)} (median)", rest)
     console.print(table)
     console.print(f"Load average (1 / 5 / 15 min) at start: {load_at_start}; at the end: {S.load_average()}; {os.cpu_count()} cores.")
 

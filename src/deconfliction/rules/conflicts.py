@@ -3,8 +3,8 @@ cleared by themselves as notices change, and acknowledged by each side."""
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
-import uuid
 from datetime import datetime
 
 from . import acknowledgments, audit, channel_assignment, prechecked
@@ -14,6 +14,7 @@ from .cancellation import raise_if_cancelled
 from .events import publish, publish_many
 from ..geometry import Minima, Volume4D, VolumeConflict, volume_conflict
 from ..models import LIVE_STATES, ChannelRef, Conflict, Finding, Notice
+from ..store import event_bodies
 from ..transparency.canonical import Encoded
 
 if TYPE_CHECKING:
@@ -49,9 +50,19 @@ def find_conflicts(tx: Transaction, agreement: Agreement, party_id: str, volumes
     return sorted(findings, key=lambda f: (f.closest.lateral_m, f.notice.id))
 
 
+def new_conflict_id() -> str:
+    """A random (version 4) UUID as text, as str(uuid.uuid4()) writes it, without building a UUID object:
+    a filing may open hundreds of conflicts."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def _shape(agreement: Agreement, notice: Notice, other: Notice, closest: VolumeConflict) -> dict:
-    a, b = sorted((notice, other), key=lambda n: n.id)
-    channel = agreement.channel_at(closest.where[0], closest.where[1], closest.time_start)
+    a, b = (notice, other) if notice.id < other.id else (other, notice)
+    channel = agreement.channel_at(closest.where[0], closest.where[1], closest.time_start) if agreement.channels else None
     return dict(
         agreement_id=agreement.id,
         notice_a=a.id,
@@ -69,27 +80,28 @@ def _shape(agreement: Agreement, notice: Notice, other: Notice, closest: VolumeC
     )
 
 
-def _tell_both(tx: Transaction, agreement: Agreement, told: list[tuple[Conflict, str]], now: datetime) -> None:
+def _tell_both(tx: Transaction, agreement: Agreement, told: list[tuple[Conflict, str]], bodies: list[Encoded], now: datetime) -> None:
     """Both sides hear of each conflict; while it is open, each owes an acknowledgment by the agreement's
-    deadline; the audit records each one. Each conflict is serialised once, and the events, the
-    deadlines and the audit entries are each written as one statement for the whole batch."""
-    events, owed, entries = [], [], []
-    for conflict, kind in told:
-        body = Encoded.whole(conflict.model_dump(mode="json"))  # one text for the audit and both sides' events
-        payload = Encoded.under("conflict", body)
+    deadline; the audit records each one. `bodies`: each conflict encoded once (for its row, the audit
+    and both sides' events); the events, the deadlines and the audit entries are each written as one
+    statement for the whole batch."""
+    # The audit first: each side's event names its entry, which holds the body (store/event_bodies.py).
+    entries = audit.record_many(tx, [("system", kind, conflict.id, body) for (conflict, kind), body in zip(told, bodies)], now)
+    events, owed, owed_again = [], [], []
+    for (conflict, kind), entry in zip(told, entries):
+        payload = event_bodies.naming("conflict", entry.seq, id=conflict.id, version_a=conflict.version_a, version_b=conflict.version_b)
         for party in (conflict.party_a, conflict.party_b):
             events.append((party, kind, payload))
             if conflict.state == "open":
-                owed.append(acknowledgments.owed(
+                (owed if kind == "conflict.opened" else owed_again).append(acknowledgments.owed(
                     kind="conflict", subject_id=conflict.id, version=f"{conflict.version_a}/{conflict.version_b}",
                     agreement=agreement, party_id=party, owner_id=None, within_s=agreement.notice_ack_deadline_s, now=now,
                 ))
         if conflict.state != "open":
             acknowledgments.withdraw(tx, conflict.id, now)
-        entries.append(("system", kind, conflict.id, body))
     publish_many(tx, events, now)
-    tx.put_deadlines(owed)
-    audit.record_many(tx, entries, now)  # nothing above writes to the audit, so the chain's order is as if one by one
+    tx.put_deadlines(owed, new_subjects=True)  # conflicts opened in this transaction: nothing of theirs is stored
+    tx.put_deadlines(owed_again)
 
 
 def reconcile(
@@ -110,7 +122,8 @@ def reconcile(
         if pooled:
             shape["channel"] = previous.channel if previous is not None else None  # the pool decides, below
         if previous is None:
-            conflict = Conflict(id=str(uuid.uuid4()), opened_at=now, updated_at=now, **shape)
+            # Validated, not model_construct: pydantic's Rust validator is faster than its Python model_construct.
+            conflict = Conflict(id=new_conflict_id(), opened_at=now, updated_at=now, **shape)
             kind = "conflict.opened"
         else:
             conflict = previous.model_copy(update={**shape, "updated_at": now, "acknowledged_a": None, "acknowledged_b": None})
@@ -119,11 +132,14 @@ def reconcile(
     for stale in existing.values():
         cleared = stale.model_copy(update={"state": "cleared", "cleared_at": now, "updated_at": now})
         told.append((cleared, "conflict.cleared"))
-    tx.put_conflicts([conflict for conflict, _ in told])
-    if pooled:
+    if pooled:  # the pool's assignment reads the stored conflicts, and writes those whose channel it changes
+        tx.put_conflicts([conflict for conflict, _ in told])
         changed = channel_assignment.assign(tx, agreement, now, quiet={c.id for c, _ in told})
         told = [(changed.get(c.id, c), kind) for c, kind in told]
-    _tell_both(tx, agreement, told, now)
+    bodies = [Encoded.whole(conflict.model_dump(mode="json")) for conflict, _ in told]
+    if not pooled:
+        tx.put_conflicts([conflict for conflict, _ in told], [body.text for body in bodies])
+    _tell_both(tx, agreement, told, bodies, now)
     return [c for c, kind in told if kind != "conflict.cleared"]
 
 

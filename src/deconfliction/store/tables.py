@@ -13,6 +13,7 @@ from ..models import (
     LIVE_STATES, Agreement, AuditEntry, Conflict, Credential, Deadline, Delivery, Endpoint, Event, HotlineMessage, Notice, Party,
     Subscription,
 )
+from . import deadline_pairs, event_bodies
 from .f3548 import F3548Tables
 from .idempotency import IdempotencyTables
 from .notice_cache import NoticeCache
@@ -146,11 +147,14 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
     def put_conflict(self, conflict: Conflict) -> None:
         self.put_conflicts([conflict])
 
-    def put_conflicts(self, conflicts: Sequence[Conflict]) -> None:
+    def put_conflicts(self, conflicts: Sequence[Conflict], bodies: Sequence[str] | None = None) -> None:
+        """`bodies`: each conflict's JSON when the caller has it already (rules/conflicts.py encodes it
+        once for the row, the events and the audit entry)."""
+        texts = bodies if bodies is not None else [conflict.model_dump_json() for conflict in conflicts]
         self._upsert_many("conflicts", "id", [{
             "id": conflict.id, "agreement_id": conflict.agreement_id, "notice_a": conflict.notice_a, "notice_b": conflict.notice_b,
-            "party_a": conflict.party_a, "party_b": conflict.party_b, "state": conflict.state, "body": conflict.model_dump_json(),
-        } for conflict in conflicts], update=("state", "body"))
+            "party_a": conflict.party_a, "party_b": conflict.party_b, "state": conflict.state, "body": text,
+        } for conflict, text in zip(conflicts, texts)], update=("state", "body"))
 
     def conflicts_of_notice(self, notice_id: str, open_only: bool = True) -> list[Conflict]:
         state = "AND state = 'open'" if open_only else ""
@@ -178,13 +182,26 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
         return [Conflict.model_validate_json(r[0]) for r in rows]
 
     # Outbox (appending is the backend's: how events are numbered differs) -----------------------
+    # Every feed (SSE, pull, webhooks, CLI) reads events through these two: the one place where the
+    # bodies that events name instead of carrying are joined in (store/event_bodies.py).
     def events_after(self, party_id: str, after_seq: int = 0, limit: int = 100) -> list[Event]:
         rows = self._all(f"SELECT {EVENT_COLUMNS} FROM events WHERE party_id = ? AND seq > ? ORDER BY seq LIMIT ?", (party_id, after_seq, limit))
-        return [event_from(r) for r in rows]
+        return self._with_bodies([event_from(r) for r in rows])
 
     def get_event(self, seq: int) -> Event | None:
         row = self._one(f"SELECT {EVENT_COLUMNS} FROM events WHERE seq = ?", (seq,))
-        return event_from(row) if row else None
+        return self._with_bodies([event_from(row)])[0] if row else None
+
+    def _with_bodies(self, events: list[Event]) -> list[Event]:
+        event_bodies.join([event.payload for event in events], self._audit_payloads)
+        return events
+
+    def _audit_payloads(self, seqs: list[int]) -> dict[int, Any]:
+        found: dict[int, Any] = {}
+        for first in range(0, len(seqs), 500):
+            batch = seqs[first:first + 500]
+            found.update((int(seq), json.loads(text)) for seq, text in self._all(f"SELECT seq, payload FROM audit WHERE seq IN ({marks(batch)})", batch))
+        return found
 
     def last_event_seq(self) -> int:
         return int(self._one("SELECT COALESCE(MAX(seq), 0) FROM events")[0])
@@ -262,32 +279,73 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
         return [Delivery.model_validate_json(r[0]) for r in rows]
 
     # Deadlines -----------------------------------------------------------------------------------
+    # Both sides of a conflict owe the same acknowledgment by the same moment: written together, they
+    # are kept in ONE row (party_id PAIR; store/deadline_pairs.py) until one side's changes alone.
     def put_deadline(self, deadline: Deadline) -> None:
         self.put_deadlines([deadline])
 
-    def put_deadlines(self, deadlines: Sequence[Deadline]) -> None:
-        self._upsert_many("deadlines", "id", [{
-            "id": deadline.id, "kind": deadline.kind, "subject_id": deadline.subject_id, "agreement_id": deadline.agreement_id,
-            "party_id": deadline.party_id, "state": deadline.state, "due_at": self.seconds(deadline.due_at),
+    def put_deadlines(self, deadlines: Sequence[Deadline], new_subjects: bool = False) -> None:
+        """`new_subjects`: the subjects were created in this transaction, so no row of theirs is stored
+        yet (spares a filing's new conflicts a look for rows to replace)."""
+        rows, singles, paired = [], [], []
+        for first, second in deadline_pairs.grouped(deadlines):
+            rows.append(self._deadline_row(first, second))
+            (singles if second is None else paired).append((first, second))
+        for first, _ in singles if not new_subjects else ():
+            if first.kind in deadline_pairs.PAIRED_KINDS:
+                self._split_pair(first)
+        if paired and not new_subjects:  # the two sides' own rows, left by an earlier split (an updated conflict owes again)
+            ids = [d.id for pair in paired for d in pair]
+            for start in range(0, len(ids), 500):
+                batch = ids[start:start + 500]
+                self._run(f"DELETE FROM deadlines WHERE id IN ({marks(batch)})", batch)
+        self._upsert_many("deadlines", "id", rows, update=("state", "due_at", "escalate_at", "body"))
+
+    def _deadline_row(self, deadline: Deadline, other: Deadline | None = None) -> dict[str, Any]:
+        return {
+            "id": deadline.id if other is None else deadline_pairs.pair_id(deadline),
+            "kind": deadline.kind, "subject_id": deadline.subject_id, "agreement_id": deadline.agreement_id,
+            "party_id": deadline.party_id if other is None else deadline_pairs.PAIR, "state": deadline.state,
+            "due_at": self.seconds(deadline.due_at),
             "escalate_at": self.seconds(deadline.next_escalation_at) if deadline.next_escalation_at else None,
-            "created_at": self.seconds(deadline.created_at), "body": deadline.model_dump_json(),
-        } for deadline in deadlines], update=("state", "due_at", "escalate_at", "body"))
+            "created_at": self.seconds(deadline.created_at),
+            "body": deadline.model_dump_json() if other is None else deadline_pairs.pair_body(deadline, other),
+        }
+
+    def _split_pair(self, deadline: Deadline) -> None:
+        """One side's deadline changes alone: the pair row it belongs to (if any) becomes the two sides' own rows."""
+        row = self._one("DELETE FROM deadlines WHERE id = ? RETURNING body", (deadline_pairs.pair_id(deadline),))
+        if row is not None:
+            self._upsert_many("deadlines", "id", [self._deadline_row(d) for d in deadline_pairs.both(row[0])])
+
+    def _deadlines_read(self, sql: str, params: Sequence[Any], party_id: str | None = None) -> list[Deadline]:
+        """Deadlines from rows of `SELECT body, party_id …`, a pair row read as its two sides (only
+        `party_id`'s when given)."""
+        found = []
+        for row in self._all(sql, params):
+            if row[1] != deadline_pairs.PAIR:
+                found.append(Deadline.model_validate_json(row[0]))
+            else:
+                found.extend(d for d in deadline_pairs.both(row[0]) if party_id is None or d.party_id == party_id)
+        return found
 
     def deadlines_of(self, subject_id: str, party_id: str | None = None, state: str | None = None) -> list[Deadline]:
-        clauses, params = filters(subject_id=subject_id, party_id=party_id, state=state)
-        rows = self._all(f"SELECT body FROM deadlines {where(clauses)} ORDER BY created_at, id", params)
-        return [Deadline.model_validate_json(r[0]) for r in rows]
+        clauses, params = filters(subject_id=subject_id, state=state)
+        if party_id is not None:
+            clauses.append("party_id IN (?, ?)")
+            params += [party_id, deadline_pairs.PAIR]
+        return self._deadlines_read(f"SELECT body, party_id FROM deadlines {where(clauses)} ORDER BY created_at, id", params, party_id)
 
     def due_deadlines(self, now: datetime, limit: int = 100) -> list[Deadline]:
-        # Pending ones past their deadline, and overdue ones whose next escalation has come.
+        # Pending ones past their deadline, and overdue ones whose next escalation has come (a pair row
+        # is both sides pending: both are due).
         at = self.seconds(now)
-        rows = self._all(
-            "SELECT body, due_at AS at, id FROM deadlines WHERE state = 'pending' AND due_at <= ? "
-            "UNION ALL SELECT body, escalate_at AS at, id FROM deadlines WHERE state = 'overdue' AND escalate_at <= ? "
+        return self._deadlines_read(
+            "SELECT body, party_id, due_at AS at, id FROM deadlines WHERE state = 'pending' AND due_at <= ? "
+            "UNION ALL SELECT body, party_id, escalate_at AS at, id FROM deadlines WHERE state = 'overdue' AND escalate_at <= ? "
             "ORDER BY at, id LIMIT ?",
             (at, at, limit),
         )
-        return [Deadline.model_validate_json(r[0]) for r in rows]
 
     def find_deadlines(
         self,
@@ -297,15 +355,17 @@ class SqlTransaction(F3548Tables, IdempotencyTables, TransparencyTables, ZoneTab
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> list[Deadline]:
-        clauses, params = filters(agreement_id=agreement_id, party_id=party_id, kind=kind)
+        clauses, params = filters(agreement_id=agreement_id, kind=kind)
+        if party_id is not None:
+            clauses.append("party_id IN (?, ?)")
+            params += [party_id, deadline_pairs.PAIR]
         if since is not None:
             clauses.append("created_at >= ?")
             params.append(self.seconds(since))
         if until is not None:
             clauses.append("created_at < ?")
             params.append(self.seconds(until))
-        rows = self._all(f"SELECT body FROM deadlines {where(clauses)} ORDER BY created_at, id", params)
-        return [Deadline.model_validate_json(r[0]) for r in rows]
+        return self._deadlines_read(f"SELECT body, party_id FROM deadlines {where(clauses)} ORDER BY created_at, id", params, party_id)
 
     # Hotline -------------------------------------------------------------------------------------
     def put_message(self, message: HotlineMessage) -> None:
