@@ -139,6 +139,7 @@ class Remembered:
         with self._lock:
             self._entries.clear()
             self._held = 0
+            self._held = 0
 
     def __len__(self) -> int:
         return len(self._entries)
